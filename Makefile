@@ -1,0 +1,38 @@
+# The front door: `make demo` runs the whole story, `make test` the test suite.
+# Both bootstrap their own environment from uv.lock; nothing is installed by hand.
+PYTHON ?= python3.11
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+export UV_PROJECT_ENVIRONMENT := .venv
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := $(PYTHON)
+
+.PHONY: demo test lint bench env clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet uv==$(UV_VERSION)
+
+.venv/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --all-groups --quiet
+	touch $@
+
+env: .venv/.synced
+
+demo: env
+	.venv/bin/trainright demo
+
+test: env lint
+	.venv/bin/pytest -q
+
+lint: env
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy
+
+bench: env
+	.venv/bin/python -m bench
+
+clean:
+	rm -rf .venv $(TOOLS) demo-output

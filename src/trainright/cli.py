@@ -1,0 +1,4 @@
+"""The `trainright` command line."""
+
+def main() -> None:
+    """Entry point."""

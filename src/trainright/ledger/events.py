@@ -1,0 +1,92 @@
+"""SPEC §3: the rights events and their canonical, hashable form."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal, get_args
+
+EventType = Literal[
+    "objection",
+    "objection_withdrawn",
+    "consent_given",
+    "consent_withdrawn",
+    "notice_sent",
+    "account_deleted",
+]
+Channel = Literal["web", "api", "gpc", "import", "notice"]
+EVENT_TYPES: tuple[str, ...] = get_args(EventType)
+CHANNELS: tuple[str, ...] = get_args(Channel)
+DEFAULT_PURPOSE = "ai-training"
+ALL_PURPOSES = "all"
+GENESIS_HASH = "0" * 64
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """An event before the ledger commits it (no seq, no hash yet)."""
+
+    account_id: int
+    type: EventType
+    at: datetime | None = None  # None: takes effect when received
+    purpose: str = DEFAULT_PURPOSE
+    channel: Channel = "api"
+
+
+@dataclass(frozen=True)
+class Event:
+    """A committed event: its position and its link in the hash chain."""
+
+    seq: int
+    account_id: int
+    type: EventType
+    purpose: str
+    at: datetime
+    received_at: datetime
+    channel: Channel
+    hash: str
+
+
+def utc(ts: datetime) -> datetime:
+    """Naive timestamps are UTC (SPEC §2); aware ones are converted to UTC."""
+    return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
+
+
+def iso(ts: datetime) -> str:
+    """The one text form of a timestamp used in hashes and files."""
+    return utc(ts).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def canonical(
+    seq: int,
+    account_id: int,
+    type_: str,
+    purpose: str,
+    at: datetime,
+    received_at: datetime,
+    channel: str,
+) -> bytes:
+    """The bytes an event's hash covers: every field, in a fixed JSON form."""
+    body = {
+        "account_id": account_id,
+        "at": iso(at),
+        "channel": channel,
+        "purpose": purpose,
+        "received_at": iso(received_at),
+        "seq": seq,
+        "type": type_,
+    }
+    return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+
+
+def chain_hash(prev_hash: str, body: bytes) -> str:
+    """Link an event to the one before it: sha256(previous hash, newline, event)."""
+    return hashlib.sha256(prev_hash.encode() + b"\n" + body).hexdigest()
+
+
+def event_hash(prev_hash: str, e: Event) -> str:
+    """Recompute the hash a committed event should carry."""
+    body = canonical(e.seq, e.account_id, e.type, e.purpose, e.at, e.received_at, e.channel)
+    return chain_hash(prev_hash, body)

@@ -1,0 +1,175 @@
+"""`trainright rights import`: bulk events from JSON Lines, all or nothing.
+
+Every line is validated before anything is written; the first bad line stops the
+import with its line number, field and value. A file whose exact bytes were
+imported before is refused, so a retried import never doubles the ledger.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, cast
+
+from sqlalchemy import insert, select
+
+from trainright.errors import EventFileError, InputError
+from trainright.ledger import schema
+from trainright.ledger.events import (
+    CHANNELS,
+    DEFAULT_PURPOSE,
+    EVENT_TYPES,
+    Channel,
+    EventType,
+    NewEvent,
+)
+from trainright.ledger.store import Ledger
+
+FIELDS = {"account_id", "type", "at", "purpose", "channel"}
+PURPOSE_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+INT64_MAX = 2**63 - 1
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import committed."""
+
+    events: int
+    first_seq: int
+    last_seq: int
+    sha256: str
+
+
+def parse_timestamp(value: Any) -> datetime:
+    """ISO 8601 with `Z` or an offset; a timestamp without one is UTC (SPEC §2)."""
+    if not isinstance(value, str):
+        raise ValueError("expected an ISO 8601 timestamp string")
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    ts = datetime.fromisoformat(text)
+    if "T" not in text and " " not in text:
+        raise ValueError("a date alone is not a timestamp; give a time too")
+    return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
+
+
+def parse_event(obj: Any, line: int, source: str) -> NewEvent:
+    """One JSON object -> NewEvent, or an EventFileError naming the field."""
+
+    def fail(msg: str, field: str | None = None, value: Any = None) -> EventFileError:
+        return EventFileError(msg, line=line, file=source, field=field, value=value)
+
+    if not isinstance(obj, dict):
+        raise fail(f"expected a JSON object, got {type(obj).__name__}")
+    unknown = sorted(set(obj) - FIELDS)
+    if unknown:
+        raise fail(
+            f"unknown field {unknown[0]!r}; an event has {', '.join(sorted(FIELDS))}",
+            unknown[0],
+        )
+    for req in ("account_id", "type", "at"):
+        if req not in obj:
+            raise fail("required field is missing", req)
+    acc = obj["account_id"]
+    if isinstance(acc, bool) or not isinstance(acc, int) or not 0 <= acc <= INT64_MAX:
+        raise fail(f"expected a non-negative 64-bit integer, got {acc!r}", "account_id", acc)
+    typ = obj["type"]
+    if typ not in EVENT_TYPES:
+        raise fail(f"unknown type {typ!r}; expected one of {', '.join(EVENT_TYPES)}", "type", typ)
+    try:
+        at = parse_timestamp(obj["at"])
+    except ValueError as exc:
+        raise fail(f"{exc} (got {obj['at']!r})", "at", obj["at"]) from None
+    purpose = obj.get("purpose", DEFAULT_PURPOSE)
+    if not isinstance(purpose, str) or not PURPOSE_RE.match(purpose):
+        raise fail(
+            f"expected a purpose such as 'ai-training' or 'all', got {purpose!r}",
+            "purpose",
+            purpose,
+        )
+    channel = obj.get("channel", "import")
+    if channel not in CHANNELS:
+        raise fail(
+            f"unknown channel {channel!r}; expected one of {', '.join(CHANNELS)}",
+            "channel",
+            channel,
+        )
+    return NewEvent(
+        account_id=acc,
+        type=cast(EventType, typ),
+        at=at,
+        purpose=purpose,
+        channel=cast(Channel, channel),
+    )
+
+
+def read_event_file(path: Path, on_line: Callable[[int], None] | None = None) -> list[NewEvent]:
+    """Parse and validate a whole JSON Lines file (blank lines are allowed)."""
+    source = str(path)
+    out: list[NewEvent] = []
+    try:
+        fh = path.open("rb")
+    except OSError as exc:
+        raise InputError(f"cannot read the event file: {exc.strerror}", file=source) from None
+    with fh:
+        for n, raw in enumerate(fh, start=1):
+            if on_line:
+                on_line(len(raw))
+            if not raw.strip():
+                continue
+            try:
+                obj = json.loads(raw)
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                raise EventFileError(f"not valid JSON: {exc}", line=n, file=source) from None
+            out.append(parse_event(obj, n, source))
+    return out
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 of a file's bytes."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def import_events(
+    ledger: Ledger, path: str | Path, on_line: Callable[[int], None] | None = None
+) -> ImportResult:
+    """Validate every line, then commit them in one transaction, recording the file."""
+    p = Path(path)
+    events = read_event_file(p, on_line)
+    digest = file_sha256(p)
+    with ledger.write() as conn:
+        seen = conn.execute(
+            select(schema.imports.c.source, schema.imports.c.imported_at).where(
+                schema.imports.c.sha256 == digest
+            )
+        ).first()
+        if seen is not None:
+            raise InputError(
+                f"this exact file was already imported on {seen.imported_at:%Y-%m-%d %H:%M} UTC "
+                f"(as {seen.source}); importing it again would double its events",
+                file=str(p),
+                field="sha256",
+                value=digest,
+            )
+        committed = ledger.append(events, conn)
+        first = committed[0].seq if committed else ledger.head(conn).seq
+        last = committed[-1].seq if committed else first
+        conn.execute(
+            insert(schema.imports).values(
+                sha256=digest,
+                source=str(p),
+                events=len(committed),
+                first_seq=first,
+                imported_at=datetime.now(UTC),
+            )
+        )
+    return ImportResult(len(committed), first, last, digest)

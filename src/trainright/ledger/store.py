@@ -1,0 +1,213 @@
+"""The ledger store: append events durably, read them back, through SQLAlchemy.
+
+SQLite (the embedded default) runs in WAL mode with `synchronous=FULL`, so a
+committed event survives a crash or power loss; writers take the write lock up
+front (`BEGIN IMMEDIATE`). On PostgreSQL the head row is locked `FOR UPDATE`.
+Either way one writer at a time assigns seq, which keeps it gap-free and the hash
+chain linear.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pyarrow as pa
+from sqlalchemy import Connection, Engine, create_engine, event, insert, select, update
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
+
+from trainright.errors import ConfigError, LedgerError
+from trainright.ledger import schema
+from trainright.ledger.events import (
+    GENESIS_HASH,
+    Event,
+    NewEvent,
+    canonical,
+    chain_hash,
+    utc,
+)
+from trainright.settings import LedgerURL, redact_url, resolve_ledger_url
+
+
+@dataclass(frozen=True)
+class Head:
+    """The ledger position: the last committed seq and its hash."""
+
+    seq: int
+    hash: str
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (see _sqlite_begin)
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=FULL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    mode = "IMMEDIATE" if conn.get_execution_options().get("write") else "DEFERRED"
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for a ledger URL, configured for durable commits."""
+    try:
+        engine = create_engine(url, future=True, pool_pre_ping=True)
+    except (ArgumentError, NoSuchModuleError) as exc:
+        raise ConfigError(
+            f"not a usable ledger URL: {exc}",
+            field="--ledger",
+            value=redact_url(url),
+            hint="use e.g. sqlite:///trainright.db or postgresql+psycopg://user@host/db",
+        ) from None
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+class Ledger:
+    """The system of record: rights events, and the catalog of datasets and models."""
+
+    def __init__(self, url: LedgerURL | str | None = None) -> None:
+        self.url = url if isinstance(url, LedgerURL) else resolve_ledger_url(url)
+        self.engine = make_engine(self.url.url)
+        self._ready = False
+
+    def __repr__(self) -> str:
+        return f"Ledger({self.url})"
+
+    # -- connections -----------------------------------------------------------------
+    @contextmanager
+    def _tx(self, *, write: bool) -> Iterator[Connection]:
+        self._ensure_schema()
+        try:
+            with self.engine.connect() as conn:
+                conn = conn.execution_options(write=write)
+                with conn.begin():
+                    yield conn
+        except OperationalError as exc:
+            raise LedgerError(
+                f"the ledger database failed: {exc.orig}", file=str(self.url)
+            ) from None
+
+    def write(self) -> Any:
+        """A write transaction holding the ledger's write lock."""
+        return self._tx(write=True)
+
+    def read(self) -> Any:
+        """A read transaction: a consistent view of the ledger."""
+        return self._tx(write=False)
+
+    def _ensure_schema(self) -> None:
+        if self._ready:
+            return
+        try:
+            schema.metadata.create_all(self.engine)
+            with self.engine.begin() as conn:
+                if conn.execute(select(schema.head.c.id)).first() is None:
+                    conn.execute(insert(schema.head).values(id=1, seq=0, hash=GENESIS_HASH))
+        except SQLAlchemyError as exc:
+            raise LedgerError(
+                f"cannot open the ledger: {getattr(exc, 'orig', exc)}",
+                file=str(self.url),
+                hint=f"the URL came from {self.url.source}",
+            ) from None
+        self._ready = True
+
+    # -- writing ---------------------------------------------------------------------
+    def append(self, new: Sequence[NewEvent], conn: Connection | None = None) -> list[Event]:
+        """Commit events in order, all or none; returns them with seq and hash.
+
+        When this returns, the events are durable. Pass `conn` to join a larger
+        write transaction (for instance an import that also records the file).
+        """
+        if conn is None:
+            with self.write() as own:
+                return self._append(own, new)
+        return self._append(conn, new)
+
+    def _append(self, conn: Connection, new: Sequence[NewEvent]) -> list[Event]:
+        row = conn.execute(
+            select(schema.head.c.seq, schema.head.c.hash)
+            .where(schema.head.c.id == 1)
+            .with_for_update()
+        ).one()
+        seq, prev = int(row.seq), str(row.hash)
+        now = datetime.now(UTC)
+        out: list[Event] = []
+        rows: list[dict[str, Any]] = []
+        for ev in new:
+            seq += 1
+            at = utc(ev.at) if ev.at is not None else now
+            body = canonical(seq, ev.account_id, ev.type, ev.purpose, at, now, ev.channel)
+            prev = chain_hash(prev, body)
+            e = Event(seq, ev.account_id, ev.type, ev.purpose, at, now, ev.channel, prev)
+            out.append(e)
+            rows.append(e.__dict__.copy())
+        if rows:
+            for chunk in range(0, len(rows), 5000):
+                conn.execute(insert(schema.events), rows[chunk : chunk + 5000])
+            conn.execute(
+                update(schema.head).where(schema.head.c.id == 1).values(seq=seq, hash=prev)
+            )
+        return out
+
+    # -- reading ---------------------------------------------------------------------
+    def head(self, conn: Connection | None = None) -> Head:
+        """The current ledger position."""
+        if conn is None:
+            with self.read() as own:
+                return self.head(own)
+        row = conn.execute(select(schema.head.c.seq, schema.head.c.hash)).one()
+        return Head(int(row.seq), str(row.hash))
+
+    def events(self, conn: Connection | None = None, *, account_id: int | None = None) -> list[Event]:
+        """All committed events in seq order (optionally one account's)."""
+        if conn is None:
+            with self.read() as own:
+                return self.events(own, account_id=account_id)
+        q = select(schema.events).order_by(schema.events.c.seq)
+        if account_id is not None:
+            q = q.where(schema.events.c.account_id == account_id)
+        return [Event(**r._mapping) for r in conn.execute(q)]
+
+    def export_until(self, cutoff: datetime) -> tuple[Head, pa.Table]:
+        """Events with `at <= cutoff` as Arrow, with `ord` = rank in (at, seq) order.
+
+        Read in one transaction with the head, so the position recorded in a
+        manifest is exactly the set of events the build saw.
+        """
+        cutoff = utc(cutoff)
+        t = schema.events.c
+        with self.read() as conn:
+            h = self.head(conn)
+            q = (
+                select(t.seq, t.account_id, t.type, t.purpose, t.at)
+                .where(t.at <= cutoff, t.seq <= h.seq)
+                .order_by(t.at, t.seq)
+            )
+            cols: dict[str, list[Any]] = {k: [] for k in ("seq", "account_id", "type", "purpose", "at")}
+            for r in conn.execute(q):
+                cols["seq"].append(r.seq)
+                cols["account_id"].append(r.account_id)
+                cols["type"].append(r.type)
+                cols["purpose"].append(r.purpose)
+                cols["at"].append(r.at.replace(tzinfo=None))
+        table = pa.table(
+            {
+                "ord": pa.array(range(1, len(cols["seq"]) + 1), pa.int64()),
+                "seq": pa.array(cols["seq"], pa.int64()),
+                "account_id": pa.array(cols["account_id"], pa.int64()),
+                "type": pa.array(cols["type"], pa.string()),
+                "purpose": pa.array(cols["purpose"], pa.string()),
+                "at": pa.array(cols["at"], pa.timestamp("us")),
+            }
+        )
+        return h, table
