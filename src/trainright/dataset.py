@@ -1,0 +1,207 @@
+"""SPEC §7: the dataset on disk — shards, exclusions, subject sets, manifest.
+
+Rows arrive in any order; each goes to a staging file of its subject shard. When
+the rules are done, every shard is sorted by `post_id`, given its media, and
+written once, so the same inputs always give the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter, defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from pyroaring import BitMap64
+
+SHARD_SCHEMA = pa.schema(
+    [
+        ("post_id", pa.int64()),
+        ("subject", pa.string()),
+        ("created_at", pa.timestamp("us", tz="UTC")),
+        ("lang", pa.string()),
+        ("text", pa.string()),
+        ("media", pa.list_(pa.string())),
+    ]
+)
+STAGING_SCHEMA = pa.schema(
+    [
+        ("post_id", pa.int64()),
+        ("author_id", pa.int64()),
+        ("subject", pa.string()),
+        ("created_at", pa.timestamp("us", tz="UTC")),
+        ("lang", pa.string()),
+        ("text", pa.string()),
+    ]
+)
+EXCLUSIONS_SCHEMA = pa.schema([("post_id", pa.int64()), ("reason", pa.string())])
+_PARQUET = {"compression": "zstd", "compression_level": 3, "write_statistics": True}
+_ROW_GROUP = 128 * 1024
+
+
+def shard_name(shard: int) -> str:
+    return f"shard-{shard:05d}"
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+@dataclass
+class Tally:
+    """Included and excluded posts, by reason, region and country."""
+
+    included: int = 0
+    excluded: Counter[str] = field(default_factory=Counter)
+    by_region: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    by_country: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+
+    def add(self, reasons: pa.Array, regions: pa.Array, countries: pa.Array) -> None:
+        table = pa.table({"reason": reasons, "region": regions, "country": countries})
+        grouped = table.group_by(["reason", "region", "country"], use_threads=False).aggregate(
+            [([], "count_all")]
+        )
+        for row in grouped.to_pylist():
+            reason, n = row["reason"], int(row["count_all"])
+            key = reason or "included"
+            region = row["region"] or "unknown"
+            country = row["country"] or "unknown"
+            if reason is None:
+                self.included += n
+            else:
+                self.excluded[reason] += n
+            self.by_region[region][key] += n
+            self.by_country[country][key] += n
+
+    def move_to_excluded(self, reason: str, region: str, country: str, n: int = 1) -> None:
+        """Posts that lost everything in minimisation leave the included count."""
+        self.included -= n
+        self.excluded[reason] += n
+        for table, key in ((self.by_region, region), (self.by_country, country)):
+            table[key]["included"] -= n
+            table[key][reason] += n
+            if table[key]["included"] == 0:
+                del table[key]["included"]
+
+
+class DatasetWriter:
+    """Writes one dataset into a (temporary) directory."""
+
+    def __init__(self, root: Path, shards: int) -> None:
+        self.root = root
+        self.shards = shards
+        (root / "data").mkdir()
+        (root / "media").mkdir()
+        (root / "subjects").mkdir()
+        self._staging_dir = root / ".staging"
+        self._staging_dir.mkdir()
+        self._staging: dict[int, pq.ParquetWriter] = {}
+        self._exclusions: list[pa.Table] = []
+
+    def stage(self, shard_of_row: pa.Array, rows: pa.Table) -> None:
+        """Append included rows (STAGING_SCHEMA) to their shards' staging files."""
+        rows = rows.select(STAGING_SCHEMA.names).cast(STAGING_SCHEMA)
+        if rows.num_rows == 0:
+            return
+        for shard in pc.unique(shard_of_row).to_pylist():
+            part = rows.filter(pc.equal(shard_of_row, shard))
+            writer = self._staging.get(shard)
+            if writer is None:
+                path = self._staging_dir / f"{shard_name(shard)}.parquet"
+                writer = pq.ParquetWriter(path, STAGING_SCHEMA, compression="lz4")
+                self._staging[shard] = writer
+            writer.write_table(part)
+
+    def exclude(self, post_ids: pa.Array, reasons: pa.Array) -> None:
+        """Record excluded posts and their single reason."""
+        if len(post_ids):
+            self._exclusions.append(
+                pa.table({"post_id": post_ids, "reason": reasons}, schema=EXCLUSIONS_SCHEMA)
+            )
+
+    def finish(
+        self, media_of_post: Mapping[int, list[str]], drop_posts: set[int]
+    ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """Sort and write every shard, the subject sets and the exclusions.
+
+        `media_of_post` gives the output media paths of each included post;
+        `drop_posts` are posts that became empty in minimisation (already moved
+        to the exclusions by the caller).
+        """
+        for writer in self._staging.values():
+            writer.close()
+        shard_entries = []
+        drop = pa.array(sorted(drop_posts), pa.int64())
+        for shard in range(self.shards):
+            staged = self._staging_dir / f"{shard_name(shard)}.parquet"
+            table = pq.read_table(staged) if staged.exists() else STAGING_SCHEMA.empty_table()
+            if len(drop):
+                table = table.filter(pc.invert(pc.is_in(table["post_id"], drop)))
+            table = table.sort_by("post_id")
+            media = pa.array(
+                [media_of_post.get(pid, []) for pid in table["post_id"].to_pylist()],
+                pa.list_(pa.string()),
+            )
+            out = pa.table(
+                {
+                    "post_id": table["post_id"],
+                    "subject": table["subject"],
+                    "created_at": table["created_at"],
+                    "lang": table["lang"],
+                    "text": table["text"],
+                    "media": media,
+                },
+                schema=SHARD_SCHEMA,
+            )
+            path = self.root / "data" / f"{shard_name(shard)}.parquet"
+            pq.write_table(out, path, row_group_size=_ROW_GROUP, **_PARQUET)
+            subjects = BitMap64(pc.unique(table["author_id"]).to_pylist())
+            sub_path = self.root / "subjects" / f"{shard_name(shard)}.roaring"
+            sub_path.write_bytes(subjects.serialize())
+            shard_entries.append(
+                {
+                    "shard": shard,
+                    "file": f"data/{path.name}",
+                    "rows": out.num_rows,
+                    "sha256": file_sha256(path),
+                    "subjects": len(subjects),
+                    "subjects_file": f"subjects/{sub_path.name}",
+                    "subjects_sha256": file_sha256(sub_path),
+                }
+            )
+            staged.unlink(missing_ok=True)
+        self._staging_dir.rmdir()
+        exclusions = (
+            pa.concat_tables(self._exclusions) if self._exclusions else EXCLUSIONS_SCHEMA.empty_table()
+        )
+        exclusions = exclusions.sort_by("post_id")
+        ex_path = self.root / "exclusions.parquet"
+        pq.write_table(exclusions, ex_path, row_group_size=_ROW_GROUP * 8, **_PARQUET)
+        return shard_entries, {"file": ex_path.name, "rows": exclusions.num_rows, "sha256": file_sha256(ex_path)}
+
+    def abort(self) -> None:
+        for writer in self._staging.values():
+            writer.close()
+
+
+def write_manifest(root: Path, manifest: Mapping[str, Any]) -> str:
+    """Write manifest.json canonically (sorted keys, fixed layout); returns its sha256."""
+    data = (json.dumps(manifest, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode()
+    (root / "manifest.json").write_bytes(data)
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_manifest(root: Path) -> dict[str, Any]:
+    """Read a dataset's manifest."""
+    result: dict[str, Any] = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
+    return result

@@ -1,0 +1,251 @@
+"""SPEC §5, written once: who and what is in a dataset.
+
+The rules are SQL in DuckDB's dialect over six relations — the validated snapshot
+tables (`accounts`, `posts`, `media`, `tags`), the ledger's `events` up to the
+cutoff (with `ord`, the rank of each event in (at, seq) order) and `region_rules`
+(the policy resolved for every country). SQLGlot transpiles the same text for
+Apache Spark, so both engines run one definition.
+
+Reading guide: `account_state` gives each account its first failing account-level
+reason (NULL = cleared); `decisions` gives each post its first failing reason
+(NULL = included), in the SPEC's order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import pyarrow as pa
+
+from trainright.ledger.events import utc
+from trainright.policy import Policy
+from trainright.regions import ISO_COUNTRIES
+
+#: The exclusion reasons, in the order the SPEC applies them.
+REASONS: tuple[str, ...] = (
+    "post_deleted",
+    "region_hold",
+    "account_status",
+    "account_kind",
+    "age_unknown",
+    "under_age",
+    "objected",
+    "no_consent",
+    "no_notice",
+    "not_public",
+    "tagged_not_cleared",
+    "empty_after_minimisation",
+)
+
+REGION_RULES_SCHEMA = pa.schema(
+    [
+        ("country", pa.string()),
+        ("region", pa.string()),
+        ("purpose", pa.string()),
+        ("legal_basis", pa.string()),
+        ("min_age", pa.int64()),
+        ("notice_days", pa.int64()),
+        ("notice_deadline", pa.timestamp("us")),
+        ("hold", pa.string()),
+        ("vis_public", pa.bool_()),
+        ("vis_friends", pa.bool_()),
+        ("vis_only_me", pa.bool_()),
+        ("kind_personal", pa.bool_()),
+        ("kind_business", pa.bool_()),
+        ("exclude_tagged", pa.bool_()),
+        ("drop_minor", pa.bool_()),
+        ("shards", pa.int64()),
+    ]
+)
+
+
+def region_rules_table(policy: Policy, cutoff: datetime) -> pa.Table:
+    """The policy resolved for every ISO country: one row each, the rules as columns."""
+    cutoff = utc(cutoff).replace(tzinfo=None)
+    rows: dict[str, list[Any]] = {f.name: [] for f in REGION_RULES_SCHEMA}
+    for country in sorted(ISO_COUNTRIES):
+        r = policy.rules_for(country)
+        values = {
+            "country": country,
+            "region": r.region,
+            "purpose": r.purpose,
+            "legal_basis": r.legal_basis,
+            "min_age": r.min_age,
+            "notice_days": r.notice_days,
+            "notice_deadline": cutoff - timedelta(days=r.notice_days),
+            "hold": r.hold,
+            "vis_public": "public" in r.visibility,
+            "vis_friends": "friends" in r.visibility,
+            "vis_only_me": "only_me" in r.visibility,
+            "kind_personal": "personal" in r.account_kinds,
+            "kind_business": "business" in r.account_kinds,
+            "exclude_tagged": r.exclude_tagged_not_cleared,
+            "drop_minor": r.drop_flagged_minor_media,
+            "shards": r.shards,
+        }
+        for k, v in values.items():
+            rows[k].append(v)
+    return pa.table(rows, schema=REGION_RULES_SCHEMA)
+
+
+@dataclass(frozen=True)
+class RuleQueries:
+    """The statements a runner executes, in DuckDB's dialect."""
+
+    account_state: str  # SELECT: one row per account
+    decisions: str  # SELECT: one row per post created at or before the cutoff
+    warnings: str  # SELECT: one row of dangling-reference counts
+
+
+def rule_queries(cutoff: datetime) -> RuleQueries:
+    """Build the rule statements for a cutoff (the only parameter they take)."""
+    t = utc(cutoff).replace(tzinfo=None)
+    ts = f"TIMESTAMP '{t:%Y-%m-%d %H:%M:%S.%f}'"
+    # Age at T: whole years between birth date and T's date, a birthday counting on
+    # its day; comparing (month, day) makes a 29 February birthday fall on 1 March
+    # in years without one.
+    t_year, t_md = t.year, t.month * 100 + t.day
+    account_state = f"""
+WITH ev AS (
+    SELECT e.account_id, e.type, e.purpose, e.at, e.ord
+    FROM events AS e
+    WHERE e.at <= {ts}
+),
+acc AS (
+    SELECT a.account_id, a.kind, a.status, a.birth_date, r.*
+    FROM accounts AS a
+    JOIN region_rules AS r ON r.country = a.country
+),
+acc_ev AS (
+    SELECT
+        ev.account_id,
+        MAX(CASE WHEN ev.type = 'account_deleted' THEN 1 ELSE 0 END) AS deleted_event,
+        MAX(CASE
+            WHEN ev.type IN ('objection', 'objection_withdrawn') AND ev.purpose IN (acc.purpose, 'all')
+            THEN ev.ord * 2 + CASE WHEN ev.type = 'objection' THEN 1 ELSE 0 END
+        END) AS last_objection,
+        MAX(CASE
+            WHEN ev.type IN ('consent_given', 'consent_withdrawn') AND ev.purpose IN (acc.purpose, 'all')
+            THEN ev.ord * 2 + CASE WHEN ev.type = 'consent_given' THEN 1 ELSE 0 END
+        END) AS last_consent,
+        MAX(CASE
+            WHEN ev.type = 'notice_sent' AND ev.purpose IN (acc.purpose, 'all')
+                AND ev.at <= acc.notice_deadline
+            THEN 1 ELSE 0
+        END) AS noticed
+    FROM ev
+    JOIN acc ON acc.account_id = ev.account_id
+    GROUP BY ev.account_id
+)
+SELECT
+    acc.account_id,
+    acc.country,
+    acc.region,
+    acc.shards,
+    acc.vis_public,
+    acc.vis_friends,
+    acc.vis_only_me,
+    acc.exclude_tagged,
+    acc.drop_minor,
+    CASE
+        WHEN acc.hold <> '' THEN 'region_hold'
+        WHEN acc.status <> 'active' OR COALESCE(x.deleted_event, 0) = 1 THEN 'account_status'
+        WHEN NOT ((acc.kind = 'personal' AND acc.kind_personal)
+                  OR (acc.kind = 'business' AND acc.kind_business)) THEN 'account_kind'
+        WHEN acc.birth_date IS NULL THEN 'age_unknown'
+        WHEN {t_year} - YEAR(acc.birth_date)
+             - CASE WHEN MONTH(acc.birth_date) * 100 + DAY(acc.birth_date) > {t_md} THEN 1 ELSE 0 END
+             < acc.min_age THEN 'under_age'
+        WHEN acc.legal_basis = 'legitimate_interest'
+             AND COALESCE(x.last_objection % 2, 0) = 1 THEN 'objected'
+        WHEN acc.legal_basis = 'consent'
+             AND COALESCE(x.last_consent % 2, 0) = 0 THEN 'no_consent'
+        WHEN acc.legal_basis = 'legitimate_interest' AND acc.notice_days > 0
+             AND COALESCE(x.noticed, 0) = 0 THEN 'no_notice'
+    END AS reason
+FROM acc
+LEFT JOIN acc_ev AS x ON x.account_id = acc.account_id
+"""
+    decisions = f"""
+WITH p AS (
+    SELECT *, (text IS NULL OR REGEXP_MATCHES(text, '^\\s*$')) AS text_blank
+    FROM posts
+    WHERE created_at <= {ts}
+),
+tag_state AS (
+    SELECT
+        t.post_id,
+        MAX(CASE WHEN s.account_id IS NULL OR s.reason IS NOT NULL THEN 1 ELSE 0 END) AS uncleared
+    FROM tags AS t
+    LEFT JOIN account_state AS s ON s.account_id = t.account_id
+    GROUP BY t.post_id
+),
+media_state AS (
+    SELECT
+        m.post_id,
+        COUNT(*) AS n_media,
+        SUM(CASE WHEN m.flagged_minor THEN 1 ELSE 0 END) AS n_minor
+    FROM media AS m
+    GROUP BY m.post_id
+)
+SELECT
+    p.post_id,
+    p.author_id,
+    s.country,
+    s.region,
+    s.shards,
+    s.drop_minor,
+    p.created_at,
+    p.lang,
+    p.text,
+    p.text_blank,
+    COALESCE(m.n_media, 0) AS n_media,
+    CASE
+        WHEN p.deleted THEN 'post_deleted'
+        WHEN s.account_id IS NULL THEN 'account_status'
+        WHEN s.reason IS NOT NULL THEN s.reason
+        WHEN NOT ((p.visibility = 'public' AND s.vis_public)
+                  OR (p.visibility = 'friends' AND s.vis_friends)
+                  OR (p.visibility = 'only_me' AND s.vis_only_me)) THEN 'not_public'
+        WHEN s.exclude_tagged AND COALESCE(t.uncleared, 0) = 1 THEN 'tagged_not_cleared'
+        WHEN p.text_blank
+             AND COALESCE(m.n_media, 0)
+                 - CASE WHEN s.drop_minor THEN COALESCE(m.n_minor, 0) ELSE 0 END = 0
+            THEN 'empty_after_minimisation'
+    END AS reason
+FROM p
+LEFT JOIN account_state AS s ON s.account_id = p.author_id
+LEFT JOIN tag_state AS t ON t.post_id = p.post_id
+LEFT JOIN media_state AS m ON m.post_id = p.post_id
+"""
+    warnings = f"""
+SELECT
+    (SELECT COUNT(*) FROM posts WHERE created_at > {ts}) AS posts_after_cutoff,
+    (SELECT COUNT(*) FROM posts AS p LEFT JOIN accounts AS a ON a.account_id = p.author_id
+        WHERE a.account_id IS NULL AND p.created_at <= {ts}) AS posts_with_unknown_author,
+    (SELECT COUNT(*) FROM tags AS t LEFT JOIN accounts AS a ON a.account_id = t.account_id
+        WHERE a.account_id IS NULL) AS tags_of_unknown_accounts,
+    (SELECT COUNT(*) FROM tags AS t LEFT JOIN posts AS p ON p.post_id = t.post_id
+        WHERE p.post_id IS NULL) AS tags_on_unknown_posts,
+    (SELECT COUNT(*) FROM media AS m LEFT JOIN posts AS p ON p.post_id = m.post_id
+        WHERE p.post_id IS NULL) AS media_on_unknown_posts,
+    (SELECT COUNT(*) FROM events AS e LEFT JOIN accounts AS a ON a.account_id = e.account_id
+        WHERE a.account_id IS NULL AND e.at <= {ts}) AS events_of_unknown_accounts
+"""
+    return RuleQueries(account_state, decisions, warnings)
+
+
+def kept_media_query(included_posts: str) -> str:
+    """Media kept on included posts: flagged-minor images dropped where the region says so.
+
+    `included_posts` names a relation with `post_id` and `drop_minor`.
+    """
+    return f"""
+SELECT m.media_id, m.post_id, m.path
+FROM media AS m
+JOIN {included_posts} AS i ON i.post_id = m.post_id
+WHERE NOT (i.drop_minor AND m.flagged_minor)
+ORDER BY m.post_id, m.media_id
+"""

@@ -1,0 +1,62 @@
+"""The embedded runner: the rules of `definition.py` on DuckDB, in-process."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from trainright.errors import BuildError
+from trainright.rules.definition import kept_media_query, rule_queries
+from trainright.snapshot import Snapshot, load_into_duckdb
+
+
+class DuckDBRunner:
+    """Loads the inputs into one DuckDB connection and runs the rule statements."""
+
+    name = "duckdb"
+
+    def __init__(self, *, threads: int | None = None, memory_limit: str | None = None) -> None:
+        self.conn = duckdb.connect(config={"threads": threads or os.cpu_count() or 1})
+        self.conn.execute("SET TimeZone = 'UTC'")
+        self.conn.execute("SET preserve_insertion_order = false")
+        if memory_limit:
+            self.conn.execute(f"SET memory_limit = '{memory_limit}'")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def load(self, snapshot: Snapshot, events: pa.Table, region_rules: pa.Table) -> None:
+        """Validate and expose the snapshot, the events and the resolved policy."""
+        load_into_duckdb(self.conn, snapshot)
+        self.conn.register("events_arrow", events)
+        self.conn.execute("CREATE OR REPLACE TEMP TABLE events AS SELECT * FROM events_arrow")
+        self.conn.unregister("events_arrow")
+        self.conn.register("region_rules", region_rules)
+
+    def decide(self, cutoff: Any, batch_rows: int = 100_000) -> pa.RecordBatchReader:
+        """Stream one row per post (at or before the cutoff) with its reason (NULL = in)."""
+        q = rule_queries(cutoff)
+        try:
+            self.conn.execute(f"CREATE OR REPLACE TEMP TABLE account_state AS {q.account_state}")
+            return self.conn.execute(q.decisions).fetch_record_batch(batch_rows)
+        except duckdb.Error as exc:
+            raise BuildError(f"the rules failed on DuckDB: {exc}") from None
+
+    def warnings(self, cutoff: Any) -> dict[str, int]:
+        """Counts of dangling references and of posts after the cutoff."""
+        rel = self.conn.execute(rule_queries(cutoff).warnings)
+        names = [d[0] for d in rel.description]
+        row = rel.fetchone()
+        assert row is not None
+        return {n: int(v) for n, v in zip(names, row, strict=True)}
+
+    def kept_media(self, included: pa.Table) -> pa.Table:
+        """Media kept on the given included posts (`post_id`, `drop_minor`)."""
+        self.conn.register("included_posts", included)
+        try:
+            return self.conn.execute(kept_media_query("included_posts")).fetch_arrow_table()
+        finally:
+            self.conn.unregister("included_posts")
