@@ -2,6 +2,23 @@
 
 from trainright.ledger.events import Event, NewEvent
 from trainright.ledger.importer import ImportResult, import_events
+from trainright.ledger.standing import Standing
 from trainright.ledger.store import Head, Ledger
+from trainright.ledger.verify import Verification, verify
+from trainright.ledger.writer import Filed, Filing, GroupWriter, IdempotencyConflict
 
-__all__ = ["Event", "Head", "ImportResult", "Ledger", "NewEvent", "import_events"]
+__all__ = [
+    "Event",
+    "Filed",
+    "Filing",
+    "GroupWriter",
+    "Head",
+    "IdempotencyConflict",
+    "ImportResult",
+    "Ledger",
+    "NewEvent",
+    "Standing",
+    "Verification",
+    "import_events",
+    "verify",
+]

@@ -97,3 +97,25 @@ datasets = Table(
     Column("excluded", BigInteger, nullable=False),
     Column("registered_at", UTCDateTime, nullable=False),
 )
+
+#: A client's Idempotency-Key, scoped to the account, and the events its first request
+#: committed; a retry with the same key gets those events back instead of new ones.
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("account_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("key", String(128), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("first_seq", BigInteger, nullable=False),
+    Column("last_seq", BigInteger, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+#: The optional free-text reason given with an objection (Art. 21(1)). Outside the
+#: hash chain on purpose: it is personal data and may have to be erased.
+reasons = Table(
+    "reasons",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("reason", Text, nullable=False),
+)

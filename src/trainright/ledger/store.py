@@ -9,7 +9,7 @@ chain linear.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,15 +20,16 @@ from sqlalchemy import Connection, Engine, create_engine, event, insert, select,
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 
 from trainright.errors import ConfigError, LedgerError
-from trainright.ledger import schema
+from trainright.ledger import migrate, schema
 from trainright.ledger.events import (
-    GENESIS_HASH,
+    DEFAULT_PURPOSE,
     Event,
     NewEvent,
     canonical,
     chain_hash,
     utc,
 )
+from trainright.ledger.standing import Standing, standing_of
 from trainright.settings import LedgerURL, redact_url, resolve_ledger_url
 
 
@@ -55,10 +56,18 @@ def _sqlite_begin(conn: Connection) -> None:
     conn.exec_driver_sql(f"BEGIN {mode}")
 
 
+def driver_url(url: str) -> str:
+    """`postgresql://` means psycopg 3 here, the driver trainright ships with."""
+    for plain in ("postgresql://", "postgres://"):
+        if url.startswith(plain):
+            return "postgresql+psycopg://" + url[len(plain) :]
+    return url
+
+
 def make_engine(url: str) -> Engine:
     """An engine for a ledger URL, configured for durable commits."""
     try:
-        engine = create_engine(url, future=True, pool_pre_ping=True)
+        engine = create_engine(driver_url(url), pool_pre_ping=True)
     except (ArgumentError, NoSuchModuleError) as exc:
         raise ConfigError(
             f"not a usable ledger URL: {exc}",
@@ -109,10 +118,7 @@ class Ledger:
         if self._ready:
             return
         try:
-            schema.metadata.create_all(self.engine)
-            with self.engine.begin() as conn:
-                if conn.execute(select(schema.head.c.id)).first() is None:
-                    conn.execute(insert(schema.head).values(id=1, seq=0, hash=GENESIS_HASH))
+            migrate.upgrade(self.engine)
         except SQLAlchemyError as exc:
             raise LedgerError(
                 f"cannot open the ledger: {getattr(exc, 'orig', exc)}",
@@ -168,15 +174,44 @@ class Ledger:
         row = conn.execute(select(schema.head.c.seq, schema.head.c.hash)).one()
         return Head(int(row.seq), str(row.hash))
 
-    def events(self, conn: Connection | None = None, *, account_id: int | None = None) -> list[Event]:
-        """All committed events in seq order (optionally one account's)."""
+    def events(
+        self,
+        conn: Connection | None = None,
+        *,
+        account_id: int | None = None,
+        after_seq: int = 0,
+        limit: int | None = None,
+    ) -> list[Event]:
+        """Committed events in seq order: all, one account's, or a page after `after_seq`."""
         if conn is None:
             with self.read() as own:
-                return self.events(own, account_id=account_id)
-        q = select(schema.events).order_by(schema.events.c.seq)
+                return self.events(own, account_id=account_id, after_seq=after_seq, limit=limit)
+        t = schema.events.c
+        q = select(schema.events).where(t.seq > after_seq).order_by(t.seq).limit(limit)
         if account_id is not None:
-            q = q.where(schema.events.c.account_id == account_id)
+            q = q.where(t.account_id == account_id)
         return [Event(**r._mapping) for r in conn.execute(q)]
+
+    def standings(
+        self,
+        account_ids: Iterable[int],
+        conn: Connection | None = None,
+        purpose: str = DEFAULT_PURPOSE,
+    ) -> dict[int, Standing]:
+        """Each account's standing now, from its events (see `trainright.ledger.standing`)."""
+        ids = sorted(set(account_ids))
+        if conn is None:
+            with self.read() as own:
+                return self.standings(ids, own, purpose)
+        t = schema.events.c
+        q = select(t.seq, t.account_id, t.type, t.purpose, t.at, t.channel).where(
+            t.account_id.in_(ids)
+        )
+        by_account: dict[int, list[Any]] = {a: [] for a in ids}
+        for r in conn.execute(q):
+            by_account[r.account_id].append(r)
+        now = datetime.now(UTC)
+        return {a: standing_of(a, rows, purpose, now) for a, rows in by_account.items()}
 
     def export_until(self, cutoff: datetime) -> tuple[Head, pa.Table]:
         """Events with `at <= cutoff` as Arrow, with `ord` = rank in (at, seq) order.
@@ -193,7 +228,9 @@ class Ledger:
                 .where(t.at <= cutoff, t.seq <= h.seq)
                 .order_by(t.at, t.seq)
             )
-            cols: dict[str, list[Any]] = {k: [] for k in ("seq", "account_id", "type", "purpose", "at")}
+            cols: dict[str, list[Any]] = {
+                k: [] for k in ("seq", "account_id", "type", "purpose", "at")
+            }
             for r in conn.execute(q):
                 cols["seq"].append(r.seq)
                 cols["account_id"].append(r.account_id)

@@ -1,0 +1,89 @@
+"""The `trainright ledger ...` commands: verify the chain, export events as Parquet."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import pyarrow.parquet as pq
+import typer
+
+from trainright.errors import InputError, LedgerError
+from trainright.ledger.importer import parse_timestamp
+from trainright.ledger.store import Ledger
+from trainright.ledger.verify import verify
+
+LedgerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--ledger",
+        help="SQLAlchemy URL of the ledger (default: $TRAINRIGHT_LEDGER, then sqlite:///trainright.db).",
+    ),
+]
+
+
+def verify_command(ledger: LedgerOption = None) -> None:
+    """Recompute the ledger's hash chain and check it against the head and every dataset.
+
+    Exit 0 when every event is as it was committed. Otherwise exit 1, naming the
+    first event that was changed, removed, inserted or reordered, or the dataset
+    whose recorded ledger position no longer matches (a rewritten ledger).
+    """
+    result = verify(Ledger(ledger))
+    if result.problem is not None:
+        raise LedgerError(
+            f"the ledger does not verify ({result.problem.kind}): {result.problem.message}",
+            field="seq",
+            value=result.problem.seq,
+            hint="restore the ledger from a backup taken before this seq, "
+            "and find out who could write to the database",
+        )
+    typer.echo(
+        f"ok: {result.events} events, head seq {result.head.seq} hash {result.head.hash}, "
+        f"{result.anchors} dataset anchors match"
+    )
+
+
+def export_command(
+    out: Annotated[Path, typer.Argument(help="Parquet file to write (replaced atomically).")],
+    as_of: Annotated[
+        str,
+        typer.Option(
+            "--as-of", help="Cutoff: events with `at` at or before it, e.g. 2026-06-26T00:00:00Z."
+        ),
+    ],
+    ledger: LedgerOption = None,
+) -> None:
+    """Write the events a build with this cutoff would read, as Parquet.
+
+    Columns: ord (rank in at, seq order), seq, account_id, type, purpose, at. The
+    ledger position read (seq and hash) is stored in the file's metadata, so an
+    auditor can tie the file to `ledger verify`.
+    """
+    try:
+        cutoff = parse_timestamp(as_of)
+    except ValueError as exc:
+        raise InputError(f"not a cutoff timestamp: {exc}", field="--as-of", value=as_of) from None
+    head, table = Ledger(ledger).export_until(cutoff)
+    meta = {
+        b"trainright.ledger_seq": str(head.seq).encode(),
+        b"trainright.ledger_hash": head.hash.encode(),
+    }
+    table = table.replace_schema_metadata(meta)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    try:
+        pq.write_table(table, tmp)
+        tmp.replace(out)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise InputError(f"cannot write the export: {exc.strerror}", file=str(out)) from None
+    typer.echo(f"wrote {table.num_rows} events up to ledger seq {head.seq} to {out}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `ledger` command group to the trainright CLI."""
+    group = typer.Typer(help="Inspect the rights ledger: verify its hash chain, export events.")
+    group.command("verify")(verify_command)
+    group.command("export")(export_command)
+    app.add_typer(group, name="ledger")

@@ -1,0 +1,269 @@
+"""The single writer of the live rights service, with group commit.
+
+Every request that files an event hands it to one writer thread and waits. The
+writer takes everything that queued up while it was busy, appends it in one
+transaction (one fsync on SQLite, one WAL flush on PostgreSQL) and only then
+releases the waiting requests with their committed events. A request is never
+answered before its batch's commit, so no receipt is given for an event that a
+crash could lose; and one commit serves many requests, which is what makes
+durable filing fast (docs/rights-service.md has the numbers).
+
+An Idempotency-Key is looked up and recorded in the same transaction as the
+events, so a retry returns the first request's events, even across restarts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import queue
+import threading
+from collections.abc import Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, insert, or_, select, tuple_
+
+from trainright.errors import InputError, LedgerError
+from trainright.ledger import schema
+from trainright.ledger.events import DEFAULT_PURPOSE, Event, NewEvent
+from trainright.ledger.standing import Standing
+from trainright.ledger.store import Ledger
+
+MAX_BATCH = 512
+
+
+class IdempotencyConflict(InputError):
+    """An Idempotency-Key was reused for a different request."""
+
+
+@dataclass(frozen=True)
+class Filing:
+    """What one request asks the ledger to commit, all or nothing."""
+
+    account_id: int
+    events: tuple[NewEvent, ...]
+    key: str | None = None
+    reason: str | None = None
+    purpose: str = DEFAULT_PURPOSE
+    fingerprint: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.fingerprint:
+            body = [[e.type, e.purpose, e.channel] for e in self.events] + [self.reason or ""]
+            digest = hashlib.sha256(json.dumps(body).encode()).hexdigest()
+            object.__setattr__(self, "fingerprint", digest)
+
+
+@dataclass(frozen=True)
+class Filed:
+    """The committed events of a filing and the account's standing just after."""
+
+    events: tuple[Event, ...]
+    standing: Standing
+    replayed: bool
+
+
+_Job = tuple[Filing, "Future[Filed]"]
+_STOP = object()
+
+
+class GroupWriter:
+    """One thread that commits queued filings in batches; start it, then `file`."""
+
+    def __init__(self, ledger: Ledger, max_batch: int = MAX_BATCH) -> None:
+        self.ledger = ledger
+        self.max_batch = max_batch
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="ledger-writer", daemon=True)
+        self.batches = 0
+        self.filings = 0
+
+    def start(self) -> None:
+        """Open the ledger (migrating it) and start the writer thread."""
+        self.ledger.head()
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Commit everything already queued, then end the thread."""
+        self._queue.put(_STOP)
+        self._thread.join()
+
+    def submit(self, filing: Filing) -> Future[Filed]:
+        """Queue a filing; the future resolves after its batch has committed."""
+        fut: Future[Filed] = Future()
+        self._queue.put((filing, fut))
+        return fut
+
+    async def file(self, filing: Filing) -> Filed:
+        """Queue a filing and wait (without blocking the event loop) for its commit."""
+        return await asyncio.wrap_future(self.submit(filing))
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is _STOP:
+                return
+            batch: list[_Job] = [item]
+            stop = False
+            while len(batch) < self.max_batch:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is _STOP:
+                    stop = True
+                    break
+                batch.append(item)
+            self._commit(batch)
+            if stop:
+                return
+
+    def _commit(self, batch: list[_Job]) -> None:
+        try:
+            with self.ledger.write() as conn:
+                outcomes = commit_batch(self.ledger, conn, [f for f, _ in batch])
+        except Exception as exc:  # the whole batch failed: nobody gets a receipt
+            err = exc if isinstance(exc, LedgerError) else LedgerError(f"commit failed: {exc}")
+            for _, fut in batch:
+                fut.set_exception(err)
+            return
+        self.batches += 1
+        self.filings += len(batch)
+        for (_, fut), outcome in zip(batch, outcomes, strict=True):
+            if isinstance(outcome, Exception):
+                fut.set_exception(outcome)
+            else:
+                fut.set_result(outcome)
+
+
+def commit_batch(
+    ledger: Ledger, conn: Connection, filings: Sequence[Filing]
+) -> list[Filed | Exception]:
+    """Append a batch of filings inside the caller's write transaction.
+
+    Each filing gets its own outcome: its committed events, the events a earlier
+    request with the same Idempotency-Key committed (also earlier in this batch),
+    or an `IdempotencyConflict` when that key came with a different request.
+    """
+    known = _known_keys(conn, filings)
+    first_in_batch: dict[tuple[int, str], int] = {}
+    plan: list[_Plan] = []
+    for i, f in enumerate(filings):
+        k = (f.account_id, f.key) if f.key else None
+        if k is not None and k in known:
+            fp, first, last = known[k]
+            plan.append(
+                _Plan("replay", seqs=(first, last)) if fp == f.fingerprint else _conflict(f)
+            )
+        elif k is not None and k in first_in_batch:
+            j = first_in_batch[k]
+            same = filings[j].fingerprint == f.fingerprint
+            plan.append(_Plan("same", index=j) if same else _conflict(f))
+        else:
+            if k is not None:
+                first_in_batch[k] = i
+            plan.append(_Plan("new"))
+    new = [e for f, p in zip(filings, plan, strict=True) if p.kind == "new" for e in f.events]
+    committed = iter(ledger.append(new, conn))
+    events: list[tuple[Event, ...]] = []
+    for f, p in zip(filings, plan, strict=True):
+        events.append(tuple(next(committed) for _ in f.events) if p.kind == "new" else ())
+    _record(conn, filings, plan, events)
+    old = _replayed(conn, [p.seqs for p in plan if p.kind == "replay"])
+    standings: dict[str, dict[int, Standing]] = {}
+    for purpose in {f.purpose for f in filings}:
+        ids = [f.account_id for f in filings if f.purpose == purpose]
+        standings[purpose] = ledger.standings(ids, conn, purpose)
+    out: list[Filed | Exception] = []
+    for i, (f, p) in enumerate(zip(filings, plan, strict=True)):
+        if p.error is not None:
+            out.append(p.error)
+            continue
+        if p.kind == "new":
+            evs = events[i]
+        elif p.kind == "same":
+            evs = events[p.index]
+        else:
+            evs = tuple(e for e in old if p.seqs[0] <= e.seq <= p.seqs[1])
+        out.append(Filed(evs, standings[f.purpose][f.account_id], replayed=p.kind != "new"))
+    return out
+
+
+@dataclass(frozen=True)
+class _Plan:
+    kind: str  # new | replay | same | error
+    seqs: tuple[int, int] = (0, 0)
+    index: int = -1
+    error: Exception | None = None
+
+
+def _conflict(f: Filing) -> _Plan:
+    return _Plan(
+        "error",
+        error=IdempotencyConflict(
+            "this Idempotency-Key was already used for a different request",
+            field="Idempotency-Key",
+            value=f.key,
+            hint="use a new key for a new request; reuse a key only to retry the same request",
+        ),
+    )
+
+
+def _known_keys(
+    conn: Connection, filings: Sequence[Filing]
+) -> dict[tuple[int, str], tuple[str, int, int]]:
+    pairs = {(f.account_id, f.key) for f in filings if f.key}
+    if not pairs:
+        return {}
+    t = schema.idempotency_keys.c
+    q = select(t.account_id, t.key, t.fingerprint, t.first_seq, t.last_seq).where(
+        tuple_(t.account_id, t.key).in_(sorted(pairs))
+    )
+    return {
+        (r.account_id, r.key): (r.fingerprint, r.first_seq, r.last_seq) for r in conn.execute(q)
+    }
+
+
+def _record(
+    conn: Connection,
+    filings: Sequence[Filing],
+    plan: Sequence[_Plan],
+    events: Sequence[tuple[Event, ...]],
+) -> None:
+    """Store the new keys and reasons in the same transaction as the events."""
+    now = datetime.now(UTC)
+    keys: list[dict[str, Any]] = []
+    reasons: list[dict[str, Any]] = []
+    for f, p, evs in zip(filings, plan, events, strict=True):
+        if p.kind != "new" or not evs:
+            continue
+        if f.key:
+            keys.append(
+                {
+                    "account_id": f.account_id,
+                    "key": f.key,
+                    "fingerprint": f.fingerprint,
+                    "first_seq": evs[0].seq,
+                    "last_seq": evs[-1].seq,
+                    "created_at": now,
+                }
+            )
+        objection = next((e for e in evs if e.type == "objection"), None)
+        if f.reason and objection is not None:
+            reasons.append({"seq": objection.seq, "reason": f.reason})
+    if keys:
+        conn.execute(insert(schema.idempotency_keys), keys)
+    if reasons:
+        conn.execute(insert(schema.reasons), reasons)
+
+
+def _replayed(conn: Connection, ranges: Sequence[tuple[int, int]]) -> list[Event]:
+    if not ranges:
+        return []
+    t = schema.events.c
+    q = select(schema.events).where(or_(*(and_(t.seq >= a, t.seq <= b) for a, b in ranges)))
+    return [Event(**r._mapping) for r in conn.execute(q)]
