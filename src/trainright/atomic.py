@@ -80,7 +80,9 @@ def atomic_directory(out: Path, option: str = "--out") -> Iterator[Path]:
                 field=option,
             ) from None
         except OSError as exc:
-            raise BuildError(f"cannot move the finished dataset into place: {exc}", file=str(out)) from None
+            raise BuildError(
+                f"cannot move the finished dataset into place: {exc}", file=str(out)
+            ) from None
         _fsync_dir(out.parent)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

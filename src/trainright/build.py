@@ -75,7 +75,9 @@ def _init_worker(names: tuple[str, ...]) -> None:
     _WORKER_NAMES = names
 
 
-def _redact(categories: tuple[str, ...], texts: list[str | None]) -> tuple[list[str | None], Counter[str]]:
+def _redact(
+    categories: tuple[str, ...], texts: list[str | None]
+) -> tuple[list[str | None], Counter[str]]:
     redactor = _WORKER.get(categories)
     if redactor is None:
         redactor = _WORKER[categories] = Redactor(categories, _WORKER_NAMES)
@@ -140,7 +142,9 @@ def build(
     pol = policy if isinstance(policy, Policy) else load_policy(policy)
     key = secret if isinstance(secret, SecretStr) else resolve_secret(secret)
     if engine not in ENGINES:
-        raise InputError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}", field="--engine")
+        raise InputError(
+            f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}", field="--engine"
+        )
     if engine != "duckdb":
         raise InputError("the spark engine is not available in this version", field="--engine")
     led = ledger if isinstance(ledger, Ledger) else Ledger(ledger)
@@ -164,7 +168,16 @@ def build(
         total_posts = int(runner.conn.execute("SELECT count(*) FROM posts").fetchone()[0])  # type: ignore[index]
         with atomic_directory(out_path) as tmp:
             manifest = _write(
-                tmp, runner, pol, cut, key, names, workers, report, total_posts - warnings["posts_after_cutoff"], snap.root
+                tmp,
+                runner,
+                pol,
+                cut,
+                key,
+                names,
+                workers,
+                report,
+                total_posts - warnings["posts_after_cutoff"],
+                snap.root,
             )
             manifest.update(
                 {
@@ -179,7 +192,17 @@ def build(
                 }
             )
             manifest["dataset_id"] = _dataset_id(
-                {k: manifest[k] for k in ("cutoff", "policy_sha256", "ledger", "inputs", "subject_key_id", "trainright_version")}
+                {
+                    k: manifest[k]
+                    for k in (
+                        "cutoff",
+                        "policy_sha256",
+                        "ledger",
+                        "inputs",
+                        "subject_key_id",
+                        "trainright_version",
+                    )
+                }
             )
             manifest_sha = write_manifest(tmp, manifest)
     finally:
@@ -300,7 +323,8 @@ def _write(
     if drop:
         ids = sorted(drop)
         writer.exclude(
-            pa.array(ids, pa.int64()), pa.array(["empty_after_minimisation"] * len(ids), pa.string())
+            pa.array(ids, pa.int64()),
+            pa.array(["empty_after_minimisation"] * len(ids), pa.string()),
         )
     report("write", 0, None)
     shard_entries, exclusions = writer.finish(media_of_post, drop)
@@ -319,4 +343,3 @@ def _write(
         "shards": shard_entries,
         "exclusions": exclusions,
     }
-

@@ -1,4 +1,295 @@
-"""The `trainright` command line."""
+"""The `trainright` command line: parse, call the library, print. No logic of its own."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from trainright import __version__
+from trainright.errors import TrainrightError
+
+out = Console()
+err = Console(stderr=True)
+
+app = typer.Typer(
+    name="trainright",
+    help=(
+        "Build AI-training datasets from a platform's posts and images lawfully and "
+        "provably: objections honoured, consent where required, children protected, "
+        "personal data minimised, every right recorded in a tamper-evident ledger.\n\n"
+        "Start with `trainright demo`. A real run is: `trainright rights import` the "
+        "platform's rights events, then `trainright build` a dataset from a snapshot."
+    ),
+    no_args_is_help=True,
+    rich_markup_mode="markdown",
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+rights_app = typer.Typer(
+    help="Record rights events (objections, consents, notices, deletions) in the ledger.",
+    no_args_is_help=True,
+)
+app.add_typer(rights_app, name="rights")
+
+LedgerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--ledger",
+        help="SQLAlchemy URL of the ledger database. Tried in order: this option, "
+        "$TRAINRIGHT_LEDGER, then sqlite:///trainright.db.",
+        show_default=False,
+    ),
+]
+
+
+@contextmanager
+def progress_bar(description: str) -> Iterator[Any]:
+    """A Rich progress bar fed by the library's `progress(stage, advance, total)` callback."""
+    columns = (
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description:<10}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=err, transient=False, disable=not err.is_terminal) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def report(stage: str, advance: int, total: int | None) -> None:
+            task = tasks.get(stage)
+            if task is None:
+                task = tasks[stage] = bar.add_task(stage, total=total)
+            elif total is not None:
+                bar.update(task, total=total)
+            bar.advance(task, advance)
+
+        del description
+        yield report
+
+
+@app.command()
+def build(
+    snapshot: Annotated[
+        Path,
+        typer.Option(
+            help="Snapshot directory: accounts, posts, media, tags (Parquet, CSV or JSON Lines)."
+        ),
+    ],
+    policy: Annotated[
+        Path,
+        typer.Option(
+            help="Policy TOML (SPEC §4): legal basis, ages, visibility, notices, holds, per region."
+        ),
+    ],
+    cutoff: Annotated[
+        str,
+        typer.Option(
+            help="UTC timestamp, e.g. 2026-06-26T00:00:00Z: only events at or before it count."
+        ),
+    ],
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="New directory for the dataset; must not exist.")
+    ],
+    ledger: LedgerOpt = None,
+    engine: Annotated[
+        str, typer.Option(help="Rules engine: duckdb (embedded) or spark.")
+    ] = "duckdb",
+    workers: Annotated[
+        int | None, typer.Option(help="Processes for minimisation (default: CPU cores, at most 2).")
+    ] = None,
+) -> None:
+    """Build a dataset: apply the rules at the cutoff, minimise, write it atomically.
+
+    Needs TRAINRIGHT_SECRET, the key for the `subject` pseudonyms (kept out of the
+    dataset). The dataset is entered in the ledger's catalog so `lookup` and
+    `impact` can find it later.
+
+    Example: trainright build --snapshot snap/ --policy policy.toml
+    --cutoff 2026-06-26T00:00:00Z --out datasets/2026-06
+    """
+    from trainright.build import build as run_build
+
+    with progress_bar("build") as report:
+        result = run_build(
+            snapshot,
+            policy,
+            cutoff,
+            out_dir,
+            ledger=ledger,
+            engine=engine,
+            workers=workers,
+            progress=report,
+        )
+    from trainright.summary import print_build_summary
+
+    print_build_summary(out, result.out, result.manifest)
+
+
+@rights_app.command("import")
+def rights_import(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="JSON Lines: one event per line with account_id, type, at, optional purpose and channel."
+        ),
+    ],
+    ledger: LedgerOpt = None,
+) -> None:
+    """Import rights events in bulk, all or nothing, keeping each event's `at`.
+
+    Every line is checked first; a bad line stops the import with its line
+    number, field and value, and nothing is written. The same file is never
+    imported twice.
+
+    Example line: {"account_id": 42, "type": "objection", "at": "2026-05-01T09:30:00Z"}
+    """
+    from trainright.ledger import Ledger, import_events
+
+    led = Ledger(ledger)
+    result = import_events(led, file)
+    out.print(
+        f"imported [bold]{result.events}[/] events from {file} "
+        f"(ledger seq {result.first_seq}–{result.last_seq}) into {led.url}"
+    )
+
+
+@app.command()
+def synth(
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="New directory for the synthetic snapshot.")
+    ],
+    accounts: Annotated[int, typer.Option(min=1, help="Number of accounts.")] = 2000,
+    posts: Annotated[int, typer.Option(min=0, help="Number of posts.")] = 20000,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = 0,
+    objectors: Annotated[
+        int | None, typer.Option(min=0, help="Accounts that object (default about 10%).")
+    ] = None,
+) -> None:
+    """Make a realistic synthetic platform: a snapshot plus its rights events.
+
+    Writes accounts/posts/media/tags Parquet files, small JPEGs with EXIF and GPS,
+    events.jsonl for `trainright rights import`, and planted.parquet listing every
+    piece of personal data planted in the posts (and the look-alikes that must
+    survive minimisation).
+    """
+    from trainright.synth import synthesize
+
+    with progress_bar("synth") as report:
+        summary = synthesize(
+            out_dir,
+            accounts=accounts,
+            posts=posts,
+            seed=seed,
+            objectors=objectors,
+            progress=lambda n: report("posts", n, posts),
+        )
+    out.print(
+        f"wrote {summary.accounts:,} accounts, {summary.posts:,} posts, {summary.media:,} images, "
+        f"{summary.events:,} rights events to [bold]{summary.out}[/]"
+    )
+
+
+@app.command()
+def demo(
+    out_dir: Annotated[
+        Path,
+        typer.Option(
+            "--out", help="Working directory for the demo (replaced if it holds an earlier demo)."
+        ),
+    ] = Path("demo-output"),
+    accounts: Annotated[int, typer.Option(min=10, help="Synthetic accounts.")] = 3000,
+    posts: Annotated[int, typer.Option(min=10, help="Synthetic posts.")] = 30000,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
+) -> None:
+    """The whole story on synthetic data, with the embedded SQLite ledger and DuckDB.
+
+    Synthesises a platform, imports its rights events, builds a dataset under the
+    default policy (consent in the EEA, legitimate interest with 30 days' notice
+    elsewhere) and shows who is in it and why the rest are not.
+    """
+    from trainright.demo import run_demo
+
+    with progress_bar("demo") as report:
+        result = run_demo(out_dir, accounts=accounts, posts=posts, seed=seed, progress=report)
+    from trainright.summary import print_demo_summary
+
+    print_demo_summary(out, result)
+
+
+def _register_extensions() -> None:
+    """Command groups that live beside their library code."""
+    import importlib
+
+    for module in ("trainright.ledger.commands", "trainright.web.commands"):
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+            continue
+        mod.register(app)
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        out.print(f"trainright {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=version_callback, is_eager=True, help="Show the version."
+        ),
+    ] = False,
+) -> None:
+    """Build AI-training datasets lawfully and provably."""
+
 
 def main() -> None:
-    """Entry point."""
+    """Entry point: run the app, turning trainright errors into messages and exit codes."""
+    _register_extensions()
+    try:
+        app(standalone_mode=False)
+    except TrainrightError as exc:
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err.print("aborted")
+        sys.exit(1)
+    except Exception as exc:  # a bug: say so plainly, show the traceback only on request
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if os.environ.get("TRAINRIGHT_DEBUG"):
+            raise
+        err.print(
+            f"[bold red]internal error:[/] {type(exc).__name__}: {escape(str(exc))}\n"
+            "  This is a bug in trainright. Re-run with TRAINRIGHT_DEBUG=1 for details and report it."
+        )
+        sys.exit(1)

@@ -182,12 +182,18 @@ class DatasetWriter:
             staged.unlink(missing_ok=True)
         self._staging_dir.rmdir()
         exclusions = (
-            pa.concat_tables(self._exclusions) if self._exclusions else EXCLUSIONS_SCHEMA.empty_table()
+            pa.concat_tables(self._exclusions)
+            if self._exclusions
+            else EXCLUSIONS_SCHEMA.empty_table()
         )
         exclusions = exclusions.sort_by("post_id")
         ex_path = self.root / "exclusions.parquet"
         pq.write_table(exclusions, ex_path, row_group_size=_ROW_GROUP * 8, **_PARQUET)
-        return shard_entries, {"file": ex_path.name, "rows": exclusions.num_rows, "sha256": file_sha256(ex_path)}
+        return shard_entries, {
+            "file": ex_path.name,
+            "rows": exclusions.num_rows,
+            "sha256": file_sha256(ex_path),
+        }
 
     def abort(self) -> None:
         for writer in self._staging.values():

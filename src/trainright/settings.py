@@ -17,7 +17,7 @@ from pydantic import SecretStr
 from trainright.errors import ConfigError
 
 LEDGER_ENV = "TRAINRIGHT_LEDGER"
-SECRET_ENV = "TRAINRIGHT_SECRET"
+SECRET_ENV = "TRAINRIGHT_SECRET"  # noqa: S105 (the variable name, not a secret)
 DEFAULT_LEDGER_URL = "sqlite:///trainright.db"
 MIN_SECRET_BYTES = 16
 

@@ -52,7 +52,9 @@ TABLES: tuple[TableSpec, ...] = (
             Column("kind", "string", values=("personal", "business")),
             Column("birth_date", "date", nullable=True),
             Column("country", "string"),
-            Column("status", "string", values=("active", "deactivated", "pending_deletion", "deleted")),
+            Column(
+                "status", "string", values=("active", "deactivated", "pending_deletion", "deleted")
+            ),
             Column("display_name", "string", nullable=True),
             Column("created_at", "timestamp"),
         ),
@@ -148,7 +150,9 @@ def locate(root: str | Path) -> Snapshot:
         )
     files: dict[str, TableFile] = {}
     for spec in TABLES:
-        found = [base / f"{spec.name}{ext}" for ext in FORMATS if (base / f"{spec.name}{ext}").is_file()]
+        found = [
+            base / f"{spec.name}{ext}" for ext in FORMATS if (base / f"{spec.name}{ext}").is_file()
+        ]
         if len(found) > 1:
             raise SnapshotError(
                 f"two files for the {spec.name} table: {', '.join(p.name for p in found)}; keep one",
@@ -186,7 +190,11 @@ def _example(query: Query, view: str, where: str, cols: tuple[Column, ...]) -> s
     rows = query(f"SELECT {names} FROM {view} WHERE {where} LIMIT 1")
     if not rows:
         return ""
-    return "; example row: {" + ", ".join(f"{c.name}: {v!r}" for c, v in zip(cols, rows[0], strict=True)) + "}"
+    return (
+        "; example row: {"
+        + ", ".join(f"{c.name}: {v!r}" for c, v in zip(cols, rows[0], strict=True))
+        + "}"
+    )
 
 
 def validate_typed(query: Query, tf: TableFile, view: str) -> None:
@@ -254,7 +262,16 @@ def _sql_str(value: Any) -> str:
 # --- reading with DuckDB --------------------------------------------------------------------
 
 _PARQUET_OK: dict[Kind, tuple[str, ...]] = {
-    "int": ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"),
+    "int": (
+        "TINYINT",
+        "SMALLINT",
+        "INTEGER",
+        "BIGINT",
+        "UTINYINT",
+        "USMALLINT",
+        "UINTEGER",
+        "UBIGINT",
+    ),
     "string": ("VARCHAR",),
     "date": ("DATE",),
     "timestamp": (
@@ -337,7 +354,9 @@ def load_into_duckdb(conn: Any, snapshot: Snapshot) -> None:
             if tf.format == "parquet":
                 found = types[col.name]
                 if found not in _PARQUET_OK[col.kind]:
-                    ex = conn.execute(f"SELECT {q} FROM {raw} WHERE {q} IS NOT NULL LIMIT 1").fetchall()
+                    ex = conn.execute(
+                        f"SELECT {q} FROM {raw} WHERE {q} IS NOT NULL LIMIT 1"
+                    ).fetchall()
                     example = f"; example value: {ex[0][0]!r}" if ex else ""
                     raise SnapshotError(
                         f"has type {found}, expected {_EXPECTED[col.kind]}{example}",
@@ -364,9 +383,7 @@ def load_into_duckdb(conn: Any, snapshot: Snapshot) -> None:
                         value=bad[0][1],
                     )
                 empty_is_null = f"NULLIF({q}, '')" if col.kind != "string" else q
-                selects.append(
-                    f"{_TEXT_CAST[col.kind].format(c=empty_is_null)} AS {q}"
-                )
+                selects.append(f"{_TEXT_CAST[col.kind].format(c=empty_is_null)} AS {q}")
         body = f"SELECT {', '.join(selects)} FROM {raw}"
         # Text formats are parsed once into a temp table; Parquet stays a view over the file.
         kind = "VIEW" if tf.format == "parquet" else "TABLE"

@@ -8,8 +8,7 @@ from typing import Any
 
 from sqlalchemy import delete, insert
 
-from trainright.ledger import Ledger
-from trainright.ledger import schema
+from trainright.ledger import Ledger, schema
 
 
 def register_dataset(

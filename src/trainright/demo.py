@@ -1,0 +1,81 @@
+"""`trainright demo`: the whole story on a synthetic platform, embedded defaults only."""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from trainright.build import BuildResult, Progress, build
+from trainright.errors import InputError
+from trainright.ledger import ImportResult, Ledger, import_events
+from trainright.policy import DEFAULT_POLICY_TOML, parse_policy
+
+MARKER = ".trainright-demo"
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """Everything the demo made, for the summary a person reads."""
+
+    root: Path
+    snapshot: Path
+    policy: Path
+    ledger_url: str
+    imported: ImportResult
+    dataset: BuildResult
+
+
+def _fresh(root: Path) -> None:
+    if root.exists():
+        if not (root / MARKER).exists():
+            raise InputError(
+                "exists and was not made by `trainright demo`; the demo will not touch it",
+                file=str(root),
+                field="--out",
+                hint="pass --out with a new directory",
+            )
+        shutil.rmtree(root)
+    root.mkdir(parents=True)
+    (root / MARKER).write_text("made by trainright demo; safe to delete\n")
+
+
+def run_demo(
+    root: Path,
+    *,
+    accounts: int = 3000,
+    posts: int = 30000,
+    seed: int = 7,
+    progress: Progress | None = None,
+) -> DemoResult:
+    """Synthesise a platform, import its events, build a dataset under the default policy."""
+    from trainright.synth import DEFAULT_CUTOFF, synthesize
+
+    report = progress or (lambda stage, n, total: None)
+    _fresh(root)
+    snapshot = root / "snapshot"
+    synthesize(
+        snapshot,
+        accounts=accounts,
+        posts=posts,
+        seed=seed,
+        progress=lambda n: report("synth", n, posts),
+    )
+    ledger_url = f"sqlite:///{(root / 'ledger.db').resolve()}"
+    ledger = Ledger(ledger_url)
+    imported = import_events(ledger, snapshot / "events.jsonl")
+    policy_path = root / "policy.toml"
+    policy_path.write_text(DEFAULT_POLICY_TOML, encoding="utf-8")
+    # A fresh key per demo run; it lives only in this process and never on disk.
+    key = secrets.token_hex(32)
+    dataset = build(
+        snapshot,
+        parse_policy(policy_path.read_bytes(), str(policy_path)),
+        DEFAULT_CUTOFF,
+        root / "dataset",
+        ledger=ledger,
+        secret=key,
+        progress=report,
+    )
+    return DemoResult(root, snapshot, policy_path, ledger_url, imported, dataset)
