@@ -1,0 +1,158 @@
+"""Shared by the rules tests: write a snapshot, fill a ledger, build, read the dataset."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, cast
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from PIL import Image
+
+from reference import Event, Platform
+from trainright.ledger import Ledger, NewEvent
+from trainright.ledger.events import EventType
+
+SECRET = "s" * 32
+
+ACCOUNTS = pa.schema(
+    [
+        ("account_id", pa.int64()),
+        ("kind", pa.string()),
+        ("birth_date", pa.date32()),
+        ("country", pa.string()),
+        ("status", pa.string()),
+        ("display_name", pa.string()),
+        ("created_at", pa.timestamp("us", tz="UTC")),
+    ]
+)
+POSTS = pa.schema(
+    [
+        ("post_id", pa.int64()),
+        ("author_id", pa.int64()),
+        ("created_at", pa.timestamp("us", tz="UTC")),
+        ("visibility", pa.string()),
+        ("lang", pa.string()),
+        ("text", pa.string()),
+        ("deleted", pa.bool_()),
+    ]
+)
+MEDIA = pa.schema(
+    [
+        ("media_id", pa.int64()),
+        ("post_id", pa.int64()),
+        ("path", pa.string()),
+        ("flagged_minor", pa.bool_()),
+    ]
+)
+TAGS = pa.schema([("post_id", pa.int64()), ("account_id", pa.int64()), ("kind", pa.string())])
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Everything a build reads: the platform, the ledger in append order, policy, cutoff."""
+
+    platform: Platform
+    events: tuple[Event, ...]
+    policy: str
+    cutoff: datetime
+
+
+@dataclass(frozen=True)
+class Built:
+    """What a build wrote, reduced to what §5 decides."""
+
+    out: Path
+    included: dict[int, int]  # post_id -> number of media kept
+    excluded: dict[int, str]  # post_id -> reason
+    manifest: dict[str, Any]
+
+
+def jpeg(media_id: int) -> bytes:
+    """A tiny valid JPEG whose pixels differ per image."""
+    buf = io.BytesIO()
+    colour = (media_id * 37 % 256, media_id * 91 % 256, 128)
+    Image.new("RGB", (8, 8), colour).save(buf, format="JPEG")
+    return buf.getvalue()
+
+
+def _table(rows: list[Any], schema: pa.Schema) -> pa.Table:
+    cols = {name: [getattr(r, name) for r in rows] for name in schema.names}
+    return pa.table(cols, schema=schema)
+
+
+def write_snapshot(platform: Platform, directory: Path) -> Path:
+    """The four Parquet tables of SPEC §2, with a real image file for every media row."""
+    directory.mkdir(parents=True)
+    (directory / "images").mkdir()
+    for m in platform.media:
+        (directory / m.path).write_bytes(jpeg(m.media_id))
+    pq.write_table(_table(list(platform.accounts), ACCOUNTS), directory / "accounts.parquet")
+    pq.write_table(_table(list(platform.posts), POSTS), directory / "posts.parquet")
+    pq.write_table(_table(list(platform.media), MEDIA), directory / "media.parquet")
+    pq.write_table(_table(list(platform.tags), TAGS), directory / "tags.parquet")
+    return directory
+
+
+def new_events(events: tuple[Event, ...]) -> list[NewEvent]:
+    """The reference's events as the ledger takes them, in the same order."""
+    return [
+        NewEvent(
+            account_id=e.account_id,
+            type=cast(EventType, e.type),
+            at=e.at,
+            purpose=e.purpose,
+            channel="import",
+        )
+        for e in events
+    ]
+
+
+def open_ledger(directory: Path, events: tuple[Event, ...]) -> Ledger:
+    """A fresh SQLite ledger holding these events, seq in list order."""
+    ledger = Ledger(f"sqlite:///{directory / 'ledger.db'}")
+    if events:
+        ledger.append(new_events(events))
+    return ledger
+
+
+def read_dataset(out: Path) -> Built:
+    """Included posts (with kept media counts), exclusions and the manifest."""
+    included: dict[int, int] = {}
+    for shard in sorted((out / "data").glob("shard-*.parquet")):
+        rows = pq.read_table(shard, columns=["post_id", "media"]).to_pylist()
+        for row in rows:
+            assert row["post_id"] not in included, f"post {row['post_id']} in two shards"
+            included[row["post_id"]] = len(row["media"] or [])
+    rows = pq.read_table(out / "exclusions.parquet", columns=["post_id", "reason"]).to_pylist()
+    excluded: dict[int, str] = {}
+    for row in rows:
+        assert row["post_id"] not in excluded, f"post {row['post_id']} excluded twice"
+        excluded[row["post_id"]] = row["reason"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    return Built(out, included, excluded, manifest)
+
+
+def build_scenario(scenario: Scenario, workdir: Path, ledger: Ledger | None = None) -> Built:
+    """Write the snapshot, fill a ledger (unless given one) and run a real build."""
+    from trainright import build, parse_policy
+
+    snapshot = workdir / "snapshot"
+    if not snapshot.exists():
+        write_snapshot(scenario.platform, snapshot)
+    if ledger is None:
+        ledger = open_ledger(workdir, scenario.events)
+    out = workdir / f"ds-{len(list(workdir.glob('ds-*')))}"
+    build(
+        snapshot=snapshot,
+        policy=parse_policy(scenario.policy),
+        cutoff=scenario.cutoff,
+        out=out,
+        ledger=ledger,
+        secret=SECRET,
+    )
+    return read_dataset(out)

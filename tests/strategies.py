@@ -1,0 +1,244 @@
+"""Hypothesis strategies: small random platforms, rights histories and policies.
+
+Values cluster where §5 draws its lines: events at T, a microsecond or a second
+either side of T and of T - notice_days, ties in `at`; birth dates around the
+16th and 18th birthday at T, 29 February; dangling ids; whitespace-only texts.
+
+`RULES` is the settings profile for the rules tests. Pick another with
+`TRAINRIGHT_RULES_PROFILE=rules-ci` (more examples) or `rules-quick` (a smoke run).
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+import os
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+
+from helpers import Scenario
+from reference import Account, Event, Media, Platform, Post, Tag
+
+_SLOW_OK = [HealthCheck.too_slow, HealthCheck.data_too_large]
+settings.register_profile(
+    "rules-dev", max_examples=60, deadline=None, suppress_health_check=_SLOW_OK
+)
+settings.register_profile(
+    "rules-ci", max_examples=400, deadline=None, suppress_health_check=_SLOW_OK
+)
+settings.register_profile(
+    "rules-quick", max_examples=10, deadline=None, suppress_health_check=_SLOW_OK
+)
+RULES = settings.get_profile(os.environ.get("TRAINRIGHT_RULES_PROFILE", "rules-dev"))
+
+CUTOFFS = (
+    datetime(2026, 6, 26, tzinfo=UTC),
+    datetime(2026, 6, 26, 13, 45, 10, tzinfo=UTC),
+    datetime(2027, 2, 28, 23, 59, 59, tzinfo=UTC),
+    datetime(2027, 3, 1, tzinfo=UTC),
+    datetime(2028, 2, 29, 12, tzinfo=UTC),
+)
+COUNTRIES = ("NO", "NL", "DE", "GB", "US", "IS")
+REGION_NAMES = ("EEA", "UK", "default", *COUNTRIES)
+EVENT_TYPES = (
+    "objection",
+    "objection_withdrawn",
+    "consent_given",
+    "consent_withdrawn",
+    "notice_sent",
+)  # each twice as likely as account_deleted
+OTHER_PURPOSE = "research"
+EVENT_PURPOSES = ("ai-training", "ai-training", "all", OTHER_PURPOSE)
+NOTICE_DAYS = (0, 1, 30)
+TEXTS = (None, "", "   ", "\n\t ", "Hello from the fjord", "Fin dag i Oslo", "Mooi weer vandaag")
+
+
+def cutoffs() -> st.SearchStrategy[datetime]:
+    return st.sampled_from(CUTOFFS)
+
+
+@st.composite
+def instants(draw: st.DrawFn, cutoff: datetime) -> datetime:
+    """A moment near a §5 boundary: T, or T - notice_days, to the microsecond."""
+    near = st.sampled_from(
+        [
+            timedelta(0),
+            timedelta(seconds=1),
+            timedelta(microseconds=1),
+            -timedelta(seconds=1),
+            -timedelta(microseconds=1),
+        ]
+    )
+    anchor = st.sampled_from([timedelta(0), *(-timedelta(days=d) for d in NOTICE_DAYS if d)])
+    spread = st.integers(min_value=-90 * 86400, max_value=5 * 86400).map(
+        lambda s: timedelta(seconds=s)
+    )
+    offset = draw(st.one_of(st.tuples(anchor, near).map(lambda t: t[0] + t[1]), spread))
+    return cutoff + offset
+
+
+def _years_before(day: date, years: int) -> date:
+    """The same calendar day `years` earlier; 29 February becomes 1 March."""
+    return date(day.year - years, day.month, 1) + timedelta(days=day.day - 1)
+
+
+@st.composite
+def birth_dates(draw: st.DrawFn, cutoff: datetime) -> date | None:
+    """Null, an adult, or a birth date a few days either side of an age limit at T."""
+    today = cutoff.date()
+    kind = draw(
+        st.sampled_from(["none", "adult", "adult", "adult", "adult", "edge", "edge", "leap"])
+    )
+    if kind == "none":
+        return None
+    if kind == "adult":
+        return draw(st.dates(min_value=date(1940, 1, 1), max_value=_years_before(today, 19)))
+    age = draw(st.sampled_from([16, 18]))
+    if kind == "edge":
+        shift = draw(st.integers(min_value=-2, max_value=2))
+        return _years_before(today, age) + timedelta(days=shift)
+    leap_years = [
+        y for y in range(today.year - age - 4, today.year - age + 2) if calendar.isleap(y)
+    ]
+    return date(draw(st.sampled_from(leap_years)), 2, 29)
+
+
+@st.composite
+def platforms(draw: st.DrawFn, cutoff: datetime) -> Platform:
+    """1-25 accounts, up to 40 posts, media and tags, some naming unknown accounts."""
+    n = draw(st.integers(min_value=1, max_value=25))
+    known = list(range(1, n + 1))
+    anyone = st.sampled_from(known * 6 + [n + 1, n + 2])  # now and then an unknown id
+    accounts = tuple(
+        Account(
+            account_id=i,
+            kind=draw(st.sampled_from(["personal", "personal", "personal", "business"])),
+            birth_date=draw(birth_dates(cutoff)),
+            country=draw(st.sampled_from(COUNTRIES)),
+            status=draw(
+                st.sampled_from(["active"] * 12 + ["deactivated", "pending_deletion", "deleted"])
+            ),
+            display_name=f"Member {i}",
+            created_at=cutoff - timedelta(days=400 + i),
+        )
+        for i in known
+    )
+    post_created = st.one_of(
+        st.integers(min_value=1, max_value=300 * 86400).map(
+            lambda s: cutoff - timedelta(seconds=s)
+        ),
+        st.sampled_from([cutoff, cutoff + timedelta(microseconds=1), cutoff + timedelta(days=2)]),
+    )
+    n_posts = draw(st.integers(min_value=0, max_value=40))
+    posts = tuple(
+        Post(
+            post_id=100 + i,
+            author_id=draw(anyone),
+            created_at=draw(post_created),
+            visibility=draw(st.sampled_from(["public", "public", "public", "friends", "only_me"])),
+            lang=draw(st.sampled_from([None, "en", "nb", "nl"])),
+            text=draw(st.sampled_from(TEXTS)),
+            deleted=draw(st.sampled_from([False] * 9 + [True])),
+        )
+        for i in range(n_posts)
+    )
+    if not posts:
+        return Platform(accounts=accounts)
+    post_ids = st.sampled_from([p.post_id for p in posts])
+    n_media = draw(st.integers(min_value=0, max_value=20))
+    media = tuple(
+        Media(
+            media_id=1000 + i,
+            post_id=draw(post_ids),
+            path=f"images/{1000 + i}.jpg",
+            flagged_minor=draw(st.booleans()),
+        )
+        for i in range(n_media)
+    )
+    tag_rows = draw(
+        st.lists(
+            st.tuples(post_ids, anyone, st.sampled_from(["photo_tag", "mention"])),
+            max_size=15,
+            unique=True,
+        )
+    )
+    tags = tuple(Tag(post_id=p, account_id=a, kind=k) for p, a, k in tag_rows)
+    return Platform(accounts=accounts, posts=posts, media=media, tags=tags)
+
+
+@st.composite
+def histories(draw: st.DrawFn, cutoff: datetime, account_ids: list[int]) -> tuple[Event, ...]:
+    """Per account a likely notice and consent, plus random events; ties in `at` are common."""
+    pool = draw(st.lists(instants(cutoff), min_size=1, max_size=5))
+    at = st.sampled_from(pool) | instants(cutoff)
+    events: list[Event] = []
+    for account_id in account_ids:
+        if draw(st.sampled_from([True, True, False])):
+            events.append(Event(account_id, "notice_sent", cutoff - timedelta(days=40)))
+        if draw(st.booleans()):
+            events.append(Event(account_id, "consent_given", cutoff - timedelta(days=10)))
+        for _ in range(draw(st.integers(min_value=0, max_value=3))):
+            events.append(
+                Event(
+                    account_id=account_id,
+                    type=draw(st.sampled_from([*EVENT_TYPES, *EVENT_TYPES, "account_deleted"])),
+                    at=draw(at),
+                    purpose=draw(st.sampled_from(EVENT_PURPOSES)),
+                )
+            )
+    return tuple(draw(st.permutations(events)))
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return json.dumps(value)
+    return "[" + ", ".join(_toml(v) for v in value) + "]"
+
+
+@st.composite
+def rule_keys(draw: st.DrawFn) -> dict[str, Any]:
+    """A few of the §5 keys, as a policy section would set them."""
+    choices: dict[str, st.SearchStrategy[Any]] = {
+        "legal_basis": st.sampled_from(["legitimate_interest", "consent"]),
+        "min_age": st.sampled_from([13, 16, 18]),
+        "notice_days": st.sampled_from(NOTICE_DAYS),
+        "visibility": st.sampled_from([["public"], ["public", "friends"], ["friends"]]),
+        "account_kinds": st.sampled_from([["personal"], ["personal", "business"]]),
+        "hold": st.sampled_from(["", "regulator request"]),
+        "exclude_tagged_not_cleared": st.booleans(),
+        "drop_flagged_minor_media": st.booleans(),
+        "purpose": st.sampled_from(["ai-training", OTHER_PURPOSE]),
+    }
+    keys = draw(st.lists(st.sampled_from(sorted(choices)), max_size=3, unique=True))
+    return {k: draw(choices[k]) for k in keys}
+
+
+@st.composite
+def policies(draw: st.DrawFn) -> str:
+    """Policy TOML: some top-level keys, and a few region sections overriding some."""
+    top = draw(rule_keys())
+    regions = draw(st.dictionaries(st.sampled_from(REGION_NAMES), rule_keys(), max_size=3))
+    if "EEA" not in regions and draw(st.booleans()):
+        regions["EEA"] = {"legal_basis": "consent"}  # the SPEC's example policy
+    lines = [f"{k} = {_toml(v)}" for k, v in top.items()]
+    for name, keys in regions.items():
+        lines.append(f"\n[regions.{name}]")
+        lines += [f"{k} = {_toml(v)}" for k, v in keys.items()]
+    return "\n".join(lines) + "\n"
+
+
+@st.composite
+def scenarios(draw: st.DrawFn) -> Scenario:
+    """A whole build input: platform, ledger history, policy and cutoff."""
+    cutoff = draw(cutoffs())
+    platform = draw(platforms(cutoff))
+    ids = [a.account_id for a in platform.accounts] + [len(platform.accounts) + 1]
+    events = draw(histories(cutoff, ids))
+    return Scenario(platform=platform, events=events, policy=draw(policies()), cutoff=cutoff)
