@@ -58,9 +58,20 @@ def _follows(prev: str, e: Event, seq: int | None = None) -> bool:
     return event_hash(prev, e if seq is None else replace(e, seq=seq)) == e.hash
 
 
-def diagnose(prev: str, cur: Event, nxt: Event | None) -> Break:
-    """Why `cur` does not follow from `prev`, judged with the event after it."""
+def diagnose(before_prev: str, prev: str, cur: Event, nxt: Event | None) -> Break:
+    """Why `cur` does not follow from `prev`, judged with its neighbours.
+
+    `before_prev` is the hash of the event before the previous one: when `cur`
+    follows from it, the previous event (well-formed, hash and all) was inserted.
+    """
     s = cur.seq
+    if s > 1 and _follows(before_prev, cur, s - 1):
+        return Break(
+            "inserted",
+            s - 1,
+            f"event seq {s - 1} was inserted: {describe(cur)} was committed as seq {s - 1}, "
+            "right after the event now at seq " + str(s - 2),
+        )
     if nxt is not None:
         nxt_was_here = _follows(prev, nxt, s)
         if nxt_was_here and _follows(nxt.hash, cur, s + 1):
@@ -121,7 +132,7 @@ def verify(ledger: Ledger) -> Verification:
         }
         wanted = {seq for seq, _, _ in anchors}
         seen: dict[int, str] = {0: GENESIS_HASH}
-        prev, count = GENESIS_HASH, 0
+        before_prev, prev, count = GENESIS_HASH, GENESIS_HASH, 0
         events = _events(conn)
         cur = next(events, None)
         problem: Break | None = None
@@ -136,9 +147,9 @@ def verify(ledger: Ledger) -> Verification:
                     f"to {describe(cur)}",
                 )
             elif not _follows(prev, cur):
-                problem = diagnose(prev, cur, nxt)
+                problem = diagnose(before_prev, prev, cur, nxt)
             else:
-                prev, count = cur.hash, count + 1
+                before_prev, prev, count = prev, cur.hash, count + 1
                 if cur.seq in wanted:
                     seen[cur.seq] = cur.hash
                 cur = nxt
