@@ -41,7 +41,7 @@ class DuckDBRunner:
         q = rule_queries(cutoff)
         try:
             self.conn.execute(f"CREATE OR REPLACE TEMP TABLE account_state AS {q.account_state}")
-            return self.conn.execute(q.decisions).fetch_record_batch(batch_rows)
+            return self.conn.execute(q.decisions).to_arrow_reader(batch_rows)
         except duckdb.Error as exc:
             raise BuildError(f"the rules failed on DuckDB: {exc}") from None
 
