@@ -61,7 +61,7 @@ LedgerOpt = Annotated[
 
 
 @contextmanager
-def progress_bar(description: str) -> Iterator[Any]:
+def progress_bar() -> Iterator[Any]:
     """A Rich progress bar fed by the library's `progress(stage, advance, total)` callback."""
     columns = (
         SpinnerColumn(),
@@ -82,7 +82,6 @@ def progress_bar(description: str) -> Iterator[Any]:
                 bar.update(task, total=total)
             bar.advance(task, advance)
 
-        del description
         yield report
 
 
@@ -128,7 +127,7 @@ def build(
     """
     from trainright.build import build as run_build
 
-    with progress_bar("build") as report:
+    with progress_bar() as report:
         result = run_build(
             snapshot,
             policy,
@@ -193,7 +192,7 @@ def synth(
     """
     from trainright.synth import synthesize
 
-    with progress_bar("synth") as report:
+    with progress_bar() as report:
         summary = synthesize(
             out_dir,
             accounts=accounts,
@@ -228,7 +227,7 @@ def demo(
     """
     from trainright.demo import run_demo
 
-    with progress_bar("demo") as report:
+    with progress_bar() as report:
         result = run_demo(out_dir, accounts=accounts, posts=posts, seed=seed, progress=report)
     from trainright.summary import print_demo_summary
 
@@ -267,25 +266,21 @@ def _root(
     """Build AI-training datasets lawfully and provably."""
 
 
+_register_extensions()
+
+
 def main() -> None:
-    """Entry point: run the app, turning trainright errors into messages and exit codes."""
-    _register_extensions()
+    """Entry point: run the app, turning trainright errors into messages and exit codes.
+
+    Typer itself reports usage errors (exit 2); everything trainright raises on
+    purpose carries its exit code; anything else is a bug and says so.
+    """
     try:
-        app(standalone_mode=False)
+        app()
     except TrainrightError as exc:
         err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         sys.exit(exc.exit_code)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        err.print("aborted")
-        sys.exit(1)
-    except Exception as exc:  # a bug: say so plainly, show the traceback only on request
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+    except Exception as exc:
         if os.environ.get("TRAINRIGHT_DEBUG"):
             raise
         err.print(

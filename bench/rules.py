@@ -1,0 +1,171 @@
+"""Rules-stage benchmark (SPEC §5): trainright's DuckDB runner against a hand-written query.
+
+Synthesises a platform (default 10 million posts, 1 million accounts, 100,000
+objectors), imports its events, then times, each in a fresh process:
+
+- `trainright`: the rules stage of a build — the one rule definition run on DuckDB,
+  every post decided with its reason, every row streamed out with its text;
+- `floor+text`: one hand-written DuckDB query computing the same included set
+  (post_id and text) for the same policy — the floor for this engine;
+- `floor`: the same query without the text column.
+
+Prints posts/s, peak memory and the ratio to the floor. Run: `python -m bench.rules`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+OUT = Path(__file__).parent / "out"
+EEA = "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE IS LI NO"
+
+
+def floor_query(with_text: bool) -> str:
+    """The included set under the default policy, written by hand for DuckDB."""
+    eea = ", ".join(f"'{c}'" for c in EEA.split())
+    t = "TIMESTAMP '2026-06-26 00:00:00'"
+    text = ", p.text" if with_text else ""
+    return f"""
+WITH st AS (
+    SELECT account_id,
+        bool_or(type = 'account_deleted') AS deleted,
+        max(CASE WHEN type IN ('objection', 'objection_withdrawn') AND purpose IN ('ai-training', 'all')
+            THEN ord * 2 + (type = 'objection')::INT END) AS lo,
+        max(CASE WHEN type IN ('consent_given', 'consent_withdrawn') AND purpose IN ('ai-training', 'all')
+            THEN ord * 2 + (type = 'consent_given')::INT END) AS lc,
+        bool_or(type = 'notice_sent' AND purpose IN ('ai-training', 'all')
+            AND at <= {t} - INTERVAL 30 DAY) AS noticed
+    FROM events WHERE at <= {t}
+    GROUP BY account_id
+),
+ok AS (
+    SELECT a.account_id FROM accounts a LEFT JOIN st USING (account_id)
+    WHERE a.status = 'active' AND NOT coalesce(st.deleted, false) AND a.birth_date IS NOT NULL
+      AND date_diff('year', a.birth_date, DATE '2026-06-26')
+          - (strftime(a.birth_date, '%m%d') > '0626')::INT >= 18
+      AND CASE WHEN a.country IN ({eea}) THEN coalesce(st.lc % 2, 0) = 1
+               ELSE coalesce(st.lo % 2, 0) = 0 AND coalesce(st.noticed, false) END
+),
+bad_tag AS (
+    SELECT DISTINCT t.post_id FROM tags t ANTI JOIN ok ON ok.account_id = t.account_id
+),
+kept_media AS (
+    SELECT DISTINCT post_id FROM media WHERE NOT flagged_minor
+)
+SELECT p.post_id{text}
+FROM posts p
+SEMI JOIN ok ON ok.account_id = p.author_id
+WHERE NOT p.deleted AND p.visibility = 'public' AND p.created_at <= {t}
+  AND p.post_id NOT IN (SELECT post_id FROM bad_tag)
+  AND ((p.text IS NOT NULL AND NOT regexp_matches(p.text, '^\\s*$'))
+       OR p.post_id IN (SELECT post_id FROM kept_media))
+"""
+
+
+def _drain(reader: Any) -> tuple[int, int]:
+    rows = included = 0
+    for batch in reader:
+        rows += batch.num_rows
+        if "reason" in batch.schema.names:
+            included += batch.num_rows - batch.column("reason").null_count
+        else:
+            included += batch.num_rows
+    return rows, included
+
+
+def run_one(kind: str, snapshot: Path, ledger_url: str) -> dict[str, Any]:
+    """One timed measurement in this process (called in a fresh subprocess)."""
+    import duckdb
+
+    from trainright.ledger import Ledger
+    from trainright.policy import DEFAULT_POLICY_TOML, parse_policy
+    from trainright.rules import DuckDBRunner, region_rules_table
+    from trainright.snapshot import locate
+    from trainright.synth import DEFAULT_CUTOFF
+
+    cutoff = DEFAULT_CUTOFF
+    _, events = Ledger(ledger_url).export_until(cutoff)
+    runner = DuckDBRunner()
+    runner.load(locate(snapshot), events, region_rules_table(parse_policy(DEFAULT_POLICY_TOML), cutoff))
+    start = time.perf_counter()
+    if kind == "trainright":
+        rows, included = _drain(runner.decide(cutoff))
+    else:
+        sql = floor_query(with_text=kind == "floor+text")
+        try:
+            rows, included = _drain(runner.conn.execute(sql).to_arrow_reader(100_000))
+        except duckdb.Error as exc:
+            raise SystemExit(f"floor query failed: {exc}") from None
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    return {"kind": kind, "seconds": seconds, "rows": rows, "included": included, "peak_bytes": peak}
+
+
+def prepare(posts: int, accounts: int, objectors: int, seed: int) -> tuple[Path, str]:
+    """Synthesise once per size (cached under bench/out) and import the events."""
+    from trainright.ledger import Ledger, import_events
+    from trainright.synth import synthesize
+
+    tag = f"p{posts}-a{accounts}-o{objectors}-s{seed}"
+    snapshot = OUT / tag / "snapshot"
+    ledger_path = OUT / tag / "ledger.db"
+    if not (snapshot / "posts.parquet").exists():
+        print(f"synthesising {posts:,} posts, {accounts:,} accounts, {objectors:,} objectors ...", flush=True)
+        start = time.perf_counter()
+        synthesize(snapshot, accounts=accounts, posts=posts, seed=seed, objectors=objectors, images=200)
+        print(f"  synth took {time.perf_counter() - start:.1f} s", flush=True)
+    url = f"sqlite:///{ledger_path}"
+    if not ledger_path.exists():
+        start = time.perf_counter()
+        result = import_events(Ledger(url), snapshot / "events.jsonl")
+        print(f"  imported {result.events:,} events in {time.perf_counter() - start:.1f} s", flush=True)
+    return snapshot, url
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--posts", type=int, default=10_000_000)
+    ap.add_argument("--accounts", type=int, default=1_000_000)
+    ap.add_argument("--objectors", type=int, default=100_000)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--one", help=argparse.SUPPRESS)
+    ap.add_argument("--snapshot", help=argparse.SUPPRESS)
+    ap.add_argument("--ledger", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.one:
+        print(json.dumps(run_one(args.one, Path(args.snapshot), args.ledger)))
+        return
+    snapshot, url = prepare(args.posts, args.accounts, args.objectors, args.seed)
+    results: dict[str, list[dict[str, Any]]] = {}
+    for _ in range(args.repeat):
+        for kind in ("trainright", "floor+text", "floor"):
+            cmd = [sys.executable, "-m", "bench.rules", "--one", kind, "--snapshot", str(snapshot), "--ledger", url]
+            proc = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=Path(__file__).parent.parent)
+            results.setdefault(kind, []).append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    ours = results["trainright"]
+    floor = results["floor+text"]
+    if {r["included"] for r in ours} != {r["included"] for r in floor}:
+        raise SystemExit(f"included sets differ: trainright {ours[0]['included']} vs floor {floor[0]['included']}")
+    print(f"\nrules stage, {args.posts:,} posts, median of {args.repeat} (each in a fresh process)")
+    print(f"{'run':<12} {'seconds':>8} {'posts/s':>12} {'peak RSS':>10} {'vs floor+text':>14}")
+    base = statistics.median(r["seconds"] for r in floor)
+    decided = ours[0]["rows"]  # every post at or before the cutoff passes through each query
+    for kind, runs in results.items():
+        sec = statistics.median(r["seconds"] for r in runs)
+        peak = max(r["peak_bytes"] for r in runs) / 2**30
+        print(f"{kind:<12} {sec:8.2f} {decided / sec:12,.0f} {peak:8.2f} GiB {sec / base:13.2f}x")
+    print(f"included posts: {ours[0]['included']:,} of {ours[0]['rows']:,}")
+    print("targets: trainright within 1.30x of floor+text, >= 3,000,000 posts/s, peak < 2 GiB")
+
+
+if __name__ == "__main__":
+    main()

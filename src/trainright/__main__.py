@@ -1,0 +1,5 @@
+"""`python -m trainright` is the `trainright` command."""
+
+from trainright.cli import main
+
+main()

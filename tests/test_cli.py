@@ -1,0 +1,168 @@
+"""SPEC §9: the command line — exit codes, messages a person can act on, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from conftest import SECRET, account, post
+
+
+def trainright(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("TRAINRIGHT_")}
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "trainright", *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture
+def snap(snapshot_factory: Callable[..., Path]) -> Path:
+    return snapshot_factory([account(1), account(2, country="NO")], [post(10, 1), post(11, 2)])
+
+
+@pytest.fixture
+def policy(tmp_path: Path) -> Path:
+    path = tmp_path / "policy.toml"
+    path.write_text('notice_days = 0\n[regions.EEA]\nlegal_basis = "consent"\n')
+    return path
+
+
+def build_args(
+    snap: Path, policy: Path, out: Path, ledger: str, cutoff: str = "2026-06-26T00:00:00Z"
+) -> list[str]:
+    return [
+        "build",
+        "--snapshot",
+        str(snap),
+        "--policy",
+        str(policy),
+        "--cutoff",
+        cutoff,
+        "--out",
+        str(out),
+        "--ledger",
+        ledger,
+    ]
+
+
+def test_build_end_to_end(tmp_path: Path, snap: Path, policy: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'l.db'}"
+    events = tmp_path / "events.jsonl"
+    events.write_text(
+        json.dumps({"account_id": 2, "type": "consent_given", "at": "2026-01-01T00:00:00Z"}) + "\n"
+    )
+    done = trainright("rights", "import", str(events), "--ledger", url, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "imported 1 events" in done.stdout
+    done = trainright(
+        *build_args(snap, policy, tmp_path / "ds", url),
+        cwd=tmp_path,
+        env={"TRAINRIGHT_SECRET": SECRET},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "included" in done.stdout
+    manifest = json.loads((tmp_path / "ds" / "manifest.json").read_text())
+    assert manifest["counts"]["included"] == 2
+
+
+@pytest.mark.parametrize(
+    ("mutate", "needle"),
+    [
+        (lambda a: a.__setitem__(a.index("--cutoff") + 1, "26/06/2026"), "--cutoff"),
+        (
+            lambda a: a.__setitem__(a.index("--policy") + 1, "/nonexistent.toml"),
+            "/nonexistent.toml",
+        ),
+        (lambda a: a.__setitem__(a.index("--snapshot") + 1, "/nonexistent"), "/nonexistent"),
+    ],
+)
+def test_bad_input_exits_2_without_traceback(
+    tmp_path: Path, snap: Path, policy: Path, mutate: Callable[[list[str]], None], needle: str
+) -> None:
+    args = build_args(snap, policy, tmp_path / "ds", f"sqlite:///{tmp_path / 'l.db'}")
+    mutate(args)
+    done = trainright(*args, cwd=tmp_path, env={"TRAINRIGHT_SECRET": SECRET})
+    assert done.returncode == 2
+    assert needle in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    assert not (tmp_path / "ds").exists()
+
+
+def test_bad_policy_key_is_named(tmp_path: Path, snap: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[regions.EEA]\nlegal_bases = 'consent'\n")
+    done = trainright(
+        *build_args(snap, bad, tmp_path / "ds", f"sqlite:///{tmp_path / 'l.db'}"),
+        cwd=tmp_path,
+        env={"TRAINRIGHT_SECRET": SECRET},
+    )
+    assert done.returncode == 2
+    assert "regions.EEA.legal_bases" in done.stderr
+
+
+def test_missing_secret_lists_what_was_tried(tmp_path: Path, snap: Path, policy: Path) -> None:
+    done = trainright(
+        *build_args(snap, policy, tmp_path / "ds", f"sqlite:///{tmp_path / 'l.db'}"), cwd=tmp_path
+    )
+    assert done.returncode == 2
+    assert "TRAINRIGHT_SECRET" in done.stderr
+    assert "tried" in done.stderr
+
+
+def test_existing_out_exits_2(tmp_path: Path, snap: Path, policy: Path) -> None:
+    (tmp_path / "ds").mkdir()
+    done = trainright(
+        *build_args(snap, policy, tmp_path / "ds", f"sqlite:///{tmp_path / 'l.db'}"),
+        cwd=tmp_path,
+        env={"TRAINRIGHT_SECRET": SECRET},
+    )
+    assert done.returncode == 2
+    assert "already exists" in done.stderr
+
+
+def test_bad_event_line_exits_2(tmp_path: Path) -> None:
+    events = tmp_path / "events.jsonl"
+    events.write_text(
+        '{"account_id": 1, "type": "objection", "at": "2026-01-01T00:00:00Z"}\n{"account_id": 1, "type": "nope", "at": "2026-01-01T00:00:00Z"}\n'
+    )
+    done = trainright(
+        "rights", "import", str(events), "--ledger", f"sqlite:///{tmp_path / 'l.db'}", cwd=tmp_path
+    )
+    assert done.returncode == 2
+    assert f"{events}:2" in done.stderr
+    assert "'nope'" in done.stderr
+
+
+def test_usage_error_exits_2(tmp_path: Path) -> None:
+    done = trainright("build", "--snapshot", "x", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "Missing option" in done.stderr
+
+
+def test_secret_never_printed(tmp_path: Path, snap: Path, policy: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'l.db'}"
+    done = trainright(
+        *build_args(snap, policy, tmp_path / "ds", url),
+        cwd=tmp_path,
+        env={"TRAINRIGHT_SECRET": SECRET},
+    )
+    assert done.returncode == 0
+    assert SECRET not in done.stdout + done.stderr
+    for path in (tmp_path / "ds").rglob("*"):
+        if path.is_file():
+            assert SECRET.encode() not in path.read_bytes()
