@@ -1,25 +1,61 @@
-"""Image scrubbing (interface; the lossless scrubber arrives with the minimisation work)."""
+"""SPEC §6 images: remove all metadata without re-encoding, so the pixels stay identical.
+
+The format is read from the file's magic bytes, not its name, and decides the extension
+written. Anything corrupt or unsupported becomes a warning for the build to count, never an
+exception: one bad upload must not stop a dataset.
+"""
 
 from __future__ import annotations
 
-import shutil
+import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from trainright.minimise import jpeg, png, webp
+from trainright.minimise._result import Scrubbed, UnsupportedImage
 
 
 @dataclass(frozen=True)
 class ScrubResult:
-    """Where the scrubbed image went, or why it was dropped."""
+    """Where the scrubbed image went (or None and why it was dropped).
+
+    `orientation` is the EXIF orientation (1..8) the source declared: the EXIF block is
+    removed with everything else, so the dataset records it for consumers to apply.
+    """
 
     path: Path | None
     warning: str | None = None
+    orientation: int | None = None
+
+
+_FORMATS: tuple[tuple[Callable[[bytes], bool], str, Callable[[bytes], Scrubbed]], ...] = (
+    (lambda b: b.startswith(b"\xff\xd8\xff"), ".jpg", jpeg.scrub),
+    (lambda b: b.startswith(png.SIGNATURE), ".png", png.scrub),
+    (lambda b: b[:4] == b"RIFF" and b[8:12] == b"WEBP", ".webp", webp.scrub),
+)
 
 
 def scrub_image(src: Path, dst_stem: Path) -> ScrubResult:
-    """Copy `src` to `dst_stem` + its extension with all metadata removed, pixels unchanged."""
-    dst = dst_stem.with_suffix(src.suffix.lower())
+    """Write `src` without metadata to `dst_stem` + the extension of its real format."""
     try:
-        shutil.copyfile(src, dst)
+        data = src.read_bytes()
     except OSError as exc:
-        return ScrubResult(None, f"unreadable image: {exc.strerror}")
-    return ScrubResult(dst)
+        return ScrubResult(None, f"{src}: unreadable image: {exc.strerror}")
+    known = [(suffix, scrub) for matches, suffix, scrub in _FORMATS if matches(data)]
+    if not known:
+        return ScrubResult(None, f"{src}: unsupported image format (JPEG, PNG and WebP are)")
+    suffix, scrub = known[0]
+    try:
+        scrubbed = scrub(data)
+    except UnsupportedImage as exc:
+        return ScrubResult(None, f"{src}: {exc}")
+    dst = dst_stem.with_name(dst_stem.name + suffix)
+    tmp = dst.with_name(dst.name + ".part")
+    try:
+        tmp.write_bytes(scrubbed.data)
+        os.replace(tmp, dst)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        return ScrubResult(None, f"{dst}: cannot write scrubbed image: {exc.strerror}")
+    return ScrubResult(dst, None, scrubbed.orientation)
