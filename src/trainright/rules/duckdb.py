@@ -57,6 +57,6 @@ class DuckDBRunner:
         """Media kept on the given included posts (`post_id`, `drop_minor`)."""
         self.conn.register("included_posts", included)
         try:
-            return self.conn.execute(kept_media_query("included_posts")).fetch_arrow_table()
+            return self.conn.execute(kept_media_query("included_posts")).to_arrow_table()
         finally:
             self.conn.unregister("included_posts")
