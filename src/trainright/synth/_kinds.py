@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from trainright.synth import _identifiers as ids
 from trainright.synth import _values as val
@@ -32,6 +32,17 @@ class Kind:
 
 def _same(make: Callable[[random.Random], str]) -> Maker:
     return lambda rng, lang: make(rng)
+
+
+def _failing(make: Maker) -> Maker:
+    """A decoy maker that never yields digits some checksum would accept."""
+
+    def made(rng: random.Random, lang: str) -> str:
+        while ids.passes_any_check(value := make(rng, lang)):
+            pass
+        return value
+
+    return made
 
 
 def _word(word: str) -> Maker:
@@ -258,7 +269,7 @@ PII: tuple[Kind, ...] = (
     ),
 )
 
-DECOYS: tuple[Kind, ...] = (
+_LOOKALIKES = (
     Kind(
         "order_number",
         "national_id",
@@ -416,6 +427,7 @@ DECOYS: tuple[Kind, ...] = (
         _w(0.1, 0.1, 1),
     ),
 )
+DECOYS: tuple[Kind, ...] = tuple(replace(k, make=_failing(k.make)) for k in _LOOKALIKES)
 
 #: Sentences naming a platform account (its display name at `{v}`) that is mentioned.
 MENTIONS: dict[str, tuple[str, ...]] = {
