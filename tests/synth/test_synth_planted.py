@@ -13,15 +13,21 @@ from stdnum import iban, luhn
 from stdnum.nl import bsn
 from stdnum.no import fodselsnummer
 
-from trainright.synth import SynthSummary
+from trainright.synth import SynthSummary, synthesize
 from trainright.synth._kinds import DECOYS, LANGS, MENTIONS, PII
 
 CATEGORIES = {"email", "phone", "national_id", "iban", "payment_card", "ip", "gps", "person_name"}
 
 
 @pytest.fixture(scope="module")
-def planted(platform: SynthSummary) -> list[dict[str, Any]]:
-    return pq.read_table(platform.out / "planted.parquet").to_pylist()  # type: ignore[no-any-return]
+def wide(tmp_path_factory: pytest.TempPathFactory) -> SynthSummary:
+    """More posts than the shared platform, so every written form of every kind shows up."""
+    return synthesize(tmp_path_factory.mktemp("wide") / "s", accounts=300, posts=12000, images=4)
+
+
+@pytest.fixture(scope="module")
+def planted(wide: SynthSummary) -> list[dict[str, Any]]:
+    return pq.read_table(wide.out / "planted.parquet").to_pylist()  # type: ignore[no-any-return]
 
 
 def by(planted: list[dict[str, Any]], category: str, decoy: bool) -> list[str]:
@@ -33,9 +39,9 @@ def digits(value: str) -> str:
 
 
 def test_every_planted_value_occurs_in_its_post(
-    platform: SynthSummary, planted: list[dict[str, Any]]
+    wide: SynthSummary, planted: list[dict[str, Any]]
 ) -> None:
-    posts = pq.read_table(platform.out / "posts.parquet", columns=["post_id", "text"]).to_pylist()
+    posts = pq.read_table(wide.out / "posts.parquet", columns=["post_id", "text"]).to_pylist()
     text = {p["post_id"]: p["text"] for p in posts}
     assert planted
     for p in planted:
@@ -116,12 +122,10 @@ def test_contact_details_and_places_have_their_written_forms(planted: list[dict[
 
 
 def test_names_of_members_and_of_people_who_never_joined(
-    platform: SynthSummary, planted: list[dict[str, Any]]
+    wide: SynthSummary, planted: list[dict[str, Any]]
 ) -> None:
     members = set(
-        pq.read_table(platform.out / "accounts.parquet", columns=["display_name"])
-        .column(0)
-        .to_pylist()
+        pq.read_table(wide.out / "accounts.parquet", columns=["display_name"]).column(0).to_pylist()
     )
     names = by(planted, "person_name", decoy=False)
     assert set(names) & members
@@ -130,11 +134,11 @@ def test_names_of_members_and_of_people_who_never_joined(
 
 
 def test_mentioned_members_are_tagged_as_mentions(
-    platform: SynthSummary, planted: list[dict[str, Any]]
+    wide: SynthSummary, planted: list[dict[str, Any]]
 ) -> None:
-    accounts = pq.read_table(platform.out / "accounts.parquet").to_pylist()
+    accounts = pq.read_table(wide.out / "accounts.parquet").to_pylist()
     name_of = {a["account_id"]: a["display_name"] for a in accounts}
-    tags = pq.read_table(platform.out / "tags.parquet").to_pylist()
+    tags = pq.read_table(wide.out / "tags.parquet").to_pylist()
     names_in_post = defaultdict(set)
     for p in planted:
         if p["category"] == "person_name":

@@ -268,3 +268,15 @@ def test_bad_sizes_are_input_errors(tmp_path: Path, kwargs: dict[str, int], fiel
         synthesize(tmp_path / "x", **kwargs)  # type: ignore[arg-type]
     assert err.value.field == field
     assert not (tmp_path / "x").exists()
+
+
+def test_objector_and_image_counts_can_be_chosen(tmp_path: Path) -> None:
+    import json
+
+    s = synthesize(tmp_path / "o", accounts=120, posts=300, objectors=7, images=0)
+    lines = (s.out / "events.jsonl").read_text().splitlines()
+    known = set(pq.read_table(s.out / "accounts.parquet").column("account_id").to_pylist())
+    objectors = {e["account_id"] for e in map(json.loads, lines) if e["type"] == "objection"}
+    assert len(objectors & known) == 7
+    assert (s.images, s.media) == (0, 0)
+    assert not list((s.out / "media").iterdir())

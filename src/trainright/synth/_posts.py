@@ -41,6 +41,24 @@ class Chunk:
     planted_decoys: int
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """Per post of a chunk: what is planted where (row 0 of a pool means nothing)."""
+
+    values: pa.Array  # this chunk's values of every kind
+    has_m: np.ndarray  # mentions an account ...
+    target: np.ndarray  # ... this one (row in accounts)
+    mt: np.ndarray  # mention sentence row
+    has_p: np.ndarray  # carries personal data ...
+    pkind: np.ndarray  # ... of this kind (index into PII)
+    pv: np.ndarray  # value row
+    pt: np.ndarray  # sentence row
+    has_d: np.ndarray  # carries a look-alike (same fields for DECOYS)
+    dkind: np.ndarray
+    dv: np.ndarray
+    dt: np.ndarray
+
+
 class _Slots:
     """Sentences of a family of kinds split at `{v}`; row 0 is the empty sentence."""
 
@@ -151,7 +169,7 @@ class PostMaker:
         acc = self.acc
         post_id = FIRST_POST_ID + index * CHUNK + np.arange(n, dtype=np.int64)
         author = np.minimum((acc.n * rng.random(n) ** 1.6).astype(np.int64), acc.n - 1)
-        if index == 0:
+        if index == 0:  # the roster's edge accounts all get posts
             k = min(n, acc.n, 64)
             author[:k] = np.arange(k)
         r = rng.random(n)
@@ -160,123 +178,133 @@ class PostMaker:
             self.author_lang[author],
             np.where(r < 0.95, 0, rng.integers(0, len(LANGS), n)),
         )
-        lang = pc.if_else(pa.array(rng.random(n) < 0.04), _NO_STRING, self.langs.take(tl))
-        created = acc.created_us[author]
-        created = created + (rng.random(n) * (self.cutoff_us - created)).astype(np.int64)
-        late = rng.random(n) < 0.004
-        created[late] = self.cutoff_us + rng.integers(1, 90 * _DAY_US, int(late.sum()))
-        created -= created % 1000
         r = rng.random(n)
-        null_text, empty_text = r < 0.02, (r >= 0.02) & (r < 0.03)
-        has_text = r >= 0.03
+        null_text, empty_text, has_text = r < 0.02, (r >= 0.02) & (r < 0.03), r >= 0.03
         has_media = np.where(has_text, rng.random(n) < 0.25, True) & (self.images > 0)
         n_media = np.where(has_media, rng.choice(np.arange(1, 5), n, p=[0.6, 0.25, 0.1, 0.05]), 0)
-
-        has_m = has_text & (rng.random(n) < 0.08)
-        has_p = has_text & (rng.random(n) < 0.15)
-        has_d = has_text & (rng.random(n) < 0.08)
-        pkind = (rng.random(n)[:, None] > self.pii_cum[tl]).sum(axis=1)
-        dkind = (rng.random(n)[:, None] > self.decoy_cum[tl]).sum(axis=1)
-        pkind = np.minimum(pkind, len(PII) - 1)
-        dkind = np.minimum(dkind, len(DECOYS) - 1)
-        if index == 0:  # every kind at least once, whatever the size
-            rows = np.flatnonzero(has_text)
-            fp, fd = rows[: len(PII)], rows[len(PII) : len(PII) + len(DECOYS)]
-            has_p[fp], pkind[fp] = True, np.arange(len(fp))
-            has_d[fd], dkind[fd] = True, np.arange(len(fd))
-        target = self._target_rows(rng, n)
-        values = self._values(index)
-        pv = self._value_rows(0, has_p, pkind, tl, rng.random(n))
-        dv = self._value_rows(len(PII), has_d, dkind, tl, rng.random(n))
-        pt = self.pii.pick(has_p, pkind, tl, rng.random(n))
-        dt = self.decoys.pick(has_d, dkind, tl, rng.random(n))
-        mt = self.mentions.pick(has_m, np.zeros(n, np.int64), tl, rng.random(n))
-        names = pc.if_else(pa.array(has_m), acc.names.take(target), "")
-        sent, s_off, s_cnt = self.sent
-        tails, t_off, t_cnt = self.tails
-        b1 = s_off[tl] + (rng.random(n) * s_cnt[tl]).astype(np.int64)
-        b2 = np.where(
-            rng.random(n) < 0.35, s_off[tl] + (rng.random(n) * s_cnt[tl]).astype(np.int64), 0
-        )
-        tail = t_off[tl] + (rng.random(n) * t_cnt[tl]).astype(np.int64)
-        sep = self.sep.take
-        text = pc.binary_join_element_wise(
-            sent.take(b1),
-            sep(has_m.astype(np.int8)),
-            self.mentions.pre.take(mt),
-            names,
-            self.mentions.post.take(mt),
-            sep((b2 > 0).astype(np.int8)),
-            sent.take(b2),
-            sep(has_p.astype(np.int8)),
-            self.pii.pre.take(pt),
-            values.take(pv),
-            self.pii.post.take(pt),
-            sep(has_d.astype(np.int8)),
-            self.decoys.pre.take(dt),
-            values.take(dv),
-            self.decoys.post.take(dt),
-            tails.take(tail),
-            "",
-        )
+        plan = self._plan(rng, index, has_text, tl)
         text = pc.if_else(
-            pa.array(null_text), _NO_STRING, pc.if_else(pa.array(empty_text), "", text)
+            pa.array(null_text),
+            _NO_STRING,
+            pc.if_else(pa.array(empty_text), "", self._text(rng, tl, plan)),
         )
         posts = table(
             "posts",
             {
                 "post_id": post_id,
                 "author_id": acc.ids[author],
-                "created_at": created,
+                "created_at": self._created(rng, author),
                 "visibility": self.visibility.take(rng.choice(3, n, p=[0.8, 0.15, 0.05])),
-                "lang": lang,
+                "lang": pc.if_else(pa.array(rng.random(n) < 0.04), _NO_STRING, self.langs.take(tl)),
                 "text": text,
                 "deleted": rng.random(n) < 0.03,
             },
         )
-        planted = self._planted(post_id, has_p, pkind, pv, has_m, target, has_d, dkind, dv, values)
         return Chunk(
             posts,
             self._media(rng, post_id, author, n_media, media_start),
-            self._tags(rng, post_id, has_media, has_m, target),
-            planted,
-            int(has_p.sum() + has_m.sum()),
-            int(has_d.sum()),
+            self._tags(rng, post_id, has_media, plan),
+            self._planted(post_id, plan),
+            int(plan.has_p.sum() + plan.has_m.sum()),
+            int(plan.has_d.sum()),
         )
 
-    def _planted(
-        self,
-        post_id: np.ndarray,
-        has_p: np.ndarray,
-        pkind: np.ndarray,
-        pv: np.ndarray,
-        has_m: np.ndarray,
-        target: np.ndarray,
-        has_d: np.ndarray,
-        dkind: np.ndarray,
-        dv: np.ndarray,
-        values: pa.Array,
-    ) -> pa.Table:
+    def _created(self, rng: np.random.Generator, author: np.ndarray) -> np.ndarray:
+        """After the author signed up and before the cutoff; a few after it."""
+        n = len(author)
+        created = self.acc.created_us[author]
+        created = created + (rng.random(n) * (self.cutoff_us - created)).astype(np.int64)
+        late = rng.random(n) < 0.004
+        created[late] = self.cutoff_us + rng.integers(1, 90 * _DAY_US, int(late.sum()))
+        out: np.ndarray = created - created % 1000
+        return out
+
+    def _plan(
+        self, rng: np.random.Generator, index: int, has_text: np.ndarray, tl: np.ndarray
+    ) -> _Plan:
+        """Decide per post what to plant: a mention, personal data, a look-alike."""
+        n = len(has_text)
+        has_m = has_text & (rng.random(n) < 0.08)
+        has_p = has_text & (rng.random(n) < 0.15)
+        has_d = has_text & (rng.random(n) < 0.08)
+        pkind = np.minimum((rng.random(n)[:, None] > self.pii_cum[tl]).sum(axis=1), len(PII) - 1)
+        dkind = np.minimum(
+            (rng.random(n)[:, None] > self.decoy_cum[tl]).sum(axis=1), len(DECOYS) - 1
+        )
+        if index == 0:  # every kind at least once, whatever the size
+            rows = np.flatnonzero(has_text)
+            fp, fd = rows[: len(PII)], rows[len(PII) : len(PII) + len(DECOYS)]
+            has_p[fp], pkind[fp] = True, np.arange(len(fp))
+            has_d[fd], dkind[fd] = True, np.arange(len(fd))
+        return _Plan(
+            values=self._values(index),
+            has_m=has_m,
+            target=self._target_rows(rng, n),
+            mt=self.mentions.pick(has_m, np.zeros(n, np.int64), tl, rng.random(n)),
+            has_p=has_p,
+            pkind=pkind,
+            pv=self._value_rows(0, has_p, pkind, tl, rng.random(n)),
+            pt=self.pii.pick(has_p, pkind, tl, rng.random(n)),
+            has_d=has_d,
+            dkind=dkind,
+            dv=self._value_rows(len(PII), has_d, dkind, tl, rng.random(n)),
+            dt=self.decoys.pick(has_d, dkind, tl, rng.random(n)),
+        )
+
+    def _text(self, rng: np.random.Generator, tl: np.ndarray, plan: _Plan) -> pa.Array:
+        """Everyday sentences with the planned sentences in between, joined by Arrow."""
+        n = len(tl)
+        sent, s_off, s_cnt = self.sent
+        tails, t_off, t_cnt = self.tails
+        b1 = s_off[tl] + (rng.random(n) * s_cnt[tl]).astype(np.int64)
+        b2 = s_off[tl] + (rng.random(n) * s_cnt[tl]).astype(np.int64)
+        b2 = np.where(rng.random(n) < 0.35, b2, 0)
+        tail = t_off[tl] + (rng.random(n) * t_cnt[tl]).astype(np.int64)
+        names = pc.if_else(pa.array(plan.has_m), self.acc.names.take(plan.target), "")
+
+        def sep(present: np.ndarray) -> pa.Array:
+            return self.sep.take(present.astype(np.int8))
+
+        return pc.binary_join_element_wise(
+            sent.take(b1),
+            sep(plan.has_m),
+            self.mentions.pre.take(plan.mt),
+            names,
+            self.mentions.post.take(plan.mt),
+            sep(b2 > 0),
+            sent.take(b2),
+            sep(plan.has_p),
+            self.pii.pre.take(plan.pt),
+            plan.values.take(plan.pv),
+            self.pii.post.take(plan.pt),
+            sep(plan.has_d),
+            self.decoys.pre.take(plan.dt),
+            plan.values.take(plan.dv),
+            self.decoys.post.take(plan.dt),
+            tails.take(tail),
+            "",
+        )
+
+    def _planted(self, post_id: np.ndarray, plan: _Plan) -> pa.Table:
         """What was planted in which post; decoys must survive redaction."""
-        ids = np.concatenate([post_id[has_m], post_id[has_p], post_id[has_d]])
+        m, p, d = plan.has_m, plan.has_p, plan.has_d
+        ids = np.concatenate([post_id[m], post_id[p], post_id[d]])
         order = np.argsort(ids, kind="stable")
         category = pa.concat_arrays(
             [
-                strings(["person_name"]).take(np.zeros(int(has_m.sum()), np.int64)),
-                self.pii_cat.take(pkind[has_p]),
-                self.decoy_cat.take(dkind[has_d]),
+                strings(["person_name"]).take(np.zeros(int(m.sum()), np.int64)),
+                self.pii_cat.take(plan.pkind[p]),
+                self.decoy_cat.take(plan.dkind[d]),
             ]
         )
         value = pa.concat_arrays(
             [
-                self.acc.names.take(target[has_m]),
-                values.take(pv[has_p]),
-                values.take(dv[has_d]),
+                self.acc.names.take(plan.target[m]),
+                plan.values.take(plan.pv[p]),
+                plan.values.take(plan.dv[d]),
             ]
         )
-        decoy = np.concatenate(
-            [np.zeros(int(has_m.sum() + has_p.sum()), bool), np.ones(int(has_d.sum()), bool)]
-        )
+        decoy = np.repeat([False, True], [int(m.sum() + p.sum()), int(d.sum())])
         return table(
             "planted",
             {
@@ -315,8 +343,7 @@ class PostMaker:
         rng: np.random.Generator,
         post_id: np.ndarray,
         has_media: np.ndarray,
-        has_m: np.ndarray,
-        target: np.ndarray,
+        plan: _Plan,
     ) -> pa.Table:
         """Mentions (named in the text) and photo tags, some of unknown accounts."""
         tagged = has_media & (rng.random(len(post_id)) < 0.3)
@@ -333,11 +360,10 @@ class PostMaker:
         first = np.ones(len(photo_post), bool)
         first[1:] = (photo_post[1:] != photo_post[:-1]) | (photo_acct[1:] != photo_acct[:-1])
         photo_post, photo_acct = photo_post[first], photo_acct[first]
-        posts = np.concatenate([post_id[has_m], photo_post])
-        accts = np.concatenate([self.acc.ids[target[has_m]], photo_acct])
-        kinds = np.concatenate(
-            [np.zeros(int(has_m.sum()), np.int64), np.ones(len(photo_post), np.int64)]
-        )
+        m = plan.has_m
+        posts = np.concatenate([post_id[m], photo_post])
+        accts = np.concatenate([self.acc.ids[plan.target[m]], photo_acct])
+        kinds = np.repeat([0, 1], [int(m.sum()), len(photo_post)])
         order = np.argsort(posts, kind="stable")
         return table(
             "tags",
