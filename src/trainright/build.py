@@ -31,6 +31,7 @@ from trainright.ledger.importer import parse_timestamp
 from trainright.lineage import register_dataset
 from trainright.minimise import Pseudonymiser, Redactor, scrub_image
 from trainright.policy import Policy, load_policy
+from trainright.regions import ISO_COUNTRIES
 from trainright.rules import REASONS, DuckDBRunner, region_rules_table
 from trainright.settings import key_id, resolve_secret
 from trainright.snapshot import locate
@@ -227,44 +228,37 @@ def _write(
     shards = pol.max_shards()
     writer = DatasetWriter(tmp, shards)
     pseudo = Pseudonymiser(key)
+    rules = {c: pol.rules_for(c) for c in ISO_COUNTRIES}
+    region_of = {c: r.region for c, r in rules.items()}
     subject_of: dict[int, tuple[str, int]] = {}
-    redact_of_country: dict[str | None, tuple[str, ...]] = {}
     tally = Tally()
     redactions: Counter[str] = Counter()
-    included_media: list[pa.Table] = []
-    # included posts with images and no text: (region, country) for the tally
-    image_only: dict[int, tuple[str, str]] = {}
+    with_media: list[pa.Table] = []  # included posts that have images: post_id, country
+    image_only: dict[int, str] = {}  # ... and no text: post_id -> country
     pool = _RedactionPool(names, workers)
 
     def jobs() -> Iterator[tuple[Any, tuple[str, ...], list[str | None]]]:
         for batch in runner.decide(cut):
             report("rules", batch.num_rows, total)
             tbl = pa.Table.from_batches([batch])
-            tally.add(tbl["reason"], tbl["region"], tbl["country"])
+            tally.add(tbl["reason"], tbl["country"], region_of)
             excluded = pc.is_valid(tbl["reason"])
             ex = tbl.filter(excluded)
             writer.exclude(ex["post_id"].combine_chunks(), ex["reason"].combine_chunks())
             inc = tbl.filter(pc.invert(excluded))
             if inc.num_rows == 0:
                 continue
-            with_media = inc.filter(pc.greater(inc["n_media"], 0))
-            if with_media.num_rows:
-                included_media.append(with_media.select(["post_id", "drop_minor"]))
-                blank = with_media.filter(with_media["text_blank"])
-                for pid, reg, cty in zip(
-                    blank["post_id"].to_pylist(),
-                    blank["region"].to_pylist(),
-                    blank["country"].to_pylist(),
-                    strict=True,
-                ):
-                    image_only[pid] = (reg, cty)
+            media = inc.filter(pc.greater(inc["media_state"], 0))
+            if media.num_rows:
+                with_media.append(media.select(["post_id", "country"]))
+                only = media.filter(pc.equal(media["media_state"], 2))
+                image_only.update(
+                    zip(only["post_id"].to_pylist(), only["country"].to_pylist(), strict=True)
+                )
             countries = inc["country"].to_pylist()
-            for c in set(countries):
-                if c not in redact_of_country:
-                    redact_of_country[c] = tuple(pol.rules_for(c).redact)
             groups: dict[tuple[str, ...], list[int]] = {}
             for i, c in enumerate(countries):
-                groups.setdefault(redact_of_country[c], []).append(i)
+                groups.setdefault(rules[c].redact, []).append(i)
             for cats, idx in groups.items():
                 part = inc.take(pa.array(idx, pa.int64())) if len(groups) > 1 else inc
                 yield part, cats, part["text"].to_pylist()
@@ -272,13 +266,17 @@ def _write(
     try:
         for part, texts, counts in pool.map(jobs()):
             redactions.update(counts)
-            authors = part["author_id"].to_pylist()
-            shard_list = []
             subjects = []
-            for aid, shard_count in zip(authors, part["shards"].to_pylist(), strict=True):
+            shard_list = []
+            for aid, country in zip(
+                part["author_id"].to_pylist(), part["country"].to_pylist(), strict=True
+            ):
                 hit = subject_of.get(aid)
                 if hit is None:
-                    hit = subject_of[aid] = (pseudo.subject(aid), pseudo.shard(aid, shard_count))
+                    hit = subject_of[aid] = (
+                        pseudo.subject(aid),
+                        pseudo.shard(aid, rules[country].shards),
+                    )
                 subjects.append(hit[0])
                 shard_list.append(hit[1])
             rows = pa.table(
@@ -303,8 +301,8 @@ def _write(
     media_of_post: dict[int, list[str]] = {}
     media_warnings: Counter[str] = Counter()
     kept_total = 0
-    if included_media:
-        kept = runner.kept_media(pa.concat_tables(included_media))
+    if with_media:
+        kept = runner.kept_media(pa.concat_tables(with_media))
         rows_m = kept.to_pylist()
         for m in rows_m:
             report("media", 1, len(rows_m))
@@ -316,10 +314,10 @@ def _write(
             kept_total += 1
             media_of_post.setdefault(m["post_id"], []).append(f"media/{res.path.name}")
     drop: set[int] = set()
-    for pid, (reg, cty) in image_only.items():
+    for pid, country in image_only.items():
         if pid not in media_of_post:
             drop.add(pid)
-            tally.move_to_excluded("empty_after_minimisation", reg, cty)
+            tally.move_to_excluded("empty_after_minimisation", region_of[country], country)
     if drop:
         ids = sorted(drop)
         writer.exclude(

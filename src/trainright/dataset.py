@@ -66,16 +66,17 @@ class Tally:
     by_region: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     by_country: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
 
-    def add(self, reasons: pa.Array, regions: pa.Array, countries: pa.Array) -> None:
-        table = pa.table({"reason": reasons, "region": regions, "country": countries})
-        grouped = table.group_by(["reason", "region", "country"], use_threads=False).aggregate(
+    def add(self, reasons: pa.Array, countries: pa.Array, region_of: Mapping[str, str]) -> None:
+        """Count a batch of decisions; `region_of` maps a country to its policy section."""
+        table = pa.table({"reason": reasons, "country": countries})
+        grouped = table.group_by(["reason", "country"], use_threads=False).aggregate(
             [([], "count_all")]
         )
         for row in grouped.to_pylist():
             reason, n = row["reason"], int(row["count_all"])
             key = reason or "included"
-            region = row["region"] or "unknown"
             country = row["country"] or "unknown"
+            region = region_of.get(country, "unknown")
             if reason is None:
                 self.included += n
             else:

@@ -96,6 +96,8 @@ class RuleQueries:
 
     account_state: str  # SELECT: one row per account
     decisions: str  # SELECT: one row per post created at or before the cutoff
+    # media_state in `decisions`: 0 no images (or excluded), 1 text and images,
+    # 2 images only (the post is empty if none of its images can be kept)
     warnings: str  # SELECT: one row of dangling-reference counts
 
 
@@ -142,13 +144,6 @@ acc_ev AS (
 SELECT
     acc.account_id,
     acc.country,
-    acc.region,
-    acc.shards,
-    acc.vis_public,
-    acc.vis_friends,
-    acc.vis_only_me,
-    acc.exclude_tagged,
-    acc.drop_minor,
     CASE
         WHEN acc.hold <> '' THEN 'region_hold'
         WHEN acc.status <> 'active' OR COALESCE(x.deleted_event, 0) = 1 THEN 'account_status'
@@ -168,13 +163,10 @@ SELECT
 FROM acc
 LEFT JOIN acc_ev AS x ON x.account_id = acc.account_id
 """
+    # Only included posts carry their payload (dates, language, text) out of the
+    # engine; an excluded post leaves as its id, author, country and reason.
     decisions = f"""
-WITH p AS (
-    SELECT *, (text IS NULL OR REGEXP_MATCHES(text, '^\\s*$')) AS text_blank
-    FROM posts
-    WHERE created_at <= {ts}
-),
-tag_state AS (
+WITH tag_state AS (
     SELECT
         t.post_id,
         MAX(CASE WHEN s.account_id IS NULL OR s.reason IS NOT NULL THEN 1 ELSE 0 END) AS uncleared
@@ -189,36 +181,48 @@ media_state AS (
         SUM(CASE WHEN m.flagged_minor THEN 1 ELSE 0 END) AS n_minor
     FROM media AS m
     GROUP BY m.post_id
+),
+decided AS (
+    SELECT
+        p.post_id,
+        p.author_id,
+        s.country,
+        p.created_at,
+        p.lang,
+        p.text,
+        COALESCE(m.n_media, 0) AS n_media,
+        CASE
+            WHEN p.deleted THEN 'post_deleted'
+            WHEN s.account_id IS NULL THEN 'account_status'
+            WHEN s.reason IS NOT NULL THEN s.reason
+            WHEN NOT ((p.visibility = 'public' AND r.vis_public)
+                      OR (p.visibility = 'friends' AND r.vis_friends)
+                      OR (p.visibility = 'only_me' AND r.vis_only_me)) THEN 'not_public'
+            WHEN r.exclude_tagged AND COALESCE(t.uncleared, 0) = 1 THEN 'tagged_not_cleared'
+            WHEN (p.text IS NULL OR REGEXP_MATCHES(p.text, '^\\s*$'))
+                 AND COALESCE(m.n_media, 0)
+                     - CASE WHEN r.drop_minor THEN COALESCE(m.n_minor, 0) ELSE 0 END = 0
+                THEN 'empty_after_minimisation'
+        END AS reason
+    FROM posts AS p
+    LEFT JOIN account_state AS s ON s.account_id = p.author_id
+    LEFT JOIN region_rules AS r ON r.country = s.country
+    LEFT JOIN tag_state AS t ON t.post_id = p.post_id
+    LEFT JOIN media_state AS m ON m.post_id = p.post_id
+    WHERE p.created_at <= {ts}
 )
 SELECT
-    p.post_id,
-    p.author_id,
-    s.country,
-    s.region,
-    s.shards,
-    s.drop_minor,
-    p.created_at,
-    p.lang,
-    p.text,
-    p.text_blank,
-    COALESCE(m.n_media, 0) AS n_media,
-    CASE
-        WHEN p.deleted THEN 'post_deleted'
-        WHEN s.account_id IS NULL THEN 'account_status'
-        WHEN s.reason IS NOT NULL THEN s.reason
-        WHEN NOT ((p.visibility = 'public' AND s.vis_public)
-                  OR (p.visibility = 'friends' AND s.vis_friends)
-                  OR (p.visibility = 'only_me' AND s.vis_only_me)) THEN 'not_public'
-        WHEN s.exclude_tagged AND COALESCE(t.uncleared, 0) = 1 THEN 'tagged_not_cleared'
-        WHEN p.text_blank
-             AND COALESCE(m.n_media, 0)
-                 - CASE WHEN s.drop_minor THEN COALESCE(m.n_minor, 0) ELSE 0 END = 0
-            THEN 'empty_after_minimisation'
-    END AS reason
-FROM p
-LEFT JOIN account_state AS s ON s.account_id = p.author_id
-LEFT JOIN tag_state AS t ON t.post_id = p.post_id
-LEFT JOIN media_state AS m ON m.post_id = p.post_id
+    post_id,
+    author_id,
+    country,
+    reason,
+    CASE WHEN reason IS NULL THEN created_at END AS created_at,
+    CASE WHEN reason IS NULL THEN lang END AS lang,
+    CASE WHEN reason IS NULL THEN text END AS text,
+    CASE WHEN reason IS NULL AND n_media > 0 THEN
+        CASE WHEN text IS NULL OR REGEXP_MATCHES(text, '^\\s*$') THEN 2 ELSE 1 END
+    ELSE 0 END AS media_state
+FROM decided
 """
     warnings = f"""
 SELECT
@@ -240,12 +244,13 @@ SELECT
 def kept_media_query(included_posts: str) -> str:
     """Media kept on included posts: flagged-minor images dropped where the region says so.
 
-    `included_posts` names a relation with `post_id` and `drop_minor`.
+    `included_posts` names a relation with the included posts' `post_id` and `country`.
     """
     return f"""
 SELECT m.media_id, m.post_id, m.path
 FROM media AS m
 JOIN {included_posts} AS i ON i.post_id = m.post_id
-WHERE NOT (i.drop_minor AND m.flagged_minor)
+JOIN region_rules AS r ON r.country = i.country
+WHERE NOT (r.drop_minor AND m.flagged_minor)
 ORDER BY m.post_id, m.media_id
 """
