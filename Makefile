@@ -8,7 +8,7 @@ export UV_PROJECT_ENVIRONMENT := .venv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: demo test lint bench env clean
+.PHONY: demo test lint bench docs env clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -33,6 +33,9 @@ lint: env
 
 bench: env
 	.venv/bin/python -m bench
+
+docs: env
+	.venv/bin/typer trainright.cli utils docs --name trainright --output docs/cli.md
 
 clean:
 	rm -rf .venv $(TOOLS) demo-output
