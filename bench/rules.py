@@ -42,8 +42,8 @@ WITH st AS (
         max(CASE WHEN type IN ('consent_given', 'consent_withdrawn') AND purpose IN ('ai-training', 'all')
             THEN ord * 2 + (type = 'consent_given')::INT END) AS lc,
         bool_or(type = 'notice_sent' AND purpose IN ('ai-training', 'all')
-            AND at <= {t} - INTERVAL 30 DAY) AS noticed
-    FROM events WHERE at <= {t}
+            AND e.at <= {t} - INTERVAL 30 DAY) AS noticed
+    FROM events AS e WHERE e.at <= {t}
     GROUP BY account_id
 ),
 ok AS (
@@ -75,7 +75,7 @@ def _drain(reader: Any) -> tuple[int, int]:
     for batch in reader:
         rows += batch.num_rows
         if "reason" in batch.schema.names:
-            included += batch.num_rows - batch.column("reason").null_count
+            included += batch.column("reason").null_count
         else:
             included += batch.num_rows
     return rows, included
