@@ -31,8 +31,6 @@ class EventLike(Protocol):
     def purpose(self) -> str: ...
     @property
     def at(self) -> datetime: ...
-    @property
-    def channel(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -44,10 +42,8 @@ class Standing:
     objected: bool
     consented: bool
     deleted: bool
-    #: seq of the latest objection-type event, and of the latest gpc objection (for GPC)
-    last_objection_seq: int
-    last_gpc_seq: int
-    last_withdrawal_seq: int
+    #: an objection was ever withdrawn (the GPC signal never overrides that choice)
+    withdrawn: bool
 
     @property
     def summary(self) -> Summary:
@@ -62,36 +58,34 @@ class Standing:
 def standing_of(
     account_id: int, events: Iterable[EventLike], purpose: str, now: datetime
 ) -> Standing:
-    """Fold an account's events (any order) into its standing at `now`."""
-    ordered = sorted(
-        (
-            e
-            for e in events
-            if e.at <= now and (e.purpose in (purpose, ALL_PURPOSES) or e.type == "account_deleted")
-        ),
-        key=lambda e: (e.at, e.seq),
-    )
-    objected = consented = deleted = False
-    last_obj = last_gpc = last_wd = 0
-    for e in ordered:
-        if e.type in OBJECTION_TYPES:
-            objected = e.type == "objection"
-            last_obj = e.seq
-            if e.type == "objection" and e.channel == "gpc":
-                last_gpc = e.seq
-            if e.type == "objection_withdrawn":
-                last_wd = e.seq
-        elif e.type in CONSENT_TYPES:
-            consented = e.type == "consent_given"
-        elif e.type == "account_deleted":
+    """Fold an account's events (any order) into its standing at `now`.
+
+    One pass, no sorting: it runs in the writer for every receipt.
+    """
+    objection: tuple[datetime, int, str] | None = None
+    consent: tuple[datetime, int, str] | None = None
+    deleted = withdrawn = False
+    for e in events:
+        if e.at > now:
+            continue
+        kind = e.type
+        if kind == "account_deleted":
             deleted = True
+            continue
+        if e.purpose != purpose and e.purpose != ALL_PURPOSES:
+            continue
+        key = (e.at, e.seq, kind)
+        if kind in OBJECTION_TYPES:
+            withdrawn = withdrawn or kind == "objection_withdrawn"
+            if objection is None or key > objection:
+                objection = key
+        elif kind in CONSENT_TYPES and (consent is None or key > consent):
+            consent = key
     return Standing(
         account_id=account_id,
         purpose=purpose,
-        objected=objected,
-        consented=consented,
+        objected=objection is not None and objection[2] == "objection",
+        consented=consent is not None and consent[2] == "consent_given",
         deleted=deleted,
-        last_objection_seq=last_obj,
-        last_gpc_seq=last_gpc,
-        last_withdrawal_seq=last_wd,
+        withdrawn=withdrawn,
     )

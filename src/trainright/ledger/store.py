@@ -204,9 +204,7 @@ class Ledger:
             with self.read() as own:
                 return self.standings(ids, own, purpose)
         t = schema.events.c
-        q = select(t.seq, t.account_id, t.type, t.purpose, t.at, t.channel).where(
-            t.account_id.in_(ids)
-        )
+        q = select(t.seq, t.account_id, t.type, t.purpose, t.at).where(t.account_id.in_(ids))
         by_account: dict[int, list[Any]] = {a: [] for a in ids}
         for r in conn.execute(q):
             by_account[r.account_id].append(r)

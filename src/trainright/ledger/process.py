@@ -1,0 +1,188 @@
+"""The ledger writer in a process of its own, for the web service.
+
+The web server's event loop and a writer thread in the same process fight over
+the GIL: every database call releases it and waits to get it back while the loop
+is busy, and group commit slows to the pace of those hand-overs. So the writer
+runs as a child process, started with the service and ended with it: requests
+are sent over a socket pair as framed pickles, the child feeds them to a
+`GroupWriter`, and each reply is sent after its batch's commit. It is still one
+writer with group commit; it just has a core to itself.
+
+If the server dies, the child reads end-of-file and exits after its current
+batch: nothing acknowledged is lost, since nothing is acknowledged before commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import pickle
+import socket
+import struct
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import BinaryIO
+
+from trainright.errors import InputError, LedgerError, TrainrightError
+from trainright.ledger.store import Ledger
+from trainright.ledger.writer import Filed, Filing, GroupWriter, IdempotencyConflict
+from trainright.settings import LedgerURL
+
+_HEADER = struct.Struct("!I")
+_ERRORS: dict[str, type[TrainrightError]] = {
+    "IdempotencyConflict": IdempotencyConflict,
+    "InputError": InputError,
+}
+
+
+def _frame(obj: object) -> bytes:
+    body = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    return _HEADER.pack(len(body)) + body
+
+
+def _error_tuple(exc: BaseException) -> tuple[str, str, str | None, object, str | None]:
+    if isinstance(exc, TrainrightError):
+        return (type(exc).__name__, exc.message, exc.field, exc.value, exc.hint)
+    return ("LedgerError", str(exc), None, None, None)
+
+
+def _error_from(t: tuple[str, str, str | None, object, str | None]) -> TrainrightError:
+    cls = _ERRORS.get(t[0], LedgerError)
+    return cls(t[1], field=t[2], value=t[3], hint=t[4])
+
+
+class ProcessWriter:
+    """The web app's side: start the child, file filings, stop it."""
+
+    def __init__(self, url: LedgerURL) -> None:
+        self.url = url
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._ids = itertools.count()
+        self._pending: dict[int, asyncio.Future[Filed]] = {}
+        self._out: asyncio.StreamWriter | None = None
+        self._reader_task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Spawn the child, wait until it has opened (and migrated) the ledger, connect."""
+        parent, child = socket.socketpair()
+        self._proc = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
+            [sys.executable, "-m", "trainright.ledger.process", str(child.fileno())],
+            pass_fds=[child.fileno()],
+        )
+        child.close()
+        # The URL may hold a password: it goes over the socket, never on a command line.
+        parent.sendall(_frame(self.url))
+        parent.settimeout(120)
+        reply = _read_frame_blocking(parent)
+        if reply != "ready":
+            self._proc.wait(10)
+            assert isinstance(reply, tuple)
+            raise _error_from(reply)
+        parent.setblocking(False)
+        reader, self._out = await asyncio.open_unix_connection(sock=parent)
+        self._reader_task = asyncio.get_running_loop().create_task(self._read(reader))
+
+    async def _read(self, reader: asyncio.StreamReader) -> None:
+        try:
+            while True:
+                size = _HEADER.unpack(await reader.readexactly(_HEADER.size))[0]
+                ident, ok, payload = pickle.loads(await reader.readexactly(size))  # noqa: S301 (our child)
+                fut = self._pending.pop(ident, None)
+                if fut is None or fut.done():
+                    continue
+                if ok:
+                    fut.set_result(payload)
+                else:
+                    fut.set_exception(_error_from(payload))
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        for fut in self._pending.values():
+            if not fut.done():
+                fut.set_exception(LedgerError("the ledger writer stopped; nothing was recorded"))
+        self._pending.clear()
+
+    async def file(self, filing: Filing) -> Filed:
+        """Send a filing to the writer and wait for its batch's commit."""
+        if self._out is None or self._reader_task is None or self._reader_task.done():
+            raise LedgerError("the ledger writer stopped; nothing was recorded")
+        ident = next(self._ids)
+        fut: asyncio.Future[Filed] = asyncio.get_running_loop().create_future()
+        self._pending[ident] = fut
+        self._out.write(_frame((ident, filing)))
+        return await fut
+
+    async def stop(self) -> None:
+        """Close the socket: the child commits what it has, then exits."""
+        if self._out is not None:
+            self._out.close()
+        if self._proc is not None:
+            try:
+                await asyncio.to_thread(self._proc.wait, 30)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+
+
+def _exactly(stream: BinaryIO, n: int) -> bytes:
+    buf = b""
+    while len(buf) < n:
+        chunk = stream.read(n - len(buf))
+        if not chunk:
+            raise EOFError
+        buf += chunk
+    return buf
+
+
+def _read_frame(stream: BinaryIO) -> object:
+    size = _HEADER.unpack(_exactly(stream, _HEADER.size))[0]
+    return pickle.loads(_exactly(stream, size))  # noqa: S301 (frames come from our parent or child)
+
+
+def _read_frame_blocking(sock: socket.socket) -> object:
+    with sock.makefile("rb", buffering=0) as raw:
+        return _read_frame(raw)  # type: ignore[arg-type]
+
+
+def child_main(fd: int) -> None:
+    """The child: read the URL, open the ledger, then commit what arrives."""
+    sock = socket.socket(fileno=fd)
+    send_lock = threading.Lock()
+
+    def send(obj: object) -> None:
+        data = _frame(obj)
+        # If the server is gone the send fails; the event is committed all the same.
+        with send_lock, contextlib.suppress(OSError):
+            sock.sendall(data)
+
+    try:
+        url = _read_frame_blocking(sock)
+        assert isinstance(url, LedgerURL)
+        writer = GroupWriter(Ledger(url))
+        writer.start()
+    except TrainrightError as exc:
+        send(_error_tuple(exc))
+        return
+    send("ready")
+
+    def reply(ident: int, fut: Future[Filed]) -> None:
+        exc = fut.exception()
+        send((ident, True, fut.result()) if exc is None else (ident, False, _error_tuple(exc)))
+
+    def replier(ident: int) -> Callable[[Future[Filed]], None]:
+        return lambda fut: reply(ident, fut)
+
+    stream = sock.makefile("rb")
+    with contextlib.suppress(EOFError, ConnectionError):
+        while True:
+            job = _read_frame(stream)
+            assert isinstance(job, tuple)
+            ident, filing = job
+            writer.submit(filing).add_done_callback(replier(ident))
+    writer.stop()
+
+
+if __name__ == "__main__":
+    child_main(int(sys.argv[1]))

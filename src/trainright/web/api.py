@@ -1,0 +1,175 @@
+"""The JSON API under /api/v1: file rights events, read my standing; operator reads.
+
+People authenticate with a session token as `Authorization: Bearer` (the same
+token the platform's sign-in sets as a cookie); operators with `X-API-Key`.
+Every refusal is a `Problem` and is in the OpenAPI description.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
+
+from trainright.web.auth import AuthFailure
+from trainright.web.models import EventIn, EventOut, EventsPage, Problem, ReceiptOut, StandingOut
+from trainright.web.pages import auth_refusal, service
+from trainright.web.service import NEXT_STEPS, Person, Refusal, reference
+
+bearer = HTTPBearer(auto_error=False, description="A session token from the platform's sign-in.")
+operator_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="The operator API key.")
+
+
+def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the refusals a route can give."""
+    text = {
+        400: "The body is not valid JSON.",
+        401: "No, an expired or a forged token (or API key).",
+        403: "A business account, or an account the platform does not list.",
+        404: "No such resource.",
+        409: "The Idempotency-Key was used for a different request.",
+        413: "The body is too large.",
+        422: "The body or a parameter does not match the schema.",
+        429: "Rate limit: wait Retry-After seconds.",
+        503: "The ledger is unavailable; nothing was recorded.",
+    }
+    return {c: {"model": Problem, "description": text[c]} for c in codes}
+
+
+router = APIRouter(prefix="/api/v1", responses=problems(401, 413, 422, 429, 503))
+
+Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+IdemKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=128,
+        pattern=r"^[\x21-\x7e]+$",
+        description="Any unique string; a retry with the same key returns the first receipt.",
+    ),
+]
+
+
+def person_of(request: Request, creds: HTTPAuthorizationCredentials | None) -> Person:
+    """The person a Bearer session token signs in."""
+    svc = service(request)
+    try:
+        session = svc.signer.read_session(
+            creds.credentials if creds else None, svc.config.limits.session_minutes * 60
+        )
+    except AuthFailure as failure:
+        raise auth_refusal(failure) from None
+    return svc.person(session.account_id)
+
+
+async def gpc(request: Request, person: Person) -> None:
+    """A signed-in API request with Sec-GPC: 1 counts as the signal too."""
+    if request.headers.get("sec-gpc") == "1":
+        svc = service(request)
+        await svc.honour_gpc(person, await svc.standing(person.account_id))
+
+
+@router.post(
+    "/events",
+    status_code=201,
+    response_model=ReceiptOut,
+    responses={
+        200: {"model": ReceiptOut, "description": "A retry: the first receipt."},
+        **problems(400, 403, 409),
+    },
+)
+async def file_event(
+    body: EventIn, request: Request, creds: Bearer, key: IdemKey = None
+) -> Response:
+    """File an objection, a withdrawal, or give or withdraw consent.
+
+    The receipt is returned only after the event is committed to the ledger.
+    """
+    svc = service(request)
+    person = person_of(request, creds)
+    if body.type != "objection_withdrawn":
+        await gpc(request, person)
+    svc.limit_account(person.account_id)
+    filed = await svc.file(
+        svc.filing(person, body.type, "api", reason=body.reason, key=key, purpose=body.purpose)
+    )
+    first = filed.events[0]
+    receipt = ReceiptOut(
+        reference=reference(first),
+        events=[EventOut.of(e) for e in filed.events],
+        replayed=filed.replayed,
+        standing=StandingOut.of(filed.standing, person.rules),
+        next=NEXT_STEPS[first.type],
+    )
+    # Serialised here, once: the model was built from committed data, not user input.
+    return Response(
+        receipt.model_dump_json(),
+        status_code=200 if filed.replayed else 201,
+        media_type="application/json",
+    )
+
+
+@router.get("/me/standing", responses=problems(403))
+async def my_standing(
+    request: Request,
+    creds: Bearer,
+    purpose: Annotated[str, Query(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")] = "ai-training",
+) -> StandingOut:
+    """Where my data stands now: objected, consented or neither."""
+    svc = service(request)
+    person = person_of(request, creds)
+    await gpc(request, person)
+    return StandingOut.of(await svc.standing(person.account_id, purpose), person.rules)
+
+
+OperatorKey = Annotated[str | None, Depends(operator_key)]
+
+
+def check_operator(request: Request, key: str | None) -> None:
+    """Operator routes need the configured API key (and are closed without one)."""
+    expected = service(request).config.api_key
+    if (
+        expected is None
+        or key is None
+        or not secrets.compare_digest(key.encode(), expected.get_secret_value().encode())
+    ):
+        raise Refusal(401, "bad_api_key", "a valid X-API-Key is required")
+
+
+@router.get("/operator/events")
+async def operator_events(
+    request: Request,
+    key: OperatorKey,
+    after_seq: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    account_id: Annotated[int | None, Query(ge=0, le=2**63 - 1)] = None,
+) -> EventsPage:
+    """Ledger events in seq order, a page at a time."""
+    check_operator(request, key)
+    ledger = service(request).ledger
+    events = await run_in_threadpool(
+        ledger.events, None, account_id=account_id, after_seq=after_seq, limit=limit
+    )
+    nxt = events[-1].seq if len(events) == limit else None
+    return EventsPage(events=[EventOut.of(e) for e in events], next_after_seq=nxt)
+
+
+@router.get("/operator/accounts/{account_id}/standing", responses=problems(404))
+async def operator_standing(
+    request: Request,
+    key: OperatorKey,
+    account_id: Annotated[int, Path(ge=0, le=2**63 - 1)],
+    purpose: Annotated[str, Query(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")] = "ai-training",
+) -> StandingOut:
+    """One account's standing, judged by the rules of its region."""
+    check_operator(request, key)
+    svc = service(request)
+    account = svc.config.account(account_id)
+    if account is None:
+        raise Refusal(404, "unknown_account", "the platform's account list has no such account")
+    rules = svc.config.policy.rules_for(account.country)
+    return StandingOut.of(await svc.standing(account_id, purpose), rules)

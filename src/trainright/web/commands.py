@@ -1,0 +1,101 @@
+"""The `trainright serve` and `trainright login-link` commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from trainright.errors import InputError
+from trainright.settings import resolve_ledger_url
+from trainright.web.auth import Signer
+from trainright.web.config import Limits, WebConfig, api_key, load_accounts, policy_from, web_secret
+
+
+def serve(
+    ledger: Annotated[
+        str | None,
+        typer.Option(
+            help="SQLAlchemy URL of the ledger (default: $TRAINRIGHT_LEDGER, then sqlite:///trainright.db)."
+        ),
+    ] = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    policy: Annotated[
+        Path | None,
+        typer.Option(
+            help="Policy TOML: decides each region's legal basis and honor_gpc (default: built-in)."
+        ),
+    ] = None,
+    snapshot: Annotated[
+        Path | None,
+        typer.Option(
+            help="Snapshot directory: its accounts table gives each account's kind and country. "
+            "Without it every account is treated as personal, under the default region's rules."
+        ),
+    ] = None,
+    account_rate: Annotated[int, typer.Option(help="Filings allowed per account per minute.")] = 30,
+    client_rate: Annotated[
+        int, typer.Option(help="Requests allowed per client address per minute.")
+    ] = 600,
+) -> None:
+    """Run the rights service: the objection and consent pages and the JSON API.
+
+    People arrive signed in by the platform through a link (see `login-link`);
+    pages come in English, Norwegian Bokmål and Dutch. The API is under /api/v1,
+    described at /api/v1/openapi.json. Needs TRAINRIGHT_WEB_SECRET (signs links,
+    sessions and forms) and, for the operator endpoints, TRAINRIGHT_API_KEY.
+    Every receipt is sent only after its event is committed to the ledger.
+    """
+    import uvicorn
+
+    from trainright.web.app import create_app
+
+    if account_rate < 1 or client_rate < 1:
+        raise InputError(
+            "rate limits must be at least 1 per minute", field="--account-rate/--client-rate"
+        )
+    config = WebConfig(
+        ledger_url=resolve_ledger_url(ledger),
+        secret=web_secret(),
+        policy=policy_from(policy),
+        api_key=api_key(),
+        accounts=load_accounts(snapshot) if snapshot else None,
+        limits=Limits(account_per_minute=account_rate, client_per_minute=client_rate),
+    )
+    app = create_app(config)
+    typer.echo(f"rights service on http://{host}:{port}/ (ledger {config.ledger_url})")
+    # No access log: sign-in links carry their token in the query string.
+    uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning")
+
+
+def login_link(
+    account_id: Annotated[int, typer.Argument(help="The account to sign in.", min=0)],
+    base_url: Annotated[
+        str, typer.Option(help="Where the service runs.")
+    ] = "http://127.0.0.1:8000",
+    bearer: Annotated[
+        bool,
+        typer.Option(
+            "--bearer", help="Print a session token for the API's Authorization header instead."
+        ),
+    ] = False,
+) -> None:
+    """Mint a sign-in link for an account, as the platform would (for operators and demos).
+
+    The link expires after 15 minutes; the session it opens after an hour. With
+    --bearer, print a session token for `Authorization: Bearer ...` on /api/v1.
+    Signed with TRAINRIGHT_WEB_SECRET, which the running service must share.
+    """
+    signer = Signer(web_secret())
+    if bearer:
+        typer.echo(signer.session_token(account_id))
+    else:
+        typer.echo(f"{base_url.rstrip('/')}/login?token={signer.login_token(account_id)}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add `serve` and `login-link` to the trainright CLI."""
+    app.command("serve")(serve)
+    app.command("login-link")(login_link)

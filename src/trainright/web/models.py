@@ -1,0 +1,108 @@
+"""The JSON API's bodies, as pydantic models (they are the OpenAPI schemas too)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from trainright.ledger import Event, Standing
+from trainright.ledger.events import DEFAULT_PURPOSE
+from trainright.policy import PURPOSE_PATTERN, RegionRules
+from trainright.web.service import Action
+
+MAX_REASON = 2000
+
+
+class EventIn(BaseModel):
+    """A right the signed-in person exercises."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Action = Field(description="What the person asks for.")
+    purpose: str = Field(
+        DEFAULT_PURPOSE,
+        pattern=PURPOSE_PATTERN,
+        max_length=64,
+        description="The purpose it is about; `all` applies to every purpose.",
+    )
+    reason: str | None = Field(
+        None,
+        max_length=MAX_REASON,
+        description="Optional grounds for an objection (Art. 21(1)); never delays it.",
+    )
+
+
+class EventOut(BaseModel):
+    """A committed ledger event."""
+
+    seq: int
+    account_id: int
+    type: str
+    purpose: str
+    at: datetime
+    received_at: datetime
+    channel: str
+    hash: str
+
+    @classmethod
+    def of(cls, e: Event) -> EventOut:
+        return cls(**e.__dict__)
+
+
+class StandingOut(BaseModel):
+    """Where an account's data stands now for one purpose."""
+
+    account_id: int
+    purpose: str
+    summary: str = Field(description="objected, consented or neither")
+    objected: bool
+    consented: bool
+    deleted: bool
+    legal_basis: str = Field(description="The legal basis of the account's region.")
+    used_for_training: bool = Field(
+        description="Whether the ledger lets a new dataset use this account's public posts "
+        "(other rules such as age or visibility may still leave them out)."
+    )
+
+    @classmethod
+    def of(cls, s: Standing, rules: RegionRules) -> StandingOut:
+        if rules.legal_basis == "consent":
+            used = s.consented and not s.deleted
+        else:
+            used = not s.objected and not s.deleted
+        return cls(
+            account_id=s.account_id,
+            purpose=s.purpose,
+            summary=s.summary,
+            objected=s.objected,
+            consented=s.consented,
+            deleted=s.deleted,
+            legal_basis=rules.legal_basis,
+            used_for_training=used,
+        )
+
+
+class ReceiptOut(BaseModel):
+    """Proof that a filing is committed: returned only after the commit."""
+
+    reference: str
+    events: list[EventOut]
+    replayed: bool = Field(description="True when an Idempotency-Key retry got the first answer.")
+    standing: StandingOut
+    next: str = Field(description="What happens next.")
+
+
+class EventsPage(BaseModel):
+    """A page of ledger events in seq order."""
+
+    events: list[EventOut]
+    next_after_seq: int | None = Field(description="Pass as after_seq for the next page.")
+
+
+class Problem(BaseModel):
+    """Why a request was refused; nothing was recorded."""
+
+    error: str
+    message: str
+    retry_after: int | None = None

@@ -1,0 +1,166 @@
+"""The server-rendered pages: the choices, the three forms, the receipt, sign-in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.responses import PlainTextResponse
+
+from trainright.ledger import Filed
+from trainright.web.auth import AuthFailure, Session
+from trainright.web.models import MAX_REASON
+from trainright.web.render import page
+from trainright.web.service import N_, NEXT_STEPS, Action, Person, Refusal, Service, reference
+
+SESSION_COOKIE = "tr_session"
+STATIC_CSS = (Path(__file__).parent / "static" / "site.css").read_text()
+WHAT: dict[str, str] = {
+    "objection": N_("Objection to AI training"),
+    "objection_withdrawn": N_("Withdrawal of your objection"),
+    "consent_given": N_("Consent to AI training"),
+    "consent_withdrawn": N_("No consent to AI training"),
+}
+
+router = APIRouter(include_in_schema=False)
+
+
+def service(request: Request) -> Service:
+    """The running app's service."""
+    svc: Service = request.app.state.service
+    return svc
+
+
+def auth_refusal(failure: AuthFailure) -> Refusal:
+    """A missing, expired or forged token, as a refusal with its own page."""
+    code = "not_signed_in" if failure.reason == "missing" else failure.reason
+    return Refusal(401, code, f"sign-in token {failure.reason}")
+
+
+def signed_in(request: Request) -> tuple[Session, Person]:
+    """The session cookie's person; a refusal page otherwise."""
+    svc = service(request)
+    try:
+        session = svc.signer.read_session(
+            request.cookies.get(SESSION_COOKIE), svc.config.limits.session_minutes * 60
+        )
+    except AuthFailure as failure:
+        raise auth_refusal(failure) from None
+    return session, svc.person(session.account_id)
+
+
+@router.get("/static/site.css")
+async def stylesheet() -> Response:
+    """The one stylesheet (served here so the CSP can forbid inline styles)."""
+    return PlainTextResponse(STATIC_CSS, media_type="text/css")
+
+
+@router.get("/login")
+async def login(request: Request, token: str | None = None) -> Response:
+    """Open a sign-in link: check it, set the session cookie, go to the choices."""
+    svc = service(request)
+    try:
+        account_id = svc.signer.read_login(token, svc.config.limits.link_minutes * 60)
+    except AuthFailure as failure:
+        raise auth_refusal(failure) from None
+    lang = request.query_params.get("lang")
+    resp = RedirectResponse("/" + (f"?lang={lang}" if lang in ("en", "nb", "nl") else ""), 303)
+    resp.set_cookie(
+        SESSION_COOKIE,
+        svc.signer.session_token(account_id),
+        max_age=svc.config.limits.session_minutes * 60,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+    return resp
+
+
+@router.get("/")
+async def choices(request: Request) -> Response:
+    """The person's standing and the forms; legal basis decides which comes first."""
+    svc = service(request)
+    session, person = signed_in(request)
+    standing = await svc.standing(person.account_id)
+    gpc_seq = None
+    if request.headers.get("sec-gpc") == "1":
+        filed = await svc.honour_gpc(person, standing)
+        if filed is not None:
+            standing, gpc_seq = filed.standing, filed.events[0].seq
+    return page(
+        request,
+        "rights.html",
+        account_id=person.account_id,
+        standing=standing,
+        legal_basis=person.rules.legal_basis,
+        csrf=svc.signer.csrf_token(session),
+        max_reason=MAX_REASON,
+        gpc=gpc_seq,
+    )
+
+
+async def _file(
+    request: Request, action: Action, csrf: str | None, key: str | None, reason: str | None = None
+) -> Response:
+    svc = service(request)
+    session, person = signed_in(request)
+    if not svc.signer.csrf_ok(session, csrf, svc.config.limits.session_minutes * 60):
+        raise Refusal(403, "csrf", "the form's CSRF token is missing or not this session's")
+    if reason is not None and len(reason) > MAX_REASON:
+        raise Refusal(413, "too_large", f"the reason exceeds {MAX_REASON} characters")
+    svc.limit_account(person.account_id)
+    text = reason.strip() if reason and reason.strip() else None
+    key = key if key and len(key) <= 128 else None
+    filed: Filed = await svc.file(svc.filing(person, action, "web", reason=text, key=key))
+    lang = request.query_params.get("lang")
+    suffix = f"?lang={lang}" if lang in ("en", "nb", "nl") else ""
+    return RedirectResponse(f"/receipt/{filed.events[0].seq}{suffix}", 303)
+
+
+FormText = Annotated[str | None, Form()]
+
+
+@router.post("/object")
+async def object_(
+    request: Request, csrf: FormText = None, key: FormText = None, reason: FormText = None
+) -> Response:
+    """File an objection; the reason is optional and never holds it up."""
+    return await _file(request, "objection", csrf, key, reason)
+
+
+@router.post("/withdraw")
+async def withdraw(request: Request, csrf: FormText = None, key: FormText = None) -> Response:
+    """Withdraw an objection."""
+    return await _file(request, "objection_withdrawn", csrf, key)
+
+
+@router.post("/consent")
+async def consent(
+    request: Request, csrf: FormText = None, key: FormText = None, choice: FormText = None
+) -> Response:
+    """Give or withdraw consent; anything but an explicit "yes" is a "no"."""
+    action: Action = "consent_given" if choice == "yes" else "consent_withdrawn"
+    return await _file(request, action, csrf, key)
+
+
+@router.get("/receipt/{seq}")
+async def receipt(request: Request, seq: int) -> Response:
+    """A committed event's receipt, for its own account only."""
+    svc = service(request)
+    _, person = signed_in(request)
+    event = await svc.event(seq)
+    if event is None or event.account_id != person.account_id:
+        raise Refusal(404, "not_found", "no such receipt for this account")
+    standing = await svc.standing(person.account_id, event.purpose)
+    return page(
+        request,
+        "receipt.html",
+        reference=reference(event),
+        event=event,
+        what=WHAT.get(event.type, event.type),
+        next=NEXT_STEPS.get(event.type, ""),
+        standing=standing,
+        legal_basis=person.rules.legal_basis,
+    )

@@ -1,0 +1,151 @@
+"""Turn pages and refusals into responses, in the person's language."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.requests import HTTPConnection
+from starlette.responses import HTMLResponse, JSONResponse, Response
+
+from trainright.web import i18n
+from trainright.web.service import N_, Refusal, form_key
+
+TEMPLATES = Path(__file__).parent / "templates"
+LANG_COOKIE = "tr_lang"
+
+#: Title and explanation of every refusal page, by code.
+MESSAGES: dict[str, tuple[str, str]] = {
+    "not_signed_in": (
+        N_("You are not signed in"),
+        N_(
+            "Open this page from the privacy settings of your account on the platform; "
+            "the platform signs you in for you."
+        ),
+    ),
+    "expired": (
+        N_("Your sign-in has expired"),
+        N_(
+            "For your safety, sign-in links and sessions last only a short time. Go back to "
+            "the privacy settings of your account on the platform and open this page again."
+        ),
+    ),
+    "forged": (
+        N_("This sign-in link is not valid"),
+        N_(
+            "The link was changed or was not made by the platform. Open this page again from "
+            "the privacy settings of your account on the platform."
+        ),
+    ),
+    "business_account": (
+        N_("This is a business account"),
+        N_(
+            "Objections and consent are about a person's own data, so they are made from a "
+            "personal account. Switch to your personal account (on the platform: your profile "
+            "picture, then \u201cSwitch account\u201d, then your own name) and open this page again."
+        ),
+    ),
+    "unknown_account": (
+        N_("We cannot find your account"),
+        N_(
+            "The account you are signed in with is not in the platform's list of accounts. "
+            "Please contact the platform's privacy team."
+        ),
+    ),
+    "csrf": (
+        N_("This form has expired"),
+        N_(
+            "The form was open for too long, or it was not sent from this page. Go back, "
+            "reload the page and send the form again."
+        ),
+    ),
+    "rate_limited": (
+        N_("Too many requests"),
+        N_("Please wait a minute, then try again."),
+    ),
+    "too_large": (
+        N_("The form is too large"),
+        N_("Please shorten your reason and send the form again."),
+    ),
+    "bad_request": (
+        N_("Something was wrong with the form"),
+        N_("Go back, reload the page and send the form again."),
+    ),
+    "not_found": (
+        N_("Page not found"),
+        N_("This page does not exist, or it belongs to another account."),
+    ),
+    "method_not_allowed": (
+        N_("Page not found"),
+        N_("This page does not exist, or it belongs to another account."),
+    ),
+    "ledger_unavailable": (
+        N_("We could not record your request"),
+        N_("Our records are unavailable for a moment. Please try again shortly."),
+    ),
+    "server_error": (
+        N_("Something went wrong on our side"),
+        N_(
+            "Please try again in a moment. Unless you see a receipt, your request was not recorded."
+        ),
+    ),
+}
+
+
+@cache
+def environment(lang: str) -> Environment:
+    """One Jinja environment per language, with its catalog installed."""
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_gettext_translations(i18n.translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    env.globals["languages"] = i18n.LANGUAGES
+    env.globals["form_key"] = form_key
+    return env
+
+
+def language(conn: HTTPConnection) -> str:
+    """The page language for a request (query, then cookie, then Accept-Language)."""
+    return i18n.choose(
+        conn.query_params.get("lang"),
+        conn.cookies.get(LANG_COOKIE),
+        conn.headers.get("accept-language"),
+    )
+
+
+def page(conn: HTTPConnection, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """Render a page in the request's language; a `lang` choice is remembered."""
+    lang = language(conn)
+    html = environment(lang).get_template(template).render(lang=lang, **context)
+    resp = HTMLResponse(html, status_code=status)
+    if conn.query_params.get("lang") == lang:
+        resp.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax", httponly=True)
+    return resp
+
+
+def is_api(conn: HTTPConnection) -> bool:
+    """API paths answer JSON; everything else answers pages."""
+    return conn.url.path.startswith("/api/")
+
+
+def refusal(conn: HTTPConnection, r: Refusal) -> Response:
+    """A problem document for the API, a clear page in the person's language otherwise."""
+    headers = {"Retry-After": str(r.retry_after)} if r.retry_after else None
+    if is_api(conn):
+        body: dict[str, Any] = {"error": r.code, "message": r.message}
+        if r.retry_after:
+            body["retry_after"] = r.retry_after
+        return JSONResponse(body, status_code=r.status, headers=headers)
+    lang = language(conn)
+    gettext = i18n.translations(lang).gettext
+    title, text = MESSAGES.get(r.code, MESSAGES["server_error"])
+    resp = page(
+        conn, "message.html", r.status, code=r.code, title=gettext(title), text=gettext(text)
+    )
+    if headers:
+        resp.headers.update(headers)
+    return resp
