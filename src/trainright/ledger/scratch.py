@@ -40,3 +40,15 @@ def scratch_database(prefix: str = "trainright") -> Iterator[str]:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         admin.dispose()
+
+
+def scratch_schema(database_url: str, name: str) -> str:
+    """Create schema `name` in a scratch database; the URL that makes it the default."""
+    admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{name}"'))
+    finally:
+        admin.dispose()
+    url = make_url(database_url).update_query_dict({"options": f"-csearch_path={name}"})
+    return url.render_as_string(hide_password=False)
