@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SECRET, account, post
+from factories import SECRET, account, post
 
 
 def trainright(

@@ -13,7 +13,7 @@ import pytest
 from pyroaring import BitMap64
 from sqlalchemy import select
 
-from conftest import CUTOFF, SECRET, account, post
+from factories import CUTOFF, SECRET, account, post
 from trainright import ConfigError, InputError, Ledger, NewEvent, build, parse_policy
 from trainright.ledger import schema
 
@@ -59,7 +59,15 @@ def test_layout_and_manifest(snap: Path, tmp_path: Path, ledger: Ledger) -> None
         path = out / s["file"]
         assert hashlib.sha256(path.read_bytes()).hexdigest() == s["sha256"]
         table = pq.read_table(path)
-        assert table.column_names == ["post_id", "subject", "created_at", "lang", "text", "media"]
+        assert table.column_names == [
+            "post_id",
+            "subject",
+            "created_at",
+            "lang",
+            "text",
+            "media",
+            "media_orientation",
+        ]
         assert table["post_id"].to_pylist() == sorted(table["post_id"].to_pylist())
         # subject is the keyed HMAC, never the account id, and the subject set matches it
         subjects = BitMap64.deserialize((out / s["subjects_file"]).read_bytes())

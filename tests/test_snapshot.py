@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import CUTOFF, SECRET, account, post
+from factories import CUTOFF, SECRET, account, post
 from trainright import Ledger, SnapshotError, build, parse_policy
 
 POLICY = parse_policy("notice_days = 0")

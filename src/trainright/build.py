@@ -1,7 +1,7 @@
 """`trainright build`: snapshot + ledger + policy → rules → minimise → dataset.
 
-This is the library function the CLI calls; each stage lives in its own module and
-data flows one way. The output appears atomically or not at all.
+This is the library function the CLI calls. Each stage lives in its own module
+and data flows one way; the output directory appears atomically or not at all.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import json
 import os
 from collections import Counter
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -23,22 +22,24 @@ from pydantic import SecretStr
 
 from trainright import __version__
 from trainright.atomic import atomic_directory, check_new_output
-from trainright.dataset import DatasetWriter, Tally, write_manifest
+from trainright.dataset import DatasetWriter, MediaItem, Tally, write_manifest
 from trainright.errors import InputError
 from trainright.ledger import Ledger
 from trainright.ledger.events import iso
 from trainright.ledger.importer import parse_timestamp
 from trainright.lineage import register_dataset
-from trainright.minimise import Pseudonymiser, Redactor, scrub_image
-from trainright.policy import Policy, load_policy
+from trainright.minimise import Pseudonymiser
+from trainright.policy import Policy, RegionRules, load_policy
 from trainright.regions import ISO_COUNTRIES
 from trainright.rules import REASONS, DuckDBRunner, region_rules_table
 from trainright.settings import key_id, resolve_secret
 from trainright.snapshot import locate
+from trainright.workers import WorkerPool, redact, scrub
 
 #: progress(stage, advance, total): total is known for some stages only.
 Progress = Callable[[str, int, int | None], None]
 ENGINES = ("duckdb", "spark")
+_SCRUB_CHUNK = 64
 
 
 @dataclass(frozen=True)
@@ -65,64 +66,6 @@ def parse_cutoff(value: str | datetime) -> datetime:
         ) from None
 
 
-# --- minimisation in worker processes -----------------------------------------------------
-
-_WORKER: dict[tuple[str, ...], Redactor] = {}
-_WORKER_NAMES: tuple[str, ...] = ()
-
-
-def _init_worker(names: tuple[str, ...]) -> None:
-    global _WORKER_NAMES
-    _WORKER_NAMES = names
-
-
-def _redact(
-    categories: tuple[str, ...], texts: list[str | None]
-) -> tuple[list[str | None], Counter[str]]:
-    redactor = _WORKER.get(categories)
-    if redactor is None:
-        redactor = _WORKER[categories] = Redactor(categories, _WORKER_NAMES)
-    return redactor.redact(texts)
-
-
-class _RedactionPool:
-    """Redacts batches across processes, in order, with a bounded number in flight."""
-
-    def __init__(self, names: tuple[str, ...], workers: int) -> None:
-        self._pool: ProcessPoolExecutor | None = None
-        if workers > 1:
-            self._pool = ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(names,))
-        else:
-            _init_worker(names)
-        self._limit = max(2, workers * 2)
-
-    def map(
-        self, jobs: Iterator[tuple[Any, tuple[str, ...], list[str | None]]]
-    ) -> Iterator[tuple[Any, list[str | None], Counter[str]]]:
-        pending: list[tuple[Any, Future[tuple[list[str | None], Counter[str]]]]] = []
-        for tag, categories, texts in jobs:
-            if self._pool is None:
-                yield (tag, *_redact(categories, texts))
-                continue
-            pending.append((tag, self._pool.submit(_redact, categories, texts)))
-            if len(pending) >= self._limit:
-                done_tag, fut = pending.pop(0)
-                yield (done_tag, *fut.result())
-        for done_tag, fut in pending:
-            yield (done_tag, *fut.result())
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-
-
-# --- the build ----------------------------------------------------------------------------
-
-
-def _dataset_id(parts: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:32]
-
-
 def build(
     snapshot: str | Path,
     policy: Policy | str | Path,
@@ -134,7 +77,6 @@ def build(
     engine: str = "duckdb",
     workers: int | None = None,
     progress: Progress | None = None,
-    register: bool = True,
 ) -> BuildResult:
     """Build a dataset (SPEC §5–§7) and register it in the ledger's catalog."""
     out_path = Path(out)
@@ -151,7 +93,6 @@ def build(
     led = ledger if isinstance(ledger, Ledger) else Ledger(ledger)
     snap = locate(snapshot)
     report = progress or (lambda stage, n, total: None)
-    workers = workers or min(2, os.cpu_count() or 1)
 
     head, events = led.export_until(cut)
     runner = DuckDBRunner()
@@ -159,126 +100,141 @@ def build(
         report("validate", 0, None)
         runner.load(snap, events, region_rules_table(pol, cut))
         warnings = runner.warnings(cut)
-        names = tuple(
-            r[0]
-            for r in runner.conn.execute(
-                "SELECT DISTINCT display_name FROM accounts WHERE display_name IS NOT NULL "
-                "ORDER BY 1"
-            ).fetchall()
-        )
-        total_posts = int(runner.conn.execute("SELECT count(*) FROM posts").fetchone()[0])  # type: ignore[index]
         with atomic_directory(out_path) as tmp:
-            manifest = _write(
-                tmp,
-                runner,
-                pol,
-                cut,
-                key,
-                names,
-                workers,
-                report,
-                total_posts - warnings["posts_after_cutoff"],
-                snap.root,
-            )
-            manifest.update(
-                {
-                    "trainright_version": __version__,
-                    "engine": engine,
-                    "cutoff": iso(cut).replace(".000000Z", "Z"),
-                    "policy_sha256": pol.sha256,
-                    "ledger": {"seq": head.seq, "hash": head.hash},
-                    "inputs": snap.input_hashes(),
-                    "subject_key_id": key_id(key),
-                    "warnings": warnings | manifest.pop("media_warnings"),
-                }
-            )
-            manifest["dataset_id"] = _dataset_id(
-                {
-                    k: manifest[k]
-                    for k in (
-                        "cutoff",
-                        "policy_sha256",
-                        "ledger",
-                        "inputs",
-                        "subject_key_id",
-                        "trainright_version",
-                    )
-                }
-            )
+            stage = _Stages(tmp, runner, pol, key, workers or min(2, os.cpu_count() or 1), report)
+            body = stage.run(cut, snap.root)
+            manifest: dict[str, Any] = {
+                "trainright_version": __version__,
+                "engine": engine,
+                "cutoff": iso(cut).replace(".000000Z", "Z"),
+                "policy_sha256": pol.sha256,
+                "ledger": {"seq": head.seq, "hash": head.hash},
+                "inputs": snap.input_hashes(),
+                "subject_key_id": key_id(key),
+                **body,
+                "warnings": dict(sorted((warnings | body["warnings"]).items())),
+            }
+            identity = {
+                k: manifest[k]
+                for k in (
+                    "cutoff",
+                    "policy_sha256",
+                    "ledger",
+                    "inputs",
+                    "subject_key_id",
+                    "trainright_version",
+                )
+            }
+            manifest["dataset_id"] = hashlib.sha256(
+                json.dumps(identity, sort_keys=True).encode()
+            ).hexdigest()[:32]
             manifest_sha = write_manifest(tmp, manifest)
     finally:
         runner.close()
-    if register:
-        register_dataset(led, out_path, manifest, manifest_sha)
+    register_dataset(led, out_path, manifest, manifest_sha)
     return BuildResult(out_path, manifest["dataset_id"], manifest)
 
 
-def _write(
-    tmp: Path,
-    runner: DuckDBRunner,
-    pol: Policy,
-    cut: datetime,
-    key: SecretStr,
-    names: tuple[str, ...],
-    workers: int,
-    report: Progress,
-    total: int,
-    snapshot_root: Path,
-) -> dict[str, Any]:
-    shards = pol.max_shards()
-    writer = DatasetWriter(tmp, shards)
-    pseudo = Pseudonymiser(key)
-    rules = {c: pol.rules_for(c) for c in ISO_COUNTRIES}
-    region_of = {c: r.region for c, r in rules.items()}
-    subject_of: dict[int, tuple[str, int]] = {}
-    tally = Tally()
-    redactions: Counter[str] = Counter()
-    with_media: list[pa.Table] = []  # included posts that have images: post_id, country
-    image_only: dict[int, str] = {}  # ... and no text: post_id -> country
-    pool = _RedactionPool(names, workers)
+class _Stages:
+    """Rules → minimise → write, for one build."""
 
-    def jobs() -> Iterator[tuple[Any, tuple[str, ...], list[str | None]]]:
-        for batch in runner.decide(cut):
-            report("rules", batch.num_rows, total)
+    def __init__(
+        self,
+        tmp: Path,
+        runner: DuckDBRunner,
+        pol: Policy,
+        key: SecretStr,
+        workers: int,
+        report: Progress,
+    ) -> None:
+        self.tmp = tmp
+        self.runner = runner
+        self.report = report
+        self.rules: dict[str, RegionRules] = {c: pol.rules_for(c) for c in ISO_COUNTRIES}
+        self.region_of = {c: r.region for c, r in self.rules.items()}
+        self.writer = DatasetWriter(tmp, pol.max_shards())
+        self.pseudo = Pseudonymiser(key)
+        self.subject_of: dict[int, tuple[str, int]] = {}
+        self.tally = Tally()
+        self.redactions: Counter[str] = Counter()
+        self.with_media: list[pa.Table] = []  # included posts with images: post_id, country
+        self.image_only: dict[int, str] = {}  # ... of which these have no text: post_id -> country
+        self.workers = workers
+
+    def run(self, cut: datetime, snapshot_root: Path) -> dict[str, Any]:
+        names = self.runner.display_names()
+        pool = WorkerPool(names, self.workers)
+        try:
+            self._rows(pool, cut)
+            media_of_post, media_warnings = self._media(pool, snapshot_root)
+        except BaseException:
+            self.writer.abort()
+            raise
+        finally:
+            pool.close()
+        drop = self._drop_empty(media_of_post)
+        self.report("write", 0, None)
+        shard_entries, exclusions = self.writer.finish(media_of_post, drop)
+        t = self.tally
+        return {
+            "counts": {
+                "posts": t.included + sum(t.excluded.values()),
+                "included": t.included,
+                "excluded": sum(t.excluded.values()),
+                "excluded_by_reason": {r: t.excluded.get(r, 0) for r in REASONS},
+                "by_region": {k: dict(sorted(v.items())) for k, v in sorted(t.by_region.items())},
+                "by_country": {k: dict(sorted(v.items())) for k, v in sorted(t.by_country.items())},
+            },
+            "redactions": dict(sorted(self.redactions.items())),
+            "media": {"included": sum(len(v) for v in media_of_post.values())},
+            "warnings": media_warnings,
+            "shards": shard_entries,
+            "exclusions": exclusions,
+        }
+
+    def _batches(self, cut: datetime) -> Iterator[tuple[pa.Table, tuple[Any, ...]]]:
+        """Decide every post; tally and record exclusions; yield included rows to redact."""
+        total = self.runner.count_posts(cut)
+        for batch in self.runner.decide(cut):
+            self.report("rules", batch.num_rows, total)
             tbl = pa.Table.from_batches([batch])
-            tally.add(tbl["reason"], tbl["country"], region_of)
+            self.tally.add(tbl["reason"], tbl["country"], self.region_of)
             excluded = pc.is_valid(tbl["reason"])
             ex = tbl.filter(excluded)
-            writer.exclude(ex["post_id"].combine_chunks(), ex["reason"].combine_chunks())
+            self.writer.exclude(ex["post_id"].combine_chunks(), ex["reason"].combine_chunks())
             inc = tbl.filter(pc.invert(excluded))
             if inc.num_rows == 0:
                 continue
             media = inc.filter(pc.greater(inc["media_state"], 0))
             if media.num_rows:
-                with_media.append(media.select(["post_id", "country"]))
+                self.with_media.append(media.select(["post_id", "country"]))
                 only = media.filter(pc.equal(media["media_state"], 2))
-                image_only.update(
+                self.image_only.update(
                     zip(only["post_id"].to_pylist(), only["country"].to_pylist(), strict=True)
                 )
-            countries = inc["country"].to_pylist()
             groups: dict[tuple[str, ...], list[int]] = {}
-            for i, c in enumerate(countries):
-                groups.setdefault(rules[c].redact, []).append(i)
+            for i, c in enumerate(inc["country"].to_pylist()):
+                groups.setdefault(tuple(self.rules[c].redact), []).append(i)
             for cats, idx in groups.items():
                 part = inc.take(pa.array(idx, pa.int64())) if len(groups) > 1 else inc
-                yield part, cats, part["text"].to_pylist()
+                yield part, (cats, part["text"].to_pylist())
 
-    try:
-        for part, texts, counts in pool.map(jobs()):
-            redactions.update(counts)
-            subjects = []
-            shard_list = []
+    def _rows(self, pool: WorkerPool, cut: datetime) -> None:
+        for part, (texts, counts) in pool.imap(redact, self._batches(cut)):
+            self.redactions.update(counts)
+            subjects, shards = [], []
             for aid, country in zip(
                 part["author_id"].to_pylist(), part["country"].to_pylist(), strict=True
             ):
-                hit = subject_of.get(aid)
+                hit = self.subject_of.get(aid)
                 if hit is None:
-                    hit = subject_of[aid] = (
-                        pseudo.subject(aid),
-                        pseudo.shard(aid, rules[country].shards),
+                    hit = (
+                        self.pseudo.subject(aid),
+                        self.pseudo.shard(aid, self.rules[country].shards),
                     )
+                    self.subject_of[aid] = hit
                 subjects.append(hit[0])
-                shard_list.append(hit[1])
+                shards.append(hit[1])
             rows = pa.table(
                 {
                     "post_id": part["post_id"],
@@ -289,55 +245,53 @@ def _write(
                     "text": pa.array(texts, pa.string()),
                 }
             )
-            writer.stage(pa.array(shard_list, pa.int64()), rows)
-    except BaseException:
-        writer.abort()
-        raise
-    finally:
-        pool.close()
+            self.writer.stage(pa.array(shards, pa.int64()), rows)
 
-    # Media: scrub every kept image of the included posts; a post left with no text
-    # and no image after that is excluded as empty_after_minimisation.
-    media_of_post: dict[int, list[str]] = {}
-    media_warnings: Counter[str] = Counter()
-    kept_total = 0
-    if with_media:
-        kept = runner.kept_media(pa.concat_tables(with_media))
-        rows_m = kept.to_pylist()
-        for m in rows_m:
-            report("media", 1, len(rows_m))
-            src = snapshot_root / m["path"]
-            res = scrub_image(src, tmp / "media" / f"{m['media_id']:08d}")
-            if res.path is None:
-                media_warnings["media_unreadable"] += 1
-                continue
-            kept_total += 1
-            media_of_post.setdefault(m["post_id"], []).append(f"media/{res.path.name}")
-    drop: set[int] = set()
-    for pid, country in image_only.items():
-        if pid not in media_of_post:
-            drop.add(pid)
-            tally.move_to_excluded("empty_after_minimisation", region_of[country], country)
-    if drop:
-        ids = sorted(drop)
-        writer.exclude(
-            pa.array(ids, pa.int64()),
-            pa.array(["empty_after_minimisation"] * len(ids), pa.string()),
-        )
-    report("write", 0, None)
-    shard_entries, exclusions = writer.finish(media_of_post, drop)
-    return {
-        "counts": {
-            "posts": tally.included + sum(tally.excluded.values()),
-            "included": tally.included,
-            "excluded": sum(tally.excluded.values()),
-            "excluded_by_reason": {r: tally.excluded.get(r, 0) for r in REASONS},
-            "by_region": {k: dict(sorted(v.items())) for k, v in sorted(tally.by_region.items())},
-            "by_country": {k: dict(sorted(v.items())) for k, v in sorted(tally.by_country.items())},
-        },
-        "redactions": dict(sorted(redactions.items())),
-        "media": {"included": kept_total},
-        "media_warnings": dict(media_warnings),
-        "shards": shard_entries,
-        "exclusions": exclusions,
-    }
+    def _media(
+        self, pool: WorkerPool, root: Path
+    ) -> tuple[dict[int, list[MediaItem]], dict[str, int]]:
+        """Scrub every kept image of the included posts, in parallel chunks."""
+        media_of_post: dict[int, list[MediaItem]] = {}
+        warnings: Counter[str] = Counter()
+        if not self.with_media:
+            return media_of_post, {}
+        kept = self.runner.kept_media(pa.concat_tables(self.with_media)).to_pylist()
+
+        def chunks() -> Iterator[tuple[list[dict[str, Any]], tuple[Any, ...]]]:
+            for i in range(0, len(kept), _SCRUB_CHUNK):
+                rows = kept[i : i + _SCRUB_CHUNK]
+                yield (
+                    rows,
+                    (
+                        [
+                            (root / m["path"], self.tmp / "media" / f"{m['media_id']:08d}")
+                            for m in rows
+                        ],
+                    ),
+                )
+
+        for rows, results in pool.imap(scrub, chunks()):
+            self.report("media", len(rows), len(kept))
+            for m, res in zip(rows, results, strict=True):
+                if res.path is None:
+                    warnings["media_unreadable"] += 1
+                    continue
+                item = MediaItem(f"media/{res.path.name}", res.orientation or 1)
+                media_of_post.setdefault(m["post_id"], []).append(item)
+        return media_of_post, dict(warnings)
+
+    def _drop_empty(self, media_of_post: dict[int, list[MediaItem]]) -> set[int]:
+        """Image-only posts whose every image was dropped are empty after minimisation."""
+        drop = {pid for pid in self.image_only if pid not in media_of_post}
+        for pid in drop:
+            country = self.image_only[pid]
+            self.tally.move_to_excluded(
+                "empty_after_minimisation", self.region_of[country], country
+            )
+        if drop:
+            ids = sorted(drop)
+            self.writer.exclude(
+                pa.array(ids, pa.int64()),
+                pa.array(["empty_after_minimisation"] * len(ids), pa.string()),
+            )
+        return drop

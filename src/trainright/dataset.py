@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -28,6 +28,7 @@ SHARD_SCHEMA = pa.schema(
         ("lang", pa.string()),
         ("text", pa.string()),
         ("media", pa.list_(pa.string())),
+        ("media_orientation", pa.list_(pa.int8())),
     ]
 )
 STAGING_SCHEMA = pa.schema(
@@ -43,6 +44,13 @@ STAGING_SCHEMA = pa.schema(
 EXCLUSIONS_SCHEMA = pa.schema([("post_id", pa.int64()), ("reason", pa.string())])
 _PARQUET = {"compression": "zstd", "compression_level": 3, "write_statistics": True}
 _ROW_GROUP = 128 * 1024
+
+
+class MediaItem(NamedTuple):
+    """An image in the dataset: its path and the EXIF orientation to apply (1 = as stored)."""
+
+    path: str
+    orientation: int
 
 
 def shard_name(shard: int) -> str:
@@ -131,7 +139,7 @@ class DatasetWriter:
             )
 
     def finish(
-        self, media_of_post: Mapping[int, list[str]], drop_posts: set[int]
+        self, media_of_post: Mapping[int, list[MediaItem]], drop_posts: set[int]
     ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         """Sort and write every shard, the subject sets and the exclusions.
 
@@ -149,10 +157,9 @@ class DatasetWriter:
             if len(drop):
                 table = table.filter(pc.invert(pc.is_in(table["post_id"], drop)))
             table = table.sort_by("post_id")
-            media = pa.array(
-                [media_of_post.get(pid, []) for pid in table["post_id"].to_pylist()],
-                pa.list_(pa.string()),
-            )
+            items = [media_of_post.get(pid, []) for pid in table["post_id"].to_pylist()]
+            media = pa.array([[m.path for m in x] for x in items], pa.list_(pa.string()))
+            orientation = pa.array([[m.orientation for m in x] for x in items], pa.list_(pa.int8()))
             out = pa.table(
                 {
                     "post_id": table["post_id"],
@@ -161,6 +168,7 @@ class DatasetWriter:
                     "lang": table["lang"],
                     "text": table["text"],
                     "media": media,
+                    "media_orientation": orientation,
                 },
                 schema=SHARD_SCHEMA,
             )

@@ -9,6 +9,7 @@ import duckdb
 import pyarrow as pa
 
 from trainright.errors import BuildError
+from trainright.ledger.events import utc
 from trainright.rules.definition import kept_media_query, rule_queries
 from trainright.snapshot import Snapshot, load_into_duckdb
 
@@ -44,6 +45,20 @@ class DuckDBRunner:
             return self.conn.execute(q.decisions).to_arrow_reader(batch_rows)
         except duckdb.Error as exc:
             raise BuildError(f"the rules failed on DuckDB: {exc}") from None
+
+    def display_names(self) -> tuple[str, ...]:
+        """Every account's display name, for redacting names of people (SPEC §6)."""
+        rows = self.conn.execute(
+            "SELECT DISTINCT display_name FROM accounts WHERE display_name IS NOT NULL ORDER BY 1"
+        ).fetchall()
+        return tuple(r[0] for r in rows)
+
+    def count_posts(self, cutoff: Any) -> int:
+        """Posts at or before the cutoff: the number `decide` will stream."""
+        row = self.conn.execute(
+            "SELECT count(*) FROM posts WHERE created_at <= ?", [utc(cutoff).replace(tzinfo=None)]
+        ).fetchone()
+        return int(row[0]) if row else 0
 
     def warnings(self, cutoff: Any) -> dict[str, int]:
         """Counts of dangling references and of posts after the cutoff."""

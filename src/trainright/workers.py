@@ -1,0 +1,83 @@
+"""Minimisation across processes: text redaction and image scrubbing on every core.
+
+The rules engine streams batches; workers redact them and results come back in
+order, with a bounded number in flight so memory stays flat however large the
+platform. Each worker builds its `Redactor` once (the account names are sent to
+it once, at start).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+from trainright.minimise import Redactor, ScrubResult, scrub_image
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+_NAMES: tuple[str, ...] = ()
+_REDACTORS: dict[tuple[str, ...], Redactor] = {}
+
+
+def _init(names: tuple[str, ...]) -> None:
+    global _NAMES
+    _NAMES = names
+    _REDACTORS.clear()
+
+
+def redact(
+    categories: tuple[str, ...], texts: list[str | None]
+) -> tuple[list[str | None], Counter[str]]:
+    """Redact one batch with the redactor for these categories (built once per process)."""
+    redactor = _REDACTORS.get(categories)
+    if redactor is None:
+        redactor = _REDACTORS[categories] = Redactor(categories, _NAMES)
+    return redactor.redact(texts)
+
+
+def scrub(jobs: list[tuple[Path, Path]]) -> list[ScrubResult]:
+    """Scrub a chunk of images: (source, destination stem) pairs."""
+    return [scrub_image(src, dst) for src, dst in jobs]
+
+
+class WorkerPool:
+    """A process pool (or this process, for one worker) with ordered, bounded maps."""
+
+    def __init__(self, names: tuple[str, ...], workers: int) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+        if workers > 1:
+            # forkserver, not fork: the parent runs DuckDB's threads, which a fork would copy mid-flight.
+            ctx = multiprocessing.get_context("forkserver")
+            self._pool = ProcessPoolExecutor(
+                workers, mp_context=ctx, initializer=_init, initargs=(names,)
+            )
+        else:
+            _init(names)
+        self._in_flight = max(2, workers * 2)
+
+    def imap(
+        self, fn: Callable[..., R], jobs: Iterable[tuple[T, tuple[Any, ...]]]
+    ) -> Iterator[tuple[T, R]]:
+        """Apply `fn(*args)` to each `(tag, args)`; yield `(tag, result)` in order."""
+        if self._pool is None:
+            for tag, args in jobs:
+                yield tag, fn(*args)
+            return
+        pending: deque[tuple[T, Future[R]]] = deque()
+        for tag, args in jobs:
+            pending.append((tag, self._pool.submit(fn, *args)))
+            if len(pending) >= self._in_flight:
+                done, fut = pending.popleft()
+                yield done, fut.result()
+        while pending:
+            done, fut = pending.popleft()
+            yield done, fut.result()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
