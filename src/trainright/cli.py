@@ -182,6 +182,10 @@ def synth(
     objectors: Annotated[
         int | None, typer.Option(min=0, help="Accounts that object (default about 10%).")
     ] = None,
+    images: Annotated[
+        int | None,
+        typer.Option(min=0, help="Distinct JPEG files to write (default: posts/4, at most 500); media rows share them."),
+    ] = None,
 ) -> None:
     """Make a realistic synthetic platform: a snapshot plus its rights events.
 
@@ -199,11 +203,15 @@ def synth(
             posts=posts,
             seed=seed,
             objectors=objectors,
+            images=images,
             progress=lambda n: report("posts", n, posts),
         )
     out.print(
-        f"wrote {summary.accounts:,} accounts, {summary.posts:,} posts, {summary.media:,} images, "
-        f"{summary.events:,} rights events to [bold]{summary.out}[/]"
+        f"wrote {summary.accounts:,} accounts, {summary.posts:,} posts, {summary.media:,} media rows "
+        f"({summary.images:,} image files), {summary.tags:,} tags and {summary.events:,} rights "
+        f"events to [bold]{summary.out}[/]\n"
+        f"planted {summary.planted:,} pieces of personal data and {summary.decoys:,} look-alikes "
+        "(listed in planted.parquet)"
     )
 
 
