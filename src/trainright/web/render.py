@@ -73,6 +73,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         N_("Something was wrong with the form"),
         N_("Go back, reload the page and send the form again."),
     ),
+    "idempotency_conflict": (
+        N_("Something was wrong with the form"),
+        N_("Go back, reload the page and send the form again."),
+    ),
     "not_found": (
         N_("Page not found"),
         N_("This page does not exist, or it belongs to another account."),

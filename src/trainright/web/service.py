@@ -15,7 +15,7 @@ from typing import Literal, Protocol
 from starlette.concurrency import run_in_threadpool
 
 from trainright.errors import LedgerError
-from trainright.ledger import Event, Filed, Filing, Ledger, NewEvent, Standing
+from trainright.ledger import Event, Filed, Filing, IdempotencyConflict, Ledger, NewEvent, Standing
 from trainright.ledger.events import DEFAULT_PURPOSE, Channel, EventType
 from trainright.policy import RegionRules
 from trainright.web.auth import Signer
@@ -146,6 +146,8 @@ class Service:
         """Commit and wait for the commit; a ledger failure is a 503, nothing recorded."""
         try:
             return await self.writer.file(filing)
+        except IdempotencyConflict as exc:
+            raise Refusal(409, "idempotency_conflict", exc.message) from None
         except LedgerError:
             raise Refusal(
                 503, "ledger_unavailable", "the ledger could not commit; nothing was recorded"

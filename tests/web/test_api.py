@@ -1,0 +1,124 @@
+"""The JSON API: filing with receipts after commit, idempotency, standings, operator reads."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from conftest import API_KEY, NO, US, bearer, business, config, person
+from trainright.ledger import Ledger, verify
+from trainright.web import create_app
+
+
+@pytest.fixture
+def any_store(ledger_url: str) -> TestClient:
+    """A service on SQLite and on PostgreSQL."""
+    with TestClient(create_app(config(ledger_url)), base_url="http://127.0.0.1") as c:
+        yield c  # type: ignore[misc]
+
+
+def test_filing_returns_a_receipt_of_the_committed_event(any_store: TestClient) -> None:
+    acc = person(US)
+    resp = any_store.post("/api/v1/events", json={"type": "objection"}, headers=bearer(acc))
+    assert resp.status_code == 201
+    body = resp.json()
+    ledger: Ledger = any_store.app.state.service.ledger  # type: ignore[attr-defined]
+    [event] = ledger.events(account_id=acc)
+    assert body["events"][0]["seq"] == event.seq
+    assert body["events"][0]["hash"] == event.hash
+    assert body["reference"] == f"R{event.seq}-{event.hash[:8].upper()}"
+    assert body["standing"]["summary"] == "objected"
+    assert body["standing"]["used_for_training"] is False
+    assert verify(ledger).ok
+
+
+def test_a_retry_with_the_same_idempotency_key_gets_the_same_receipt(any_store: TestClient) -> None:
+    acc = person(US)
+    headers = {**bearer(acc), "Idempotency-Key": "retry-1"}
+    first = any_store.post("/api/v1/events", json={"type": "objection"}, headers=headers)
+    again = any_store.post("/api/v1/events", json={"type": "objection"}, headers=headers)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["events"] == first.json()["events"]
+    assert again.json()["replayed"] is True
+    other = any_store.post("/api/v1/events", json={"type": "consent_given"}, headers=headers)
+    assert other.status_code == 409
+    assert other.json()["error"] == "idempotency_conflict"
+
+
+def test_my_standing(client: TestClient) -> None:
+    acc = person(NO)
+    assert client.get("/api/v1/me/standing", headers=bearer(acc)).json()["summary"] == "neither"
+    client.post("/api/v1/events", json={"type": "consent_given"}, headers=bearer(acc))
+    standing = client.get("/api/v1/me/standing", headers=bearer(acc)).json()
+    assert standing["summary"] == "consented"
+    assert standing["legal_basis"] == "consent"
+    assert standing["used_for_training"] is True
+
+
+def test_an_objection_to_all_purposes_counts_for_ai_training(client: TestClient) -> None:
+    acc = person(US)
+    client.post("/api/v1/events", json={"type": "objection", "purpose": "all"}, headers=bearer(acc))
+    assert client.get("/api/v1/me/standing", headers=bearer(acc)).json()["objected"] is True
+
+
+def test_gpc_on_an_api_request_records_one_objection(client: TestClient) -> None:
+    acc = person(US)
+    headers = {**bearer(acc), "Sec-GPC": "1"}
+    for _ in range(3):
+        assert client.get("/api/v1/me/standing", headers=headers).json()["objected"] is True
+    page = client.get(
+        f"/api/v1/operator/events?account_id={acc}",
+        headers={"X-API-Key": API_KEY.get_secret_value()},
+    ).json()
+    assert [(e["type"], e["channel"]) for e in page["events"]] == [("objection", "gpc")]
+
+
+def test_gpc_is_not_recorded_where_the_policy_says_no(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from trainright.policy import parse_policy
+
+    policy = parse_policy("honor_gpc = false\n[regions.NO]\nhonor_gpc = true\n")
+    app = create_app(config(f"sqlite:///{tmp_path / 'l.db'}", policy=policy))
+    with TestClient(app) as c:
+        us, no = person(US), person(NO)
+        for acc in (us, no):
+            c.get("/api/v1/me/standing", headers={**bearer(acc), "Sec-GPC": "1"})
+        ledger: Ledger = c.app.state.service.ledger  # type: ignore[attr-defined]
+        assert ledger.events(account_id=us) == []
+        assert [e.channel for e in ledger.events(account_id=no)] == ["gpc"]
+
+
+def test_a_business_account_gets_a_problem_explaining_the_switch(client: TestClient) -> None:
+    resp = client.post("/api/v1/events", json={"type": "objection"}, headers=bearer(business()))
+    assert resp.status_code == 403
+    assert resp.json()["error"] == "business_account"
+    assert "personal account" in resp.json()["message"]
+
+
+def test_operator_reads_events_in_pages_and_any_standing(client: TestClient) -> None:
+    acc = person(US)
+    for t in ("objection", "objection_withdrawn", "objection"):
+        client.post("/api/v1/events", json={"type": t}, headers=bearer(acc))
+    key = {"X-API-Key": API_KEY.get_secret_value()}
+    page = client.get(f"/api/v1/operator/events?account_id={acc}&limit=2", headers=key).json()
+    assert [e["type"] for e in page["events"]] == ["objection", "objection_withdrawn"]
+    rest = client.get(
+        f"/api/v1/operator/events?account_id={acc}&after_seq={page['next_after_seq']}", headers=key
+    ).json()
+    assert [e["type"] for e in rest["events"]] == ["objection"]
+    standing = client.get(f"/api/v1/operator/accounts/{acc}/standing", headers=key).json()
+    assert standing["summary"] == "objected"
+    assert (
+        client.get("/api/v1/operator/accounts/1000000000/standing", headers=key).status_code == 404
+    )
+
+
+def test_the_openapi_description_lists_every_route(client: TestClient) -> None:
+    spec = client.get("/api/v1/openapi.json").json()
+    assert set(spec["paths"]) == {
+        "/api/v1/events",
+        "/api/v1/me/standing",
+        "/api/v1/operator/events",
+        "/api/v1/operator/accounts/{account_id}/standing",
+    }
+    responses = spec["paths"]["/api/v1/events"]["post"]["responses"]
+    assert {"200", "201", "400", "401", "403", "409", "413", "422", "429", "503"} <= set(responses)
