@@ -1,0 +1,67 @@
+"""What every pattern detector is: a cheap locator for the batch scan, a precise finder.
+
+The locator is a set of RE2 fragments run once over a whole batch (vectorised, in C); it
+may over-match but must never miss. The pattern is exact (Python `re`, lookarounds) and
+the validator checks the digits; both run only on the small windows the locator flagged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+Span = tuple[int, int]
+# (start, end, redact): redact False marks a value of this shape that fails its check
+# (an IBAN with wrong check digits): it is kept as written, and no other category may
+# claim its digits.
+Hit = tuple[int, int, bool]
+
+
+@dataclass(frozen=True)
+class Detector:
+    """One category of personal data: its policy name, placeholder, locator and pattern.
+
+    `pattern` uses named groups only (the detectors' patterns are also run as one
+    alternation), and `valid` turns a match into a hit, or None when the check fails.
+    """
+
+    category: str
+    placeholder: str
+    locator: tuple[str, ...]  # RE2 fragments, each a superset of some of the values
+    pattern: re.Pattern[str]
+    valid: Callable[[re.Match[str]], Hit | None]
+
+    def find(self, text: str, start: int = 0, end: int | None = None) -> Iterator[Hit]:
+        """Every valid value of this category in text[start:end]."""
+        for match in self.pattern.finditer(text, start, len(text) if end is None else end):
+            hit = self.valid(match)
+            if hit is not None:
+                yield hit
+
+
+def whole(match: re.Match[str]) -> Hit:
+    """Redact the whole match."""
+    return (*match.span(), True)
+
+
+def digits(value: str) -> str:
+    """Only the digits of a written number (separators dropped)."""
+    return "".join(ch for ch in value if ch.isdigit())
+
+
+# Any run of seven or more digits and separators: covers phone numbers, national ids,
+# card numbers, IPv4 addresses and decimal or degree coordinates in one locator.
+DIGIT_RUN = r"[+(]?\d[\d \t().,/:°'′’\"″\-]{5,}\d"
+
+# Text right before a number that makes it an order, invoice or reference number.
+REFERENCE_BEFORE = re.compile(
+    r"(?i)(?:\b(?:order|ordre|bestilling|bestelling|invoice|faktura|factuur|ref|referanse|"
+    r"referentie|reference|kundenummer|kundenr|klantnummer|tracking|sporing|pakke|parcel|"
+    r"ticket|billett|sak|zaak|case|id)\w*\W{0,3}(?:no|nr|number|nummer|#)?\.?\W{0,3}|#\s?)$"
+)
+
+
+def after_reference(text: str, start: int) -> bool:
+    """True when the number at `start` is introduced as an order/reference number."""
+    return REFERENCE_BEFORE.search(text, max(0, start - 30), start) is not None

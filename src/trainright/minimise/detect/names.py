@@ -1,0 +1,320 @@
+"""Person names: platform accounts' display names plus common first names and surnames.
+
+Names are found in two ways, both case-sensitive so that capitalisation carries meaning:
+- the batch scan locates runs of two or more capitalised words, and relation words or titles
+  followed by a capitalised word ("bestemor Kari", "opa Henk de Vries", "Dr. Smith"); each
+  run is checked against the display names and the first-name and surname lists, with
+  particles ("Henk de Vries", "Jan van der Berg");
+- an Aho-Corasick automaton finds lone first names that are not everyday words ("Ingrid"),
+  one-word display names and display names that are not plain words ("Smith & Sons").
+A first name that is also an everyday word ("Will", "May", "Rose") counts only when a
+surname or another first name follows it; a lone capitalised common word is not a name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib import resources
+from typing import Any
+
+import ahocorasick
+
+from trainright.minimise.detect.base import Span
+
+_L = r"[^\W\d_]"
+_UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĲĴĶĹĻĽĿŁŃŅŇŊŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽ"
+# A word (letters joined by apostrophes or hyphens) or an initial such as "N.".
+TOKEN = re.compile(rf"{_L}(?:\.(?!{_L})|{_L}*(?:['’-]{_L}+)*)")
+_CACHE_LIMIT = 200_000  # memoised decisions per process; cleared when full
+
+
+def _read(name: str) -> dict[str, list[str]]:
+    """Sections of a names/ data file: {section: lines}, comments dropped."""
+    text = resources.files("trainright.minimise").joinpath("names", name).read_text("utf-8")
+    sections: dict[str, list[str]] = {}
+    current: list[str] = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            current = sections.setdefault(line[1:-1], [])
+        else:
+            current.append(line)
+    return sections
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The name lists of English, Norwegian Bokmål and Dutch (see names/*.txt for sources)."""
+
+    first: frozenset[str]
+    first_ambiguous: frozenset[str]
+    surname: frozenset[str]
+    surname_ambiguous: frozenset[str]
+    particles: frozenset[str]
+    titles: frozenset[str]
+    kin: frozenset[str]
+    stop: frozenset[str]
+
+    @classmethod
+    def load(cls) -> Lexicon:
+        """Read the packaged lists."""
+        names: dict[str, set[str]] = {k: set() for k in ("f", "fa", "s", "sa")}
+        for lang in ("en", "nb", "nl"):
+            data = _read(f"{lang}.txt")
+            for section, key in (("first", "f"), ("surname", "s")):
+                for line in data.get(section, []):
+                    ambiguous = line.endswith("~")
+                    word = line.rstrip(" ~").split()[-1]
+                    names[key + "a" if ambiguous else key].add(word)
+        words = _read("words.txt")
+        for key in ("f", "s"):
+            names[key] -= names[key + "a"]
+        return cls(
+            first=frozenset(names["f"]),
+            first_ambiguous=frozenset(names["fa"]),
+            surname=frozenset(names["s"]),
+            surname_ambiguous=frozenset(names["sa"]),
+            particles=frozenset(words["particle"]),
+            titles=frozenset(words["title"]),
+            kin=frozenset(words["kin"]),
+            stop=frozenset(words["stop"]),
+        )
+
+
+def _single_ok(word: str, common: set[str]) -> bool:
+    """A one-word display name is matched only when it cannot be an everyday word: it is
+    capitalised, or a handle with digits or underscores ("kari88"); lowercase words such
+    as "sunshine" are skipped, since they would redact the word everywhere."""
+    if len(word) < 3 or word.casefold() in common or not any(c.isalpha() for c in word):
+        return False
+    return word[0].isupper() or not word.isalpha()
+
+
+def display_key(tokens: Iterable[str]) -> str:
+    """How a display name and a run of words in a post are compared."""
+    return " ".join(tokens).casefold()
+
+
+# RE2 for runs of capitalised words. Latin script (Latin-1 and Latin Extended-A) spelled
+# out: RE2's Unicode classes (\p{Lu}) make the scan several times slower here.
+_UP = r"[A-ZÀ-ÖØ-Þ\x{0100}-\x{017F}]"
+_LET = r"[A-Za-zß-öø-ÿÀ-ÖØ-Þ\x{0100}-\x{017F}]"
+_WORD = rf"{_UP}{_LET}*(?:['’-]{_LET}+)*"
+_GAP = r"[ \t]+(?:[a-zß-öø-ÿ]{1,5}['’]?[ \t]+){0,2}"  # particles: "de", "van der"
+_REST = rf"(?:{_GAP}(?:{_WORD}|{_UP}\.))*"
+_END = r"(?:[^A-Za-z0-9@\x{00C0}-\x{017F}]|$)"  # not an IBAN's or email's letters
+_START = r"(?:^|[^A-Za-z0-9\x{00C0}-\x{017F}])"
+
+
+@dataclass
+class NameFinder:
+    """Finds person names; picklable (the automaton is rebuilt from the word sets)."""
+
+    lexicon: Lexicon
+    display: frozenset[str]
+    display_literal: frozenset[str]
+    _automaton: Any = field(default=None, init=False, repr=False, compare=False)
+    _runs: dict[str, tuple[Span, ...]] = field(default_factory=dict, init=False, repr=False)
+
+    @classmethod
+    def build(cls, account_names: Iterable[str | None]) -> NameFinder:
+        """Index the display names: plain multi-word ones as keys, the rest for the automaton."""
+        lexicon = Lexicon.load()
+        common = lexicon.stop | lexicon.first_ambiguous | lexicon.surname_ambiguous
+        common_folded = {w.casefold() for w in common | lexicon.particles | lexicon.kin}
+        multi: set[str] = set()
+        literal: set[str] = set()
+        for name in account_names:
+            if not name:
+                continue
+            words = name.split()
+            if len(words) > 1 and name[0].isupper() and all(w.isalpha() for w in words):
+                multi.add(display_key(words))
+            elif len(words) > 1:  # "Smith & Sons", "van den Berg BV": matched as written
+                literal.add(" ".join(words))
+            elif _single_ok(words[0], common_folded):
+                literal.add(words[0])
+        return cls(lexicon, frozenset(multi), frozenset(literal))
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"lexicon": self.lexicon, "display": self.display, "literal": self.display_literal}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.lexicon = state["lexicon"]
+        self.display = state["display"]
+        self.display_literal = state["literal"]
+        self._automaton = None
+        self._runs = {}
+
+    @cached_property
+    def locator(self) -> str:
+        """RE2 for the batch scan: a relation word or title and capitalised words, a run of
+        capitalised words, or a lone first name that is not an everyday word."""
+        intro = "|".join(sorted(self.lexicon.kin | self.lexicon.titles, key=len, reverse=True))
+        first = "|".join(sorted(self.lexicon.first, key=len, reverse=True))
+        return (
+            rf"(?:\b(?i:{intro})\.?,?|{_WORD}){_GAP}{_WORD}{_REST}{_END}"
+            rf"|{_START}(?:{first})(?:['’]?s)?{_END}"
+        )
+
+    @property
+    def automaton(self) -> Any:
+        """Display names that are not plain words, matched as written (built on first use)."""
+        if self._automaton is None:
+            auto = ahocorasick.Automaton()
+            for word in self.display_literal:
+                auto.add_word(word, len(word))
+            auto.make_automaton()
+            self._automaton = auto
+        return self._automaton
+
+    # --- helpers over words -------------------------------------------------------------
+
+    def _kind(self, word: str) -> str:
+        """C capitalised word, P particle, K relation word or title, I initial, x other."""
+        folded = word.casefold()
+        if folded in self.lexicon.particles:
+            return "P"
+        if folded.rstrip(".") in self.lexicon.kin or folded.rstrip(".") in self.lexicon.titles:
+            return "K"
+        if len(word) == 2 and word[1] == ".":
+            return "I"
+        return "C" if word[0].isupper() else "x"
+
+    @staticmethod
+    def _forms(word: str) -> tuple[str, ...]:
+        """The word as written, in title case if shouted, and without a genitive s."""
+        if word.isupper() and len(word) > 1:
+            word = word.capitalize()
+        if word.endswith(("'s", "’s")):
+            return word, word[:-2]
+        if word.endswith("s") and len(word) > 3:
+            return word, word[:-1]
+        return (word,)
+
+    def _is(self, word: str, names: frozenset[str]) -> bool:
+        return any(form in names for form in self._forms(word))
+
+    def _end(self, word: str, end: int) -> int:
+        """End of a name word, leaving a genitive suffix outside the placeholder."""
+        for form in self._forms(word)[1:]:
+            if form in self.lexicon.first or form in self.lexicon.surname:
+                return end - (len(word) - len(form))
+        if word.endswith(("'s", "’s")):
+            return end - 2
+        return end
+
+    # --- located runs ------------------------------------------------------------------------
+
+    def in_run(self, run: str) -> tuple[Span, ...]:
+        """Names inside a located run, as offsets into the run (memoised: runs repeat)."""
+        found = self._runs.get(run)
+        if found is None:
+            if len(self._runs) >= _CACHE_LIMIT:
+                self._runs.clear()
+            found = self._runs[run] = tuple(self._scan_run(run))
+        return found
+
+    def _scan_run(self, run: str) -> Iterator[Span]:
+        toks = [(m.start(), m.end(), m.group()) for m in TOKEN.finditer(run)]
+        kinds = [self._kind(w) for _, _, w in toks]
+        folded = [w.casefold() for _, _, w in toks]
+        lex, n, i = self.lexicon, len(toks), 0
+        surnames = lex.surname | lex.surname_ambiguous
+        while i < n:
+            if kinds[i] in "xI":
+                i += 1
+                continue
+            hit = self._display_end(folded, i) if self.display and kinds[i] != "K" else 0
+            if hit:
+                yield toks[i][0], self._end(toks[hit - 1][2], toks[hit - 1][1])
+                i = hit
+                continue
+            word = toks[i][2]
+            nxt = self._next_cap(kinds, i + 1)
+            follows = nxt is not None and toks[nxt][2] not in lex.stop
+            other = toks[nxt][2] if nxt is not None else ""
+            begin = None
+            if kinds[i] == "K":  # "bestemor Kari", "Mevrouw de Vries": the title stays
+                if follows and (i + 1 == nxt or kinds[i + 1] == "P"):
+                    begin = i + 1
+            elif kinds[i] == "P":  # a capitalised particle + surname: "De Vries", "Van Dijk"
+                if word[0].isupper() and follows and self._is(other, surnames):
+                    begin = i
+            elif word in lex.stop:
+                pass
+            elif self._is(word, lex.first) or (
+                follows
+                and (
+                    (word in lex.first_ambiguous and self._is(other, surnames | lex.first))
+                    or self._is(other, lex.surname)
+                    or ((nxt or 0) > i + 1 and self._is(other, surnames))
+                )
+            ):
+                begin = i
+            if begin is None:
+                i += 1
+                continue
+            last = self._extend(toks, kinds, nxt if begin != i and nxt is not None else i)
+            yield toks[begin][0], self._end(toks[last - 1][2], toks[last - 1][1])
+            i = last
+
+    def _display_end(self, folded: list[str], i: int) -> int:
+        """End index of the longest display name (two words or more) starting at word i."""
+        display = self.display
+        for j in range(min(len(folded), i + 6), i + 1, -1):
+            key = " ".join(folded[i:j])
+            if key in display:
+                return j
+            if key[-1] == "s" and (key[:-1] in display or key[:-2] in display):
+                return j
+        return 0
+
+    @staticmethod
+    def _next_cap(kinds: list[str], j: int) -> int | None:
+        """Index of the next capitalised word, skipping particles; None if the run ends."""
+        while j < len(kinds) and kinds[j] == "P":
+            j += 1
+        return j if j < len(kinds) and kinds[j] == "C" else None
+
+    def _extend(self, toks: list[tuple[int, int, str]], kinds: list[str], j: int) -> int:
+        """End (exclusive) of a name whose first capitalised word is token j."""
+        stop, n = self.lexicon.stop, len(toks)
+        j += 1
+        while j < n:
+            if kinds[j] in "CI" and toks[j][2] not in stop:
+                j += 1
+                continue
+            nxt = self._next_cap(kinds, j) if kinds[j] == "P" else None
+            if nxt is None or toks[nxt][2] in stop:
+                break
+            j = nxt + 1
+        return j
+
+    # --- automaton hits --------------------------------------------------------------------
+
+    def hits(self, joined: str) -> Iterator[tuple[int, int]]:
+        """(start, end) of literal display names in a joined batch, before boundary checks."""
+        if self.display_literal:
+            for last, length in self.automaton.iter_long(joined):
+                yield last + 1 - length, last + 1
+
+    @staticmethod
+    def at_hit(text: str, start: int, end: int) -> Span | None:
+        """The name an automaton hit stands for, or None when it is part of a longer word."""
+        if start > 0 and (text[start - 1].isalnum() or text[start - 1] in "'’"):
+            return None
+        after = text[end] if end < len(text) else " "
+        if after.isalnum() and not (after == "s" and not text[end + 1 : end + 2].isalnum()):
+            return None  # inside a longer word; a genitive "s" may follow
+        if after == "-" and end + 1 < len(text) and text[end + 1].isupper():
+            match = TOKEN.match(text, start)  # a double name: "Anne-Kari"
+            return (start, match.end()) if match else None
+        if start > 1 and text[start - 1] == "-" and text[start - 2].isalpha():
+            return None  # second half of a double name: the first half's hit covers it
+        return start, end
