@@ -166,3 +166,41 @@ def test_secret_never_printed(tmp_path: Path, snap: Path, policy: Path) -> None:
     for path in (tmp_path / "ds").rglob("*"):
         if path.is_file():
             assert SECRET.encode() not in path.read_bytes()
+
+
+def test_demo_tells_the_whole_story(tmp_path: Path) -> None:
+    done = trainright(
+        "demo",
+        "--out",
+        str(tmp_path / "demo"),
+        "--accounts",
+        "300",
+        "--posts",
+        "3000",
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    for expected in ("Posts by outcome", "included", "no_consent", "By region", "EEA", "Try next"):
+        assert expected in done.stdout
+    manifest = json.loads((tmp_path / "demo" / "dataset" / "manifest.json").read_text())
+    assert manifest["counts"]["included"] > 0
+    # A second run replaces the earlier demo rather than failing on it.
+    again = trainright(
+        "demo",
+        "--out",
+        str(tmp_path / "demo"),
+        "--accounts",
+        "300",
+        "--posts",
+        "3000",
+        cwd=tmp_path,
+    )
+    assert again.returncode == 0, again.stderr
+
+
+def test_demo_will_not_touch_a_foreign_directory(tmp_path: Path) -> None:
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "thesis.tex").write_text("precious")
+    done = trainright("demo", "--out", str(tmp_path / "mine"), cwd=tmp_path)
+    assert done.returncode == 2
+    assert (tmp_path / "mine" / "thesis.tex").read_text() == "precious"
