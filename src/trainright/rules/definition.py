@@ -39,6 +39,10 @@ REASONS: tuple[str, ...] = (
     "empty_after_minimisation",
 )
 
+#: A blank text, whitespace spelled out: `\s` is not portable (Java's includes the
+#: vertical tab, RE2's in DuckDB does not), so both engines get the same class.
+_BLANK = r"'^[ \t\n\f\r]*$'"
+
 REGION_RULES_SCHEMA = pa.schema(
     [
         ("country", pa.string()),
@@ -199,7 +203,7 @@ decided AS (
                       OR (p.visibility = 'friends' AND r.vis_friends)
                       OR (p.visibility = 'only_me' AND r.vis_only_me)) THEN 'not_public'
             WHEN r.exclude_tagged AND COALESCE(t.uncleared, 0) = 1 THEN 'tagged_not_cleared'
-            WHEN (p.text IS NULL OR REGEXP_MATCHES(p.text, '^\\s*$'))
+            WHEN (p.text IS NULL OR REGEXP_MATCHES(p.text, {_BLANK}))
                  AND COALESCE(m.n_media, 0)
                      - CASE WHEN r.drop_minor THEN COALESCE(m.n_minor, 0) ELSE 0 END = 0
                 THEN 'empty_after_minimisation'
@@ -220,7 +224,7 @@ SELECT
     CASE WHEN reason IS NULL THEN lang END AS lang,
     CASE WHEN reason IS NULL THEN text END AS text,
     CASE WHEN reason IS NULL AND n_media > 0 THEN
-        CASE WHEN text IS NULL OR REGEXP_MATCHES(text, '^\\s*$') THEN 2 ELSE 1 END
+        CASE WHEN text IS NULL OR REGEXP_MATCHES(text, {_BLANK}) THEN 2 ELSE 1 END
     ELSE 0 END AS media_state
 FROM decided
 """
