@@ -1,86 +1,17 @@
-"""A running rights service for the web tests, and people to sign in."""
+"""A running rights service for the web tests, on SQLite or PostgreSQL."""
 
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
+from people import config
 
 from trainright.ledger.scratch import scratch_database, scratch_schema
-from trainright.settings import LedgerURL
-from trainright.web import Account, Limits, WebConfig, create_app
-from trainright.web.auth import Signer
-from trainright.web.config import policy_from
-
-SECRET = SecretStr("web-test-secret-0123456789abcdef")
-API_KEY = SecretStr("operator-key-for-tests")
-SIGNER = Signer(SECRET)
-#: Accounts by id range: the country decides the legal basis under the default policy.
-US, NO, NL = (
-    1,
-    2,
-    3,
-)  # id % 10 picks the country: 1 US (legitimate interest), 2 NO and 3 NL (consent)
-COUNTRY = {1: "US", 2: "NO", 3: "NL"}
-BUSINESS = 7  # id % 10 == 7: a business account (in NL)
-UNKNOWN = 10**9  # not in the snapshot
-_ids = itertools.count(100)
-
-
-def accounts() -> dict[int, Account]:
-    out: dict[int, Account] = {}
-    for i in range(1, 20000):
-        if i % 10 == BUSINESS:
-            out[i] = Account("business", "NL")
-        else:
-            out[i] = Account("personal", COUNTRY.get(i % 10, "US"))
-    return out
-
-
-def person(country: int = US) -> int:
-    """A fresh account id in the given country, never used by another test."""
-    while True:
-        n = next(_ids)
-        if n % 10 == country:
-            return n
-
-
-def business() -> int:
-    return person(BUSINESS)
-
-
-def config(url: str, **kw: Any) -> WebConfig:
-    base: dict[str, Any] = {
-        "ledger_url": LedgerURL(url, "test"),
-        "secret": SECRET,
-        "policy": policy_from(None),
-        "api_key": API_KEY,
-        "accounts": accounts(),
-        "limits": Limits(account_per_minute=1000, client_per_minute=100_000),
-    }
-    base.update(kw)
-    return WebConfig(**base)
-
-
-def cookie(account_id: int) -> dict[str, str]:
-    """Headers of a browser signed in as this account."""
-    return {"Cookie": f"tr_session={SIGNER.session_token(account_id)}"}
-
-
-def bearer(account_id: int) -> dict[str, str]:
-    return {"Authorization": f"Bearer {SIGNER.session_token(account_id)}"}
-
-
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert found, "the page has no CSRF field"
-    return found.group(1)
+from trainright.web import create_app
 
 
 @pytest.fixture(scope="session")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
+from people import API_KEY, NO, US, bearer, business, config, person
 
-from conftest import API_KEY, NO, US, bearer, business, config, person
 from trainright.ledger import Ledger, verify
 from trainright.web import create_app
 

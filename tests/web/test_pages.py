@@ -6,8 +6,8 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
+from people import NL, NO, SIGNER, US, business, cookie, csrf_of, person
 
-from conftest import NL, NO, SIGNER, US, business, cookie, csrf_of, person
 from trainright.ledger import Ledger
 
 

@@ -7,9 +7,9 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+from people import API_KEY, SECRET, SIGNER, US, bearer, config, cookie, csrf_of, person
 from pydantic import SecretStr
 
-from conftest import API_KEY, SECRET, SIGNER, US, bearer, config, cookie, csrf_of, person
 from trainright.ledger import Ledger
 from trainright.web import Limits, create_app
 from trainright.web.auth import LOGIN_SALT, SESSION_SALT, Signer
