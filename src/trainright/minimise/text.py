@@ -1,24 +1,28 @@
 """SPEC §6 text: replace third-party personal data in post text with placeholders.
 
-Speed comes from scanning in C over a whole batch: two RE2 passes (Arrow's
-`replace_substring_regex`) mark every candidate region of every post, one for values with
-digits (phone, ids, IBAN, card, IP, GPS, email) and one for runs of capitalised words, and
-an Aho-Corasick pass finds lone first names. Python then looks only at the marked regions,
-where the precise patterns and check digits decide; decisions are memoised, since the same
-region text (with its context) always gets the same answer. Posts with nothing marked are
-never touched.
+The work is vectorised over a whole batch, so that Python touches each distinct candidate
+once rather than each post:
+1. display names that are not plain words ("Smith & Sons") are found by an Aho-Corasick
+   automaton (only when the platform has such names);
+2. an RE2 pass (Arrow's `replace_substring_regex`) marks every region that may hold a value
+   with digits (phone, national id, IBAN, card, IP, GPS) or an email, with a word or two of
+   context; the distinct regions are decided by the precise patterns and check digits, and
+   Arrow splices the decisions back into the posts;
+3. a second RE2 pass does the same for runs of capitalised words and first names.
+A region's text (with its context) always gets the same decision, so decisions are memoised
+across batches. Posts with nothing marked are never converted to Python strings.
 """
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import accumulate
 from typing import Any
 
-import re
-
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -33,13 +37,15 @@ from trainright.minimise.detect.base import DIGIT_RUN
 from trainright.minimise.detect.names import NameFinder
 
 _OPEN, _CLOSE = "\x01", "\x02"  # mark candidates in the RE2 output
-_SEPARATOR = "\x00"  # joins a batch for the automaton; no pattern matches across it
-_MARGIN = 8  # searched around a located value (hemisphere letters, closing quotes)
-_CONTEXT = 32  # text before a window that the patterns look at ("order no. ...")
+_MARKERS = "[\x01\x02]"
+_SEPARATOR = "\x00"  # joins a batch for the automaton; no name spans it
+# Up to two words before a value: "order no. 12345678", "version 1.2.3.4", "tlf 91234567".
+_CONTEXT = r"(?:[A-Za-z#]+[^A-Za-z0-9\n\x01\x02]{1,3}){0,2}"
 _CACHE_LIMIT = 200_000
 _KEEP = ""  # category of a value kept as written (an IBAN with wrong check digits)
 
 Found = tuple[int, int, str]  # start, end, category
+Decision = tuple[str, tuple[tuple[str, int], ...]]  # new text, replacements per category
 
 
 class Redactor:
@@ -72,13 +78,14 @@ class Redactor:
         # position wins, and the specific shapes (DMS coordinates, IBANs) must win over it.
         fragments = dict.fromkeys(f for d in self._detectors for f in d.locator)
         ordered = sorted(fragments, key=lambda f: f == DIGIT_RUN)
-        self._locator = "|".join(f"(?:{f})" for f in ordered)
-        # All precise patterns as one alternation: one search per window finds the next value.
+        self._locator = "|".join(f"(?:{_CONTEXT}(?:{f}))" for f in ordered)
+        # All precise patterns as one alternation: one search finds the next value.
         self._by_group = {f"_{i}": d for i, d in enumerate(self._detectors)}
         self._combined = re.compile(
             "|".join(f"(?P<{g}>{d.pattern.pattern})" for g, d in self._by_group.items())
         )
-        self._windows: dict[tuple[int, str], tuple[Found, ...]] = {}
+        self._values: dict[str, Decision] = {}
+        self._runs: dict[str, Decision] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         return {"categories": self.categories, "names": self._names}
@@ -91,124 +98,102 @@ class Redactor:
     def redact(self, texts: Sequence[str | None]) -> tuple[list[str | None], Counter[str]]:
         """Redact a batch; returns the texts and the count of replacements per category.
 
-        Pass large batches (thousands of posts): the fixed cost per call is a few
-        milliseconds, the cost per post is microseconds.
+        Pass large batches (ten thousand posts or more): the fixed cost per call is a few
+        milliseconds, the cost per post a few microseconds.
         """
         out = list(texts)
         counts: Counter[str] = Counter()
         if not any(out) or not (self._detectors or self._names):
             return out, counts
+        changed = self._literal_names(out, counts)
         array = pa.array(out, pa.string())
-        if pc.any(pc.match_substring_regex(array, "[\x01\x02]")).as_py():
-            array = pc.replace_substring_regex(array, "[\x01\x02]", " ")  # same length
-        windows = self._locate(array, self._locator) if self._detectors else {}
-        runs = self._locate(array, self._names.locator) if self._names else {}
-        hits = self._name_hits(out)
-        for row in windows.keys() | runs.keys() | hits.keys():
-            text = out[row]
-            assert text is not None
-            found = self._find(text, windows.get(row, ()), runs.get(row, ()), hits.get(row, ()))
-            if found:
-                out[row] = self._replace(text, found, counts)
+        if any(pc.any(pc.match_substring(array, m)).as_py() for m in (_OPEN, _CLOSE)):
+            array = pc.replace_substring_regex(array, _MARKERS, " ")
+        passes: list[tuple[str, Callable[[str], Decision]]] = []
+        literal = self._names.literal_locator if self._names is not None else None
+        if self._detectors or literal:
+            # Literal display names share the values' pass (one RE2 scan fewer).
+            located = [self._locator] if self._detectors else []
+            passes.append(
+                ("|".join([*([literal] if literal else []), *located]), self._decide_values)
+            )
+        if self._names is not None:
+            passes.append((self._names.locator, self._decide_names))
+        for locator, decide in passes:
+            array, rows = _apply(array, locator, decide, counts)
+            changed.update(rows)
+        if changed:
+            rows = sorted(changed)
+            for row, text in zip(rows, array.take(pa.array(rows)).to_pylist(), strict=True):
+                out[row] = text
         return out, counts
 
-    @staticmethod
-    def _locate(array: pa.Array, locator: str) -> dict[int, list[tuple[int, int]]]:
-        """Per post, the (start, end) of each region the RE2 scan marked."""
-        marked = pc.replace_substring_regex(array, locator, f"{_OPEN}\\0{_CLOSE}")
-        grew = pc.not_equal(pc.binary_length(marked), pc.binary_length(array))
-        rows = pc.indices_nonzero(pc.fill_null(grew, False))
-        located: dict[int, list[tuple[int, int]]] = {}
-        for row, text in zip(rows.to_pylist(), marked.take(rows).to_pylist(), strict=True):
-            pieces = text.split(_OPEN)
-            pos = len(pieces[0])
-            regions = []
-            for piece in pieces[1:]:
-                cut = piece.index(_CLOSE)
-                regions.append((pos, pos + cut))
-                pos += len(piece) - 1
-            located[row] = regions
-        return located
-
-    def _name_hits(self, texts: list[str | None]) -> dict[int, list[tuple[int, int]]]:
-        """Per post, the raw automaton hits (start, end) in post coordinates."""
-        hits: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        if self._names is None:
-            return hits
-        parts = [t or "" for t in texts]
+    def _literal_names(self, out: list[str | None], counts: Counter[str]) -> set[int]:
+        """Replace display names that are not plain words, found by the automaton."""
+        if self._names is None or not self._names.literal_by_automaton:
+            return set()
+        parts = [t or "" for t in out]
         starts = [0, *accumulate(len(t) + 1 for t in parts)]
+        found: dict[int, list[Found]] = {}
         for start, end in self._names.hits(_SEPARATOR.join(parts)):
             row = bisect_right(starts, start) - 1
-            hits[row].append((start - starts[row], end - starts[row]))
-        return hits
+            span = self._names.at_hit(parts[row], start - starts[row], end - starts[row])
+            if span is not None:
+                found.setdefault(row, []).append((*span, PERSON_NAME))
+        for row, items in found.items():
+            out[row] = self._replace(parts[row], self._resolve(items), counts)
+        return set(found)
 
-    def _find(
-        self,
-        text: str,
-        regions: Iterable[tuple[int, int]],
-        runs: Iterable[tuple[int, int]],
-        hits: Iterable[tuple[int, int]],
-    ) -> list[Found]:
-        """Every validated value in one post, overlaps resolved (longest, then category)."""
-        found: list[Found] = []
-        lo, hi = -1, -1
-        for start, end in regions:  # merge nearby regions into windows
-            if lo >= 0 and start - _MARGIN <= hi:
-                hi = min(len(text), end + _MARGIN)
-                continue
-            if lo >= 0:
-                found += self._window(text, lo, hi)
-            lo, hi = max(0, start - _MARGIN), min(len(text), end + _MARGIN)
-        if lo >= 0:
-            found += self._window(text, lo, hi)
-        if self._names is not None:
-            in_run = self._names.in_run
-            for start, end in runs:
-                for s, e in in_run(text[start:end]):
-                    found.append((start + s, start + e, PERSON_NAME))
-            for start, end in hits:
-                span = self._names.at_hit(text, start, end)
-                if span is not None:
-                    found.append((*span, PERSON_NAME))
-        if not found:
-            return found
-        return self._resolve(found)
+    # --- decisions on one candidate region, memoised ------------------------------------
 
-    def _window(self, text: str, lo: int, hi: int) -> list[Found]:
-        """The pattern detectors' findings in text[lo:hi] (memoised with their context)."""
-        base = max(0, lo - _CONTEXT)
-        key = (lo - base, text[base:hi])
-        found = self._windows.get(key)
-        if found is None:
-            if len(self._windows) >= _CACHE_LIMIT:
-                self._windows.clear()
-            found = self._windows[key] = tuple(self._scan(key[1], key[0]))
-        return [(s + base, e + base, c) for s, e, c in found]
+    def _decide_values(self, region: str) -> Decision:
+        decided = self._values.get(region)
+        if decided is None:
+            if len(self._values) >= _CACHE_LIMIT:
+                self._values.clear()
+            literal = self._names.literal_span(region) if self._names is not None else None
+            found = [(*literal, PERSON_NAME)] if literal else list(self._scan(region))
+            decided = self._values[region] = self._decision(region, found)
+        return decided
 
-    def _scan(self, snippet: str, pos: int) -> Iterator[Found]:
+    def _decide_names(self, region: str) -> Decision:
+        decided = self._runs.get(region)
+        if decided is None:
+            if len(self._runs) >= _CACHE_LIMIT:
+                self._runs.clear()
+            assert self._names is not None
+            found = [(s, e, PERSON_NAME) for s, e in self._names.in_run(region)]
+            decided = self._runs[region] = self._decision(region, found)
+        return decided
+
+    def _decision(self, region: str, found: list[Found]) -> Decision:
+        counts: Counter[str] = Counter()
+        text = self._replace(region, self._resolve(found), counts) if found else region
+        return text, tuple(counts.items())
+
+    def _scan(self, region: str) -> Iterator[Found]:
         """Search the combined pattern; when the first alternative that matched fails its
         check, the other detectors get their turn at the same position."""
-        match = self._combined.search(snippet, pos)
+        match = self._combined.search(region)
         while match is not None:
             start = match.start()
             detector = self._by_group[match.lastgroup or ""]
             hit = detector.valid(match)
             if hit is None:
                 for other in self._detectors:
-                    again = other.pattern.match(snippet, start) if other is not detector else None
+                    again = other.pattern.match(region, start) if other is not detector else None
                     hit = other.valid(again) if again is not None else None
                     if hit is not None:
                         detector = other
                         break
             if hit is None:
-                match = self._combined.search(snippet, start + 1)
+                match = self._combined.search(region, start + 1)
                 continue
             yield hit[0], hit[1], detector.category if hit[2] else _KEEP
-            match = self._combined.search(snippet, max(hit[1], start + 1))
+            match = self._combined.search(region, max(hit[1], start + 1))
 
     def _resolve(self, found: list[Found]) -> list[Found]:
-        if len(found) == 1:
-            return found if found[0][2] != _KEEP else []
+        """Non-overlapping values: the earliest, then the longest, then by category order."""
         kept: list[Found] = []
         for item in sorted(found, key=lambda f: (f[0], f[0] - f[1], self._rank[f[2]])):
             if not kept or item[0] >= kept[-1][1]:
@@ -223,3 +208,39 @@ class Redactor:
             pos = end
         pieces.append(text[pos:])
         return "".join(pieces)
+
+
+def _apply(
+    array: pa.Array, locator: str, decide: Callable[[str], Decision], counts: Counter[str]
+) -> tuple[pa.Array, list[int]]:
+    """One vectorised pass: mark regions, decide each distinct region, splice the results."""
+    marked = pc.replace_substring_regex(array, locator, f"{_OPEN}\\0{_CLOSE}")
+    grew = pc.not_equal(pc.binary_length(marked), pc.binary_length(array))
+    rows = pc.indices_nonzero(pc.fill_null(grew, False))
+    if len(rows) == 0:
+        return array, []
+    pieces = pc.split_pattern(marked.take(rows), _OPEN)
+    flat = pc.list_flatten(pieces)
+    offsets = pieces.offsets.to_numpy()
+    first = np.zeros(len(flat), dtype=bool)
+    first[offsets[:-1] - offsets[0]] = True
+    heads = flat.filter(pa.array(first))
+    split = pc.split_pattern(flat.filter(pa.array(~first)), _CLOSE, max_splits=1)
+    regions, rests = pc.list_element(split, 0), pc.list_element(split, 1)
+    distinct = pc.unique(regions)
+    decisions = [decide(region) for region in distinct.to_pylist()]
+    which = pc.index_in(regions, value_set=distinct)
+    seen = np.bincount(which.to_numpy(), minlength=len(decisions))
+    for (_, found), times in zip(decisions, seen, strict=True):
+        for category, n in found:
+            counts[category] += n * int(times)
+    replaced = pa.array([text for text, _ in decisions], pa.string()).take(which)
+    tails = pc.binary_join_element_wise(replaced, rests, "")
+    order = np.empty(len(flat), dtype=np.int64)
+    order[first] = np.arange(len(heads))
+    order[~first] = len(heads) + np.arange(len(tails))
+    spliced = pa.concat_arrays([heads, tails]).take(pa.array(order))
+    texts = pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets - offsets[0]), spliced), "")
+    mask = np.zeros(len(array), dtype=bool)
+    mask[rows.to_numpy()] = True
+    return pc.replace_with_mask(array, pa.array(mask), texts), rows.to_pylist()

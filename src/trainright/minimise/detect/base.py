@@ -52,7 +52,7 @@ def digits(value: str) -> str:
 
 # Any run of seven or more digits and separators: covers phone numbers, national ids,
 # card numbers, IPv4 addresses and decimal or degree coordinates in one locator.
-DIGIT_RUN = r"[+(]?\d[\d \t().,/:°'′’\"″\-]{5,}\d"
+DIGIT_RUN = r"[+(]?\b\d[\d \t().,/:°'′’\"″\-]{5,}\d"
 
 # Text right before a number that makes it an order, invoice or reference number.
 REFERENCE_BEFORE = re.compile(

@@ -12,7 +12,9 @@ PATTERN = re.compile(r"(?<![\w])[A-Za-z]{2}\d{2}(?:[ ]?[A-Za-z0-9]){11,30}")
 
 
 # An IBAN as printed: country, check digits, groups of four (the last may be shorter).
-_PRINTED = re.compile(r"[A-Z]{2}\d{2}(?: [A-Z0-9]{4})+(?: [A-Z0-9]{1,3})?|[A-Z]{2}\d{2}[A-Z0-9]{11,30}")
+_PRINTED = re.compile(
+    r"[A-Z]{2}\d{2}(?: [A-Z0-9]{4})+(?: [A-Z0-9]{1,3})?|[A-Z]{2}\d{2}[A-Z0-9]{11,30}"
+)
 
 
 def _valid(match: re.Match[str]) -> Hit | None:
@@ -35,7 +37,7 @@ def _valid(match: re.Match[str]) -> Hit | None:
 IBAN = Detector(
     category="iban",
     placeholder="[IBAN]",
-    locator=(r"[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]{1,4}){3,9}",),
+    locator=(r"\b[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]{1,4}){3,9}",),
     pattern=PATTERN,
     valid=_valid,
 )

@@ -29,6 +29,12 @@ _UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĲĴĶ�
 # A word (letters joined by apostrophes or hyphens) or an initial such as "N.".
 TOKEN = re.compile(rf"{_L}(?:\.(?!{_L})|{_L}*(?:['’-]{_L}+)*)")
 _CACHE_LIMIT = 200_000  # memoised decisions per process; cleared when full
+_LITERALS_IN_RE2 = 500
+_RE2_SPECIAL = re.compile(r"([\\.+*?()|\[\]{}^$#&~-])")
+
+
+def _re2_escape(text: str) -> str:
+    return _RE2_SPECIAL.sub(r"\\\1", text)
 
 
 def _read(name: str) -> dict[str, list[str]]:
@@ -105,8 +111,6 @@ def display_key(tokens: Iterable[str]) -> str:
 _UP = r"[A-ZÀ-ÖØ-Þ\x{0100}-\x{017F}]"
 _LET = r"[A-Za-zß-öø-ÿÀ-ÖØ-Þ\x{0100}-\x{017F}]"
 _WORD = rf"{_UP}{_LET}*(?:['’-]{_LET}+)*"
-_GAP = r"[ \t]+(?:[a-zß-öø-ÿ]{1,5}['’]?[ \t]+){0,2}"  # particles: "de", "van der"
-_REST = rf"(?:{_GAP}(?:{_WORD}|{_UP}\.))*"
 _END = r"(?:[^A-Za-z0-9@\x{00C0}-\x{017F}]|$)"  # not an IBAN's or email's letters
 _START = r"(?:^|[^A-Za-z0-9\x{00C0}-\x{017F}])"
 
@@ -133,9 +137,10 @@ class NameFinder:
             if not name:
                 continue
             words = name.split()
-            if len(words) > 1 and name[0].isupper() and all(w.isalpha() for w in words):
+            plain = all(w.isalpha() and (w[0].isupper() or w in lexicon.particles) for w in words)
+            if len(words) > 1 and name[0].isupper() and plain:
                 multi.add(display_key(words))
-            elif len(words) > 1:  # "Smith & Sons", "van den Berg BV": matched as written
+            elif len(words) > 1:  # "Smith & Sons", "Berg Bil og Dekk": matched as written
                 literal.add(" ".join(words))
             elif _single_ok(words[0], common_folded):
                 literal.add(words[0])
@@ -155,12 +160,29 @@ class NameFinder:
     def locator(self) -> str:
         """RE2 for the batch scan: a relation word or title and capitalised words, a run of
         capitalised words, or a lone first name that is not an everyday word."""
-        intro = "|".join(sorted(self.lexicon.kin | self.lexicon.titles, key=len, reverse=True))
-        first = "|".join(sorted(self.lexicon.first, key=len, reverse=True))
+        lex = self.lexicon
+        intro = "|".join(sorted(lex.kin | lex.titles, key=len, reverse=True))
+        first = "|".join(sorted(lex.first, key=len, reverse=True))
+        particles = "|".join(sorted((_re2_escape(p) for p in lex.particles), key=len)[::-1])
+        gap = rf"[ \t]+(?:(?:{particles})[ \t]+){{0,3}}"  # "de", "van der", "van de"
+        rest = rf"(?:{gap}(?:{_WORD}|{_UP}\.))*"
         return (
-            rf"(?:\b(?i:{intro})\.?,?|{_WORD}){_GAP}{_WORD}{_REST}{_END}"
-            rf"|{_START}(?:{first})(?:['’]?s)?{_END}"
+            rf"{_START}(?:(?:(?i:{intro})\.?,?|{_WORD}){gap}{_WORD}{rest}"
+            rf"|(?:{first})(?:['’]?s)?){_END}"
         )
+
+    @cached_property
+    def literal_locator(self) -> str | None:
+        """RE2 for display names matched as written, when there are few enough of them."""
+        if not self.display_literal or self.literal_by_automaton:
+            return None
+        literal = "|".join(_re2_escape(n) for n in sorted(self.display_literal, key=len)[::-1])
+        return rf"{_START}(?:{literal}){_END}"
+
+    @property
+    def literal_by_automaton(self) -> bool:
+        """Few literal display names join the RE2 scan; many would blow up its automaton."""
+        return len(self.display_literal) > _LITERALS_IN_RE2
 
     @property
     def automaton(self) -> Any:
@@ -219,6 +241,13 @@ class NameFinder:
                 self._runs.clear()
             found = self._runs[run] = tuple(self._scan_run(run))
         return found
+
+    def literal_span(self, region: str) -> Span | None:
+        """The span of a literal display name located with its boundary characters."""
+        for start, cut in ((1, 1), (0, 1), (1, 0), (0, 0)):
+            if region[start : len(region) - cut] in self.display_literal:
+                return start, len(region) - cut
+        return None
 
     def _scan_run(self, run: str) -> Iterator[Span]:
         toks = [(m.start(), m.end(), m.group()) for m in TOKEN.finditer(run)]

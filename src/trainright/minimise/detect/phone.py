@@ -40,7 +40,7 @@ def _valid(match: re.Match[str]) -> Hit | None:
     low, high = _DIGITS[kind]
     if not low <= len(digits(match.group())) <= high or _DATE.search(match.group()):
         return None
-    if kind != "intl" and after_reference(match.string, match.start()):
+    if not match.group().startswith("+") and after_reference(match.string, match.start()):
         return None
     return (*match.span(), True)
 
