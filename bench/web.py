@@ -1,0 +1,302 @@
+"""Rights-service benchmark (SPEC §3, §9): durable objections per second over HTTP.
+
+Runs `wrk` (Debian's; `apt-get install -y wrk`) against POST /api/v1/events on
+127.0.0.1 with 32 connections, each request a new objection of one of many
+signed-in accounts with its own Idempotency-Key, and reports acknowledged
+objections per second (201 responses: each one committed before it was sent)
+and latency p50/p99, for:
+
+- `ceiling`: the same app and endpoint with validation only: the writer answers
+  without a database. The most this HTTP stack does on this machine.
+- `sqlite`: `trainright serve` on a fresh SQLite ledger (WAL, synchronous=FULL).
+- `postgresql`: `trainright serve` on a fresh PostgreSQL database (127.0.0.1).
+
+Targets: at least 2,500 durable objections/s with p99 under 60 ms on each store.
+The machine's load average is printed beside each run: other work on the two
+cores moves every figure. Run: `python -m bench.web` (results also in bench/out/).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from pydantic import SecretStr
+
+OUT = Path(__file__).parent / "out"
+ROOT = Path(__file__).parent.parent
+TRAINRIGHT = Path(sys.executable).parent / "trainright"
+TARGET_RATE, TARGET_P99_MS = 2500, 60.0
+
+LUA = """
+local tokens = {}
+for line in io.lines("%(tokens)s") do tokens[#tokens + 1] = line end
+local threads = 0
+function setup(thread) thread:set("tid", threads); threads = threads + 1 end
+local n = 0
+function init(args) n = tonumber(tid) * 1000003 end
+function request()
+  n = n + 1
+  local headers = {
+    ["Content-Type"] = "application/json",
+    ["Authorization"] = "Bearer " .. tokens[(n %% #tokens) + 1],
+    ["Idempotency-Key"] = "bench-%(run)s-" .. tid .. "-" .. n,
+  }
+  return wrk.format("POST", "/api/v1/events", headers, '{"type":"objection"}')
+end
+"""
+
+
+@dataclass(frozen=True)
+class Result:
+    target: str
+    acknowledged_per_s: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    errors: int
+    committed: int | None
+    load_before: float
+
+    def row(self) -> str:
+        ok = self.acknowledged_per_s >= TARGET_RATE and self.p99_ms < TARGET_P99_MS
+        verdict = "" if self.target == "ceiling" else ("meets target" if ok else "below target")
+        committed = "" if self.committed is None else f"{self.committed:,}"
+        return (
+            f"{self.target:<11} {self.acknowledged_per_s:>10,.0f} {self.p50_ms:>8.1f} {self.p99_ms:>8.1f} "
+            f"{self.errors:>7,} {committed:>10} {self.load_before:>6.2f}  {verdict}"
+        )
+
+
+def _ms(text: str) -> float:
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def parse_wrk(out: str, seconds: float) -> tuple[int, int, float, float]:
+    """(requests, non-2xx, p50 ms, p99 ms) from wrk --latency output."""
+    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = int(bad.group(1)) if bad else 0
+    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    if sock:
+        errors += sum(int(x) for x in sock.groups())
+    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    return total, errors, p50, p99
+
+
+def wrk(base: str, script: Path, seconds: int, connections: int, threads: int) -> str:
+    cmd = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--latency",
+        "--timeout",
+        "10s",
+        "-s",
+        str(script),
+        base,
+    ]
+    return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+
+
+@contextmanager
+def serving(cmd: list[str], env: dict[str, str], port: int) -> Iterator[str]:
+    proc = subprocess.Popen(
+        cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, start_new_session=True
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise SystemExit(f"server exited with {proc.returncode}: {' '.join(cmd)}")
+            try:
+                httpx.get(f"{base}/static/site.css", timeout=1)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise SystemExit("server did not start within 60 s") from None
+                time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def committed(url: str) -> int:
+    from trainright.ledger import Ledger
+
+    ledger = Ledger(url)
+    try:
+        return ledger.head().seq
+    finally:
+        ledger.engine.dispose()
+
+
+def run_target(
+    target: str, url: str | None, args: argparse.Namespace, work: Path, env: dict[str, str]
+) -> Result:
+    port = free_port()
+    limits = ["--client-rate", "100000000", "--account-rate", "100000"]
+    if url is None:
+        cmd = [sys.executable, "-m", "bench.web", "--serve-sink", str(port)]
+    else:
+        cmd = [str(TRAINRIGHT), "serve", "--ledger", url, "--port", str(port), *limits]
+    run_id = secrets.token_hex(4)
+    script = work / f"{target}.lua"
+    script.write_text(LUA % {"tokens": work / "tokens.txt", "run": run_id})
+    with serving(cmd, env, port) as base:
+        wrk(base, script, args.warmup, args.connections, args.threads)
+        load = os.getloadavg()[0]
+        script.write_text(LUA % {"tokens": work / "tokens.txt", "run": run_id + "m"})
+        out = wrk(base, script, args.duration, args.connections, args.threads)
+    total, errors, p50, p99 = parse_wrk(out, args.duration)
+    return Result(
+        target=target,
+        acknowledged_per_s=(total - errors) / args.duration,
+        p50_ms=p50,
+        p99_ms=p99,
+        requests=total,
+        errors=errors,
+        committed=None if url is None else committed(url),
+        load_before=load,
+    )
+
+
+def serve_sink(port: int) -> None:
+    """The ceiling: the real app and endpoint, with a writer that touches no database."""
+    import uvicorn
+
+    from trainright.ledger import Event, Filed, Filing
+    from trainright.ledger.standing import standing_of
+    from trainright.settings import LedgerURL
+    from trainright.web import Limits, WebConfig, create_app
+    from trainright.web.config import policy_from, web_secret
+
+    class Sink:
+        def __init__(self) -> None:
+            self.seq = 0
+
+        async def start(self) -> None:
+            return None
+
+        async def stop(self) -> None:
+            return None
+
+        async def file(self, filing: Filing) -> Filed:
+            now = datetime.now(UTC)
+            events = []
+            for e in filing.events:
+                self.seq += 1
+                events.append(
+                    Event(self.seq, e.account_id, e.type, e.purpose, now, now, e.channel, "0" * 64)
+                )
+            return Filed(
+                tuple(events), standing_of(filing.account_id, events, filing.purpose, now), False
+            )
+
+    config = WebConfig(
+        ledger_url=LedgerURL("sqlite://", "bench"),
+        secret=web_secret(),
+        policy=policy_from(None),
+        limits=Limits(account_per_minute=100_000, client_per_minute=100_000_000),
+    )
+    app = create_app(config, writer=Sink())
+    uvicorn.run(app, host="127.0.0.1", port=port, access_log=False, log_level="warning")
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--duration", type=int, default=10, help="seconds measured per target")
+    ap.add_argument("--warmup", type=int, default=3, help="seconds of load before measuring")
+    ap.add_argument("--connections", type=int, default=32)
+    ap.add_argument(
+        "--threads", type=int, default=1, help="wrk threads (one leaves a core to the server)"
+    )
+    ap.add_argument("--accounts", type=int, default=50_000, help="distinct signed-in accounts")
+    ap.add_argument("--targets", default="ceiling,sqlite,postgresql")
+    ap.add_argument("--serve-sink", type=int, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.serve_sink:
+        serve_sink(args.serve_sink)
+        return
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: apt-get install -y wrk")
+    from trainright.ledger.scratch import scratch_database
+    from trainright.web.auth import Signer
+
+    secret = secrets.token_hex(32)
+    env = {**os.environ, "TRAINRIGHT_WEB_SECRET": secret, "PYTHONPATH": str(ROOT)}
+    env.pop("TRAINRIGHT_API_KEY", None)
+    signer = Signer(SecretStr(secret))
+    results: list[Result] = []
+    with tempfile.TemporaryDirectory(prefix="trainright-bench-web-") as tmp:
+        work = Path(tmp)
+        (work / "tokens.txt").write_text(
+            "\n".join(signer.session_token(a) for a in range(1, args.accounts + 1)) + "\n"
+        )
+        for target in args.targets.split(","):
+            if target == "ceiling":
+                results.append(run_target(target, None, args, work, env))
+            elif target == "sqlite":
+                results.append(
+                    run_target(target, f"sqlite:///{work / 'ledger.db'}", args, work, env)
+                )
+            elif target == "postgresql":
+                with scratch_database("trainright_bench") as url:
+                    results.append(run_target(target, url, args, work, env))
+            else:
+                raise SystemExit(f"unknown target {target!r}: ceiling, sqlite or postgresql")
+            print(f"  {target}: done", file=sys.stderr, flush=True)
+    print(
+        f"\nPOST /api/v1/events, {args.connections} connections, {args.duration} s, wrk -t{args.threads}, "
+        f"{os.cpu_count()} cores; target >= {TARGET_RATE:,}/s with p99 < {TARGET_P99_MS:.0f} ms"
+    )
+    print(
+        f"{'target':<11} {'acked/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'committed':>10} {'load':>6}"
+    )
+    for r in results:
+        print(r.row())
+    ceiling = next((r for r in results if r.target == "ceiling"), None)
+    if ceiling:
+        for r in results:
+            if r is not ceiling:
+                print(
+                    f"{r.target}: {r.acknowledged_per_s / ceiling.acknowledged_per_s:.0%} of the ceiling"
+                )
+    OUT.mkdir(exist_ok=True)
+    record: dict[str, Any] = {"args": vars(args), "results": [r.__dict__ for r in results]}
+    (OUT / "web.json").write_text(json.dumps(record, indent=2))
+
+
+if __name__ == "__main__":
+    main()
