@@ -27,7 +27,7 @@ from trainright.errors import InputError
 from trainright.ledger import Ledger
 from trainright.ledger.events import iso
 from trainright.ledger.importer import parse_timestamp
-from trainright.lineage import register_dataset
+from trainright.lineage import openlineage, register_dataset
 from trainright.minimise import Pseudonymiser
 from trainright.policy import Policy, RegionRules, load_policy
 from trainright.regions import ISO_COUNTRIES
@@ -40,6 +40,7 @@ from trainright.workers import WorkerPool, redact, scrub
 Progress = Callable[[str, int, int | None], None]
 ENGINES = ("duckdb", "spark")
 _SCRUB_CHUNK = 64
+_POOL_FROM_POSTS = 50_000
 
 
 @dataclass(frozen=True)
@@ -100,8 +101,11 @@ def build(
         report("validate", 0, None)
         runner.load(snap, events, region_rules_table(pol, cut))
         warnings = runner.warnings(cut)
+        if workers is None:  # a process pool pays off only for a sizeable platform
+            big = runner.count_posts(cut) >= _POOL_FROM_POSTS
+            workers = min(2, os.cpu_count() or 1) if big else 1
         with atomic_directory(out_path) as tmp:
-            stage = _Stages(tmp, runner, pol, key, workers or min(2, os.cpu_count() or 1), report)
+            stage = _Stages(tmp, runner, pol, key, workers, report)
             body = stage.run(cut, snap.root)
             manifest: dict[str, Any] = {
                 "trainright_version": __version__,
@@ -131,7 +135,8 @@ def build(
             manifest_sha = write_manifest(tmp, manifest)
     finally:
         runner.close()
-    register_dataset(led, out_path, manifest, manifest_sha)
+    register_dataset(led, out_path, manifest, manifest_sha, pol.purpose)
+    openlineage.dataset_built(snap.root, led.url.url, manifest)
     return BuildResult(out_path, manifest["dataset_id"], manifest)
 
 
@@ -155,6 +160,7 @@ class _Stages:
         self.writer = DatasetWriter(tmp, pol.max_shards())
         self.pseudo = Pseudonymiser(key)
         self.subject_of: dict[int, tuple[str, int]] = {}
+        self.consent_authors: set[int] = set()
         self.tally = Tally()
         self.redactions: Counter[str] = Counter()
         self.with_media: list[pa.Table] = []  # included posts with images: post_id, country
@@ -174,7 +180,7 @@ class _Stages:
             pool.close()
         drop = self._drop_empty(media_of_post)
         self.report("write", 0, None)
-        shard_entries, exclusions = self.writer.finish(media_of_post, drop)
+        files = self.writer.finish(media_of_post, drop, self.consent_authors)
         t = self.tally
         return {
             "counts": {
@@ -188,8 +194,7 @@ class _Stages:
             "redactions": dict(sorted(self.redactions.items())),
             "media": {"included": sum(len(v) for v in media_of_post.values())},
             "warnings": media_warnings,
-            "shards": shard_entries,
-            "exclusions": exclusions,
+            **files,
         }
 
     def _batches(self, cut: datetime) -> Iterator[tuple[pa.Table, tuple[Any, ...]]]:
@@ -228,6 +233,8 @@ class _Stages:
             ):
                 hit = self.subject_of.get(aid)
                 if hit is None:
+                    if self.rules[country].legal_basis == "consent":
+                        self.consent_authors.add(aid)
                     hit = (
                         self.pseudo.subject(aid),
                         self.pseudo.shard(aid, self.rules[country].shards),

@@ -184,7 +184,10 @@ def synth(
     ] = None,
     images: Annotated[
         int | None,
-        typer.Option(min=0, help="Distinct JPEG files to write (default: posts/4, at most 500); media rows share them."),
+        typer.Option(
+            min=0,
+            help="Distinct JPEG files to write (default: posts/4, at most 500); media rows share them.",
+        ),
     ] = None,
 ) -> None:
     """Make a realistic synthetic platform: a snapshot plus its rights events.
@@ -240,6 +243,103 @@ def demo(
     from trainright.summary import print_demo_summary
 
     print_demo_summary(out, result)
+
+
+models_app = typer.Typer(help="Models trained on trainright datasets.", no_args_is_help=True)
+app.add_typer(models_app, name="models")
+impact_app = typer.Typer(
+    help="The unlearning queue: who objected, withdrew consent or was deleted after a "
+    "dataset was built, and which shards of which models to retrain.",
+    invoke_without_command=True,
+)
+app.add_typer(impact_app, name="impact")
+
+
+@models_app.command("register")
+def models_register(
+    name: Annotated[str, typer.Argument(help="The model's name, e.g. chat-small.")],
+    dataset: Annotated[
+        list[str],
+        typer.Option(
+            "--dataset", help="A dataset directory (or id) it was trained on; repeat for several."
+        ),
+    ],
+    version: Annotated[str, typer.Option(help="Version or training-run label.")] = "",
+    run_url: Annotated[str | None, typer.Option(help="Link to the training run.")] = None,
+    ledger: LedgerOpt = None,
+) -> None:
+    """Register a model against the datasets it was trained on.
+
+    From then on `lookup` names the model for everyone in those datasets, and
+    `impact` queues the model's affected shards for retraining when one of them
+    objects, withdraws consent or is deleted.
+    """
+    from trainright.ledger import Ledger
+    from trainright.lineage import openlineage, register_model
+
+    led = Ledger(ledger)
+    entry = register_model(led, name, dataset, version=version, run_url=run_url)
+    openlineage.model_registered(led.url.url, entry.name, entry.version, entry.datasets)
+    label = f"{entry.name} {entry.version}".strip()
+    out.print(f"registered model [bold]{label}[/] trained on {len(entry.datasets)} dataset(s)")
+
+
+@app.command()
+def lookup(
+    account_id: Annotated[int, typer.Argument(help="The platform's account id.")],
+    ledger: LedgerOpt = None,
+) -> None:
+    """Which datasets, shards and models hold this account's data.
+
+    Answered from the catalog's per-shard subject sets; also shows the account's
+    rights events, so an operator can tell why it is (or is not) in a dataset.
+    """
+    from trainright.ledger import Ledger
+    from trainright.lineage import lookup as find
+    from trainright.summary import print_lookup
+
+    led = Ledger(ledger)
+    print_lookup(out, account_id, find(led, account_id), led.events(account_id=account_id))
+
+
+@impact_app.callback()
+def impact(
+    ctx: typer.Context,
+    ledger: LedgerOpt = None,
+) -> None:
+    """Show the open unlearning tasks, per model: shards to retrain and the accounts behind them.
+
+    Mark one done with `trainright impact done TASK_ID` once the shard is retrained.
+    """
+    if ctx.invoked_subcommand is not None:
+        ctx.obj = ledger
+        return
+    from trainright.ledger import Ledger
+    from trainright.lineage import compute_impact
+    from trainright.summary import print_impact
+
+    print_impact(out, compute_impact(Ledger(ledger)))
+
+
+@impact_app.command("done")
+def impact_done(
+    ctx: typer.Context,
+    task_id: Annotated[str, typer.Argument(help="The task's id, as `trainright impact` lists it.")],
+    note: Annotated[
+        str | None, typer.Option(help="What was done, e.g. the retraining run.")
+    ] = None,
+    ledger: LedgerOpt = None,
+) -> None:
+    """Record that a task's shard was retrained; the task stays in the history."""
+    from trainright.ledger import Ledger
+    from trainright.lineage import mark_done
+
+    task = mark_done(Ledger(ledger or ctx.obj), task_id, note)
+    who = f"{task.model[0]} {task.model[1]}".strip() if task.model else "the dataset"
+    out.print(
+        f"done: shard {task.shard} of dataset {task.dataset_id[:12]} for {who} "
+        f"({len(task.accounts)} account(s))"
+    )
 
 
 def _register_extensions() -> None:

@@ -139,17 +139,23 @@ class DatasetWriter:
             )
 
     def finish(
-        self, media_of_post: Mapping[int, list[MediaItem]], drop_posts: set[int]
-    ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        self,
+        media_of_post: Mapping[int, list[MediaItem]],
+        drop_posts: set[int],
+        consent_authors: set[int],
+    ) -> dict[str, Any]:
         """Sort and write every shard, the subject sets and the exclusions.
 
         `media_of_post` gives the output media paths of each included post;
         `drop_posts` are posts that became empty in minimisation (already moved
-        to the exclusions by the caller).
+        to the exclusions by the caller); `consent_authors` are the authors whose
+        region's legal basis is consent (the rest are in under legitimate
+        interest), which tells `impact` which later event takes each one out.
         """
         for writer in self._staging.values():
             writer.close()
         shard_entries = []
+        everyone = BitMap64()
         drop = pa.array(sorted(drop_posts), pa.int64())
         for shard in range(self.shards):
             staged = self._staging_dir / f"{shard_name(shard)}.parquet"
@@ -175,6 +181,7 @@ class DatasetWriter:
             path = self.root / "data" / f"{shard_name(shard)}.parquet"
             pq.write_table(out, path, row_group_size=_ROW_GROUP, **_PARQUET)
             subjects = BitMap64(pc.unique(table["author_id"]).to_pylist())
+            everyone |= subjects
             sub_path = self.root / "subjects" / f"{shard_name(shard)}.roaring"
             sub_path.write_bytes(subjects.serialize())
             shard_entries.append(
@@ -198,10 +205,21 @@ class DatasetWriter:
         exclusions = exclusions.sort_by("post_id")
         ex_path = self.root / "exclusions.parquet"
         pq.write_table(exclusions, ex_path, row_group_size=_ROW_GROUP * 8, **_PARQUET)
-        return shard_entries, {
-            "file": ex_path.name,
-            "rows": exclusions.num_rows,
-            "sha256": file_sha256(ex_path),
+        consent = BitMap64(sorted(consent_authors)) & everyone
+        consent_path = self.root / "subjects" / "consent.roaring"
+        consent_path.write_bytes(consent.serialize())
+        return {
+            "shards": shard_entries,
+            "exclusions": {
+                "file": ex_path.name,
+                "rows": exclusions.num_rows,
+                "sha256": file_sha256(ex_path),
+            },
+            "consent_subjects": {
+                "file": f"subjects/{consent_path.name}",
+                "subjects": len(consent),
+                "sha256": file_sha256(consent_path),
+            },
         }
 
     def abort(self) -> None:

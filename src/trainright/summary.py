@@ -9,6 +9,8 @@ from rich.console import Console
 from rich.table import Table
 
 from trainright.demo import DemoResult
+from trainright.ledger import Event
+from trainright.lineage import Holding, Impact
 from trainright.rules import REASONS
 
 _EXPLAIN = {
@@ -92,4 +94,75 @@ def print_demo_summary(console: Console, result: DemoResult) -> None:
     console.print(
         f"  TRAINRIGHT_SECRET=... trainright build --snapshot {result.snapshot} --policy {result.policy} "
         f"--cutoff 2026-06-26T00:00:00Z --out {result.root / 'dataset-2'} {ledger}"
+    )
+
+
+def print_lookup(
+    console: Console, account_id: int, holdings: list[Holding], events: list[Event]
+) -> None:
+    """Where one account's data is, and the rights it exercised."""
+    if not holdings:
+        console.print(f"account {account_id}: no registered dataset holds its data")
+    else:
+        t = Table(title=f"Account {account_id}: data held in", title_justify="left")
+        for col in ("dataset", "cutoff", "shard", "models", "path"):
+            t.add_column(col)
+        for h in holdings:
+            models = ", ".join(f"{n} {v}".strip() for n, v in h.models) or "-"
+            t.add_row(
+                h.dataset_id[:12],
+                f"{h.cutoff:%Y-%m-%d %H:%M}",
+                f"{h.shard} of {h.shards}",
+                models,
+                h.paths[0],
+            )
+        console.print(t)
+    if events:
+        console.print(
+            "rights events: "
+            + "; ".join(
+                f"#{e.seq} {e.type} ({e.purpose}) {e.at:%Y-%m-%d %H:%M:%S}" for e in events[-10:]
+            )
+        )
+
+
+def print_impact(console: Console, impact: Impact) -> None:
+    """The unlearning queue per model, with the share of each model to retrain."""
+    if not impact.tasks:
+        console.print("no open unlearning tasks: every dataset and model reflects the ledger")
+    for model, tasks in impact.by_model().items():
+        name = (
+            f"model {model[0]} {model[1]}".strip()
+            if model
+            else "datasets used by no model (rebuild them)"
+        )
+        shards = {(t.dataset_id, t.shard) for t in tasks}
+        total = sum({t.dataset_id: t.shards for t in tasks}.values())
+        accounts = {a for t in tasks for a in t.accounts}
+        t = Table(
+            title=f"{name}: retrain {len(shards)} of {total} shards ({len(shards) / max(total, 1):.1%}) "
+            f"for {len(accounts)} account(s)",
+            title_justify="left",
+        )
+        for col in ("task", "dataset", "shard", "accounts", "why", "first accounts"):
+            t.add_column(col)
+        for task in tasks:
+            why = ", ".join(f"{r} {n}" for r, n in task.reasons.most_common())
+            first = ", ".join(str(a) for a in task.accounts[:5]) + (
+                " …" if len(task.accounts) > 5 else ""
+            )
+            t.add_row(
+                task.task_id,
+                task.dataset_id[:12],
+                str(task.shard),
+                str(len(task.accounts)),
+                why,
+                first,
+            )
+        console.print(t)
+    if impact.done:
+        console.print(f"{len(impact.done)} task(s) done so far (kept in the ledger's history)")
+    console.print(
+        "Shards are SISA-style: each person is in exactly one, so retraining a shard "
+        "touches 1/shards of the data. Future builds already exclude these accounts."
     )

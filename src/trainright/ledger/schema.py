@@ -16,6 +16,7 @@ from sqlalchemy import (
     Dialect,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -96,6 +97,7 @@ datasets = Table(
     Column("included", BigInteger, nullable=False),
     Column("excluded", BigInteger, nullable=False),
     Column("registered_at", UTCDateTime, nullable=False),
+    Column("purpose", String(64), nullable=False, server_default="ai-training"),
 )
 
 #: A client's Idempotency-Key, scoped to the account, and the events its first request
@@ -118,4 +120,66 @@ reasons = Table(
     metadata,
     Column("seq", BigInteger, primary_key=True, autoincrement=False),
     Column("reason", Text, nullable=False),
+)
+
+
+# --- SPEC §8 lineage -------------------------------------------------------------------
+# Account ids are 64-bit and sparse; a roaring set of them costs ~22 bytes an id. Each
+# account therefore gets a dense 32-bit index the first time a dataset holding it is
+# registered, and shard sets are 32-bit roaring bitmaps of those indexes (~2 bytes an
+# id), which also makes a look-up a single array read.
+
+#: account id -> dense index, assigned in order of first appearance in a dataset.
+subjects = Table(
+    "subjects",
+    metadata,
+    Column("account_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("idx", Integer, nullable=False, unique=True),
+)
+
+#: Per dataset and shard: rows, and the roaring bitmap (dense indexes) of its subjects.
+dataset_shards = Table(
+    "dataset_shards",
+    metadata,
+    Column("dataset_id", String(64), primary_key=True),
+    Column("shard", Integer, primary_key=True, autoincrement=False),
+    Column("rows", BigInteger, nullable=False),
+    Column("subjects", BigInteger, nullable=False),
+    Column("bitmap", LargeBinary, nullable=False),
+    # the subset of those subjects included under consent (the rest: legitimate interest)
+    Column("consent_bitmap", LargeBinary, nullable=False),
+)
+
+#: Models, registered against the datasets they were trained on.
+models = Table(
+    "models",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("version", String(100), primary_key=True),
+    Column("run_url", Text, nullable=True),
+    Column("registered_at", UTCDateTime, nullable=False),
+)
+
+model_datasets = Table(
+    "model_datasets",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("version", String(100), primary_key=True),
+    Column("dataset_id", String(64), primary_key=True),
+)
+
+#: Unlearning tasks marked done (append-only): the shard of a dataset was retrained
+#: for a model, covering every rights event up to `covered_seq`.
+unlearning_done = Table(
+    "unlearning_done",
+    metadata,
+    Column("task_id", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("version", String(100), nullable=False),
+    Column("dataset_id", String(64), nullable=False),
+    Column("shard", Integer, nullable=False),
+    Column("covered_seq", BigInteger, nullable=False),
+    Column("accounts", BigInteger, nullable=False),
+    Column("done_at", UTCDateTime, nullable=False),
+    Column("note", Text, nullable=True),
 )

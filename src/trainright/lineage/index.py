@@ -1,0 +1,102 @@
+"""`lookup`: which datasets, shards and models hold an account's data.
+
+The index is loaded once from the catalog: a sorted array of account ids (for their
+dense index) and a datasets × subjects matrix holding each subject's shard, so a
+look-up is one binary search and one column read, whatever the catalog's size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+from pyroaring import BitMap
+from sqlalchemy import Connection, select
+
+from trainright.ledger import Ledger, schema
+from trainright.lineage.catalog import DatasetEntry, ModelEntry, datasets, models
+
+
+@dataclass(frozen=True)
+class Holding:
+    """One dataset shard holding an account's data, and the models trained on it."""
+
+    dataset_id: str
+    paths: tuple[str, ...]
+    cutoff: datetime
+    shard: int
+    shards: int
+    models: tuple[tuple[str, str], ...]  # (name, version)
+
+
+class LineageIndex:
+    """An in-memory view of the catalog for fast look-ups and impact analysis."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.datasets: list[DatasetEntry] = datasets(conn)
+        self.models: list[ModelEntry] = models(conn)
+        t = schema.subjects
+        rows = conn.execute(select(t.c.account_id, t.c.idx).order_by(t.c.account_id)).all()
+        self.account_ids = np.array([r[0] for r in rows], dtype=np.int64)
+        self.idx_of = np.array([r[1] for r in rows], dtype=np.uint32)
+        n = int(self.idx_of.max()) + 1 if len(rows) else 0
+        widest = max((d.shards for d in self.datasets), default=1)
+        self.dtype = np.uint8 if widest < 255 else np.uint16 if widest < 65535 else np.uint32
+        self.absent = np.iinfo(self.dtype).max
+        self.shard_of = np.full((len(self.datasets), n), self.absent, dtype=self.dtype)
+        row_of = {d.dataset_id: i for i, d in enumerate(self.datasets)}
+        consent: list[BitMap] = [BitMap() for _ in self.datasets]
+        sh = schema.dataset_shards
+        for r in conn.execute(
+            select(sh.c.dataset_id, sh.c.shard, sh.c.bitmap, sh.c.consent_bitmap)
+        ):
+            row = row_of[r.dataset_id]
+            members = np.array(BitMap.deserialize(r.bitmap).to_array(), dtype=np.int64)
+            self.shard_of[row, members] = r.shard
+            consent[row] |= BitMap.deserialize(r.consent_bitmap)
+        #: per dataset, the dense indexes of subjects included under consent (sorted)
+        self.consent = [np.array(b.to_array(), dtype=np.int64) for b in consent]
+        self.models_of: dict[str, tuple[tuple[str, str], ...]] = {}
+        for m in self.models:
+            for d in m.datasets:
+                self.models_of[d] = (*self.models_of.get(d, ()), (m.name, m.version))
+
+    @classmethod
+    def load(cls, ledger: Ledger) -> LineageIndex:
+        with ledger.read() as conn:
+            return cls(conn)
+
+    def indexes(self, account_ids: np.ndarray) -> np.ndarray:
+        """Dense indexes of accounts; -1 for accounts in no dataset."""
+        ids = np.asarray(account_ids, dtype=np.int64)
+        pos = np.searchsorted(self.account_ids, ids)
+        pos = np.minimum(pos, max(len(self.account_ids) - 1, 0))
+        found = (
+            (self.account_ids[pos] == ids) if len(self.account_ids) else np.zeros(len(ids), bool)
+        )
+        return np.where(found, self.idx_of[pos].astype(np.int64), -1)
+
+    def lookup(self, account_id: int) -> list[Holding]:
+        """Every dataset shard holding this account, with the models trained on it."""
+        idx = int(self.indexes(np.array([account_id]))[0])
+        if idx < 0:
+            return []
+        column = self.shard_of[:, idx]
+        return [
+            Holding(
+                d.dataset_id,
+                d.paths,
+                d.cutoff,
+                int(column[i]),
+                d.shards,
+                self.models_of.get(d.dataset_id, ()),
+            )
+            for i, d in enumerate(self.datasets)
+            if column[i] != self.absent
+        ]
+
+
+def lookup(ledger: Ledger, account_id: int) -> list[Holding]:
+    """Load the index and look one account up."""
+    return LineageIndex.load(ledger).lookup(account_id)
