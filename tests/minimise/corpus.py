@@ -69,7 +69,7 @@ def C(lang: str, text: str, *pii: tuple[str, str], keep: tuple[str, ...] = ()) -
     return Case(lang, text, pii, keep)
 
 
-E, P, N, I, K, IP, G, PN = (
+E, P, N, IB, K, IP, G, PN = (
     "email",
     "phone",
     "national_id",
@@ -82,12 +82,20 @@ E, P, N, I, K, IP, G, PN = (
 
 CASES: tuple[Case, ...] = (
     # --- email ---------------------------------------------------------------------------
-    C("en", "Mail me at kari.nordmann@example.com if you want the bike.", (E, "kari.nordmann@example.com")),
+    C(
+        "en",
+        "Mail me at kari.nordmann@example.com if you want the bike.",
+        (E, "kari.nordmann@example.com"),
+    ),
     C("en", "Questions? j.smith+shop@mail.co.uk or call later.", (E, "j.smith+shop@mail.co.uk")),
     C("nb", "Send CV til jobb@bakeri-oslo.no innen fredag.", (E, "jobb@bakeri-oslo.no")),
     C("nb", "Skriv til øyvind.ås@eksempel.no, han vet.", (E, "øyvind.ås@eksempel.no")),
     C("nl", "Mail naar info@fietsenmaker.nl. Groetjes!", (E, "info@fietsenmaker.nl")),
-    C("nl", "Stuur je foto's naar s.de.boer@ziggo.nl (niet mijn werkadres).", (E, "s.de.boer@ziggo.nl")),
+    C(
+        "nl",
+        "Stuur je foto's naar s.de.boer@ziggo.nl (niet mijn werkadres).",
+        (E, "s.de.boer@ziggo.nl"),
+    ),
     C("en", "Follow @kari_runs for updates, not an email.", keep=("@kari_runs",)),
     C("en", "Two of us: a@b.io and c_d@e-f.org.", (E, "a@b.io"), (E, "c_d@e-f.org")),
     # --- phone: NO ---------------------------------------------------------------------------
@@ -106,13 +114,27 @@ CASES: tuple[Case, ...] = (
     C("nl", "Vanuit België: +31 6 12345678", (P, "+31 6 12345678")),
     C("nl", "Of +31 (0)20 123 4567 tijdens kantooruren.", (P, "+31 (0)20 123 4567")),
     C("nl", "Bestelling 2024-510878 komt morgen.", keep=("2024-510878",)),
-    C("nl", "Prijs € 24,95 per stuk, op 01-05-2024 10 stuks verkocht.", keep=("24,95", "01-05-2024 10")),
+    C(
+        "nl",
+        "Prijs € 24,95 per stuk, op 01-05-2024 10 stuks verkocht.",
+        keep=("24,95", "01-05-2024 10"),
+    ),
     # --- phone: GB / US / DE -------------------------------------------------------------------
     C("en", "Call 07700 900123 about the flat.", (P, "07700 900123")),
-    C("en", "UK office +44 20 7946 0958, US office +1 (415) 555-0132.", (P, "+44 20 7946 0958"), (P, "+1 (415) 555-0132")),
+    C(
+        "en",
+        "UK office +44 20 7946 0958, US office +1 (415) 555-0132.",
+        (P, "+44 20 7946 0958"),
+        (P, "+1 (415) 555-0132"),
+    ),
     C("en", "Text (415) 555-0132 or 415-555-0199.", (P, "(415) 555-0132"), (P, "415-555-0199")),
     C("en", "Toll free 1-800-555-0199 all week.", (P, "1-800-555-0199")),
-    C("en", "Berlin number: 030 12345678, mobile 0151 23456789.", (P, "030 12345678"), (P, "0151 23456789")),
+    C(
+        "en",
+        "Berlin number: 030 12345678, mobile 0151 23456789.",
+        (P, "030 12345678"),
+        (P, "0151 23456789"),
+    ),
     C("en", "German friends: +49 151 23456789", (P, "+49 151 23456789")),
     C("en", "It was $49.99, now $12,499.99 for the set.", keep=("$49.99", "$12,499.99")),
     C("en", "Order #100234567 shipped on 2024-05-12.", keep=("100234567", "2024-05-12")),
@@ -129,14 +151,22 @@ CASES: tuple[Case, ...] = (
     C("en", "My son's ID 29028431188 was rejected again.", (N, "29028431188")),
     C("en", "Ticket 31129921165 is not valid.", keep=("31129921165",)),
     # --- IBAN ---------------------------------------------------------------------------------
-    C("nb", "Vipps eller konto NO93 8601 1117 947, takk!", (I, "NO93 8601 1117 947")),
-    C("nb", "IBAN: NO5015032080119", (I, "NO5015032080119")),
-    C("nl", "Maak over naar NL91 ABNA 0417 1643 00 o.v.v. naam.", (I, "NL91 ABNA 0417 1643 00")),
-    C("nl", "Tikkie werkt niet: NL20INGB0001234567", (I, "NL20INGB0001234567")),
-    C("en", "Pay to DE89 3704 0044 0532 0130 00 please.", (I, "DE89 3704 0044 0532 0130 00")),
-    C("en", "UK account GB29 NWBK 6016 1331 9268 19.", (I, "GB29 NWBK 6016 1331 9268 19")),
-    C("en", "Scam alert: DE83 2854 4752 6072 0681 43 is fake.", keep=("DE83 2854 4752 6072 0681 43",)),
-    C("nl", "Fout nummer NL92 ABNA 0417 1643 00, niet gebruiken.", keep=("NL92 ABNA 0417 1643 00",)),
+    C("nb", "Vipps eller konto NO93 8601 1117 947, takk!", (IB, "NO93 8601 1117 947")),
+    C("nb", "IBAN: NO5015032080119", (IB, "NO5015032080119")),
+    C("nl", "Maak over naar NL91 ABNA 0417 1643 00 o.v.v. naam.", (IB, "NL91 ABNA 0417 1643 00")),
+    C("nl", "Tikkie werkt niet: NL20INGB0001234567", (IB, "NL20INGB0001234567")),
+    C("en", "Pay to DE89 3704 0044 0532 0130 00 please.", (IB, "DE89 3704 0044 0532 0130 00")),
+    C("en", "UK account GB29 NWBK 6016 1331 9268 19.", (IB, "GB29 NWBK 6016 1331 9268 19")),
+    C(
+        "en",
+        "Scam alert: DE83 2854 4752 6072 0681 43 is fake.",
+        keep=("DE83 2854 4752 6072 0681 43",),
+    ),
+    C(
+        "nl",
+        "Fout nummer NL92 ABNA 0417 1643 00, niet gebruiken.",
+        keep=("NL92 ABNA 0417 1643 00",),
+    ),
     # --- payment cards --------------------------------------------------------------------------
     C("en", "Someone used my card 4432 3194 8757 4919 abroad!", (K, "4432 3194 8757 4919")),
     C("en", "Mastercard 5118-6252-7601-8951 blocked.", (K, "5118-6252-7601-8951")),
@@ -144,13 +174,26 @@ CASES: tuple[Case, ...] = (
     C("nb", "Kortet 6011497465075291 ble stjålet.", (K, "6011497465075291")),
     C("nl", "Pas 2221 1703 4236 6713 kwijt.", (K, "2221 1703 4236 6713")),
     C("en", "Gift card code 4715 0677 3272 2495 didn't work.", keep=("4715 0677 3272 2495",)),
-    C("en", "Tracking 1Z999AA10123456784 and 9400111899223100000000.", keep=("1Z999AA10123456784",)),
+    C(
+        "en",
+        "Tracking 1Z999AA10123456784 and 9400111899223100000000.",
+        keep=("1Z999AA10123456784",),
+    ),
     # --- IP -------------------------------------------------------------------------------------
     C("en", "My router says my IP is 92.176.98.25, still blocked.", (IP, "92.176.98.25")),
     C("en", "Ping 10.0.0.1 and 192.168.1.10 from the lab.", (IP, "10.0.0.1"), (IP, "192.168.1.10")),
     C("nb", "Serveren står på 185.12.64.3/24 nå.", (IP, "185.12.64.3/24")),
-    C("nl", "Port forwarding naar 2a02:fe0:5cf8:5c68::c7e2 werkt niet.", (IP, "2a02:fe0:5cf8:5c68::c7e2")),
-    C("en", "IPv6 2001:db8:85a3::8a2e:370:7334 or ::1 locally.", (IP, "2001:db8:85a3::8a2e:370:7334"), (IP, "::1")),
+    C(
+        "nl",
+        "Port forwarding naar 2a02:fe0:5cf8:5c68::c7e2 werkt niet.",
+        (IP, "2a02:fe0:5cf8:5c68::c7e2"),
+    ),
+    C(
+        "en",
+        "IPv6 2001:db8:85a3::8a2e:370:7334 or ::1 locally.",
+        (IP, "2001:db8:85a3::8a2e:370:7334"),
+        (IP, "::1"),
+    ),
     C("en", "Updated to v2.14.3 and iOS 17.5.1 today.", keep=("v2.14.3", "17.5.1")),
     C("en", "Build version 1.2.3.4 fixed it.", keep=("1.2.3.4",)),
     C("en", "Meeting at 10:45:30, MAC 00:1A:2B:3C:4D:5E.", keep=("10:45:30", "00:1A:2B:3C:4D:5E")),
@@ -160,7 +203,11 @@ CASES: tuple[Case, ...] = (
     C("en", "Cabin at 59°54'50\"N 10°45'8\"E if you drop by.", (G, "59°54'50\"N 10°45'8\"E")),
     C("nl", "Geocache ligt op N 52.0847 E 5.0872 😉", (G, "N 52.0847 E 5.0872")),
     C("nl", "Ons huisje: lat 52.37 lon 4.89, kom langs.", (G, "lat 52.37 lon 4.89")),
-    C("nb", "Hytta ligger på 63°27'12\"N 10°22'25\"Ø, stikk innom!", (G, "63°27'12\"N 10°22'25\"Ø")),
+    C(
+        "nb",
+        "Hytta ligger på 63°27'12\"N 10°22'25\"Ø, stikk innom!",
+        (G, "63°27'12\"N 10°22'25\"Ø"),
+    ),
     C("en", "Map pin -33.8688, 151.2093 for the party.", (G, "-33.8688, 151.2093")),
     C("en", "It cost 12.50, 13.75 with tip.", keep=("12.50, 13.75",)),
     C("nb", "Billettene kostet 12.500 og 10.250 kroner.", keep=("12.500", "10.250")),
@@ -172,11 +219,21 @@ CASES: tuple[Case, ...] = (
     C("nb", "Takk til bestefar Kjell Johansen for turen.", (PN, "Kjell Johansen")),
     C("en", "Dinner with Mr. Thompson and Dr. Patel.", (PN, "Thompson"), (PN, "Patel")),
     C("nl", "Mevrouw Bakker gaf ons les.", (PN, "Bakker")),
-    C("nl", "Jan de Jong en Mieke van der Linden komen ook.", (PN, "Jan de Jong"), (PN, "Mieke van der Linden")),
+    C(
+        "nl",
+        "Jan de Jong en Mieke van der Linden komen ook.",
+        (PN, "Jan de Jong"),
+        (PN, "Mieke van der Linden"),
+    ),
     C("en", "Will Smith was not at the party.", (PN, "Will Smith")),
     C("en", "Congrats Sarah Campbell, well deserved.", (PN, "Sarah Campbell")),
     C("nb", "Gratulerer med dagen, Synnøve Pedersen!", (PN, "Synnøve Pedersen")),
-    C("nb", "Anne-Kari Hansen og Per Olsen vant quizen.", (PN, "Anne-Kari Hansen"), (PN, "Per Olsen")),
+    C(
+        "nb",
+        "Anne-Kari Hansen og Per Olsen vant quizen.",
+        (PN, "Anne-Kari Hansen"),
+        (PN, "Per Olsen"),
+    ),
     C("en", "Ingrid said the ferry was late.", (PN, "Ingrid")),
     C("nl", "Gisteren met Daan en Sanne gefietst.", (PN, "Daan"), (PN, "Sanne")),
     C("nb", "Vi besøkte Ingrids hytte i påsken.", (PN, "Ingrid"), keep=("s hytte",)),
@@ -190,7 +247,12 @@ CASES: tuple[Case, ...] = (
     C("en", "Happy birthday Lucy Evans! 🎂", (PN, "Lucy Evans")),
     C("nb", "Tormod Aalvik tok bildet.", (PN, "Tormod Aalvik")),
     C("nl", "Dank aan Pieternel Zwanenburg voor de taart.", (PN, "Pieternel Zwanenburg")),
-    C("en", "Great evening with Wolfgang Zimmermann and Aisha Rahman.", (PN, "Wolfgang Zimmermann"), (PN, "Aisha Rahman")),
+    C(
+        "en",
+        "Great evening with Wolfgang Zimmermann and Aisha Rahman.",
+        (PN, "Wolfgang Zimmermann"),
+        (PN, "Aisha Rahman"),
+    ),
     C("en", "Magnús Gunnarsdóttir showed us the glacier.", (PN, "Magnús Gunnarsdóttir")),
     C("en", "Sarah O'Brien's cake won.", (PN, "Sarah O'Brien"), keep=("'s cake",)),
     C("en", "Great service from Smith & Sons!", (PN, "Smith & Sons")),
@@ -227,7 +289,7 @@ CASES: tuple[Case, ...] = (
         "Bestemor Ingeborg har nytt nummer: 481 23 456. Kontonummer NO93 8601 1117 947.",
         (PN, "Ingeborg"),
         (P, "481 23 456"),
-        (I, "NO93 8601 1117 947"),
+        (IB, "NO93 8601 1117 947"),
     ),
     C(
         "nl",
@@ -251,7 +313,9 @@ def score(cases: tuple[Case, ...], outputs: list[str | None]) -> dict[str, Count
         expected, got = case.expected(), actual or ""
         equal = [
             (i1, i2, j1)
-            for tag, i1, i2, j1, _ in SequenceMatcher(None, expected, got, autojunk=False).get_opcodes()
+            for tag, i1, i2, j1, _ in SequenceMatcher(
+                None, expected, got, autojunk=False
+            ).get_opcodes()
             if tag == "equal"
         ]
         found = set()

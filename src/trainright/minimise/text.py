@@ -37,7 +37,8 @@ from trainright.minimise.detect.base import DIGIT_RUN
 from trainright.minimise.detect.names import NameFinder
 
 _OPEN, _CLOSE = "\x01", "\x02"  # mark candidates in the RE2 output
-_MARKERS = "[\x01\x02]"
+# A post's own marker characters stand in as Unicode noncharacters during the scan.
+_ESCAPES = {_OPEN: "\U0010fffe", _CLOSE: "\U0010ffff"}
 _SEPARATOR = "\x00"  # joins a batch for the automaton; no name spans it
 # Up to two words before a value: "order no. 12345678", "version 1.2.3.4", "tlf 91234567".
 _CONTEXT = r"(?:[A-Za-z#]+[^A-Za-z0-9\n\x01\x02]{1,3}){0,2}"
@@ -107,8 +108,9 @@ class Redactor:
             return out, counts
         changed = self._literal_names(out, counts)
         array = pa.array(out, pa.string())
-        if any(pc.any(pc.match_substring(array, m)).as_py() for m in (_OPEN, _CLOSE)):
-            array = pc.replace_substring_regex(array, _MARKERS, " ")
+        escaped = any(pc.any(pc.match_substring(array, m)).as_py() for m in _ESCAPES)
+        for marker, stand_in in _ESCAPES.items() if escaped else ():
+            array = pc.replace_substring(array, marker, stand_in)
         passes: list[tuple[str, Callable[[str], Decision]]] = []
         literal = self._names.literal_locator if self._names is not None else None
         if self._detectors or literal:
@@ -125,6 +127,8 @@ class Redactor:
         if changed:
             rows = sorted(changed)
             for row, text in zip(rows, array.take(pa.array(rows)).to_pylist(), strict=True):
+                for marker, stand_in in _ESCAPES.items() if escaped else ():
+                    text = text.replace(stand_in, marker)
                 out[row] = text
         return out, counts
 
@@ -201,7 +205,8 @@ class Redactor:
         return [k for k in kept if k[2] != _KEEP]
 
     def _replace(self, text: str, found: list[Found], counts: Counter[str]) -> str:
-        pieces, pos = [], 0
+        pieces: list[str] = []
+        pos = 0
         for start, end, category in found:
             pieces += (text[pos:start], self._placeholders[category])
             counts[category] += 1

@@ -30,9 +30,10 @@ PATTERN = re.compile(
 
 
 def _valid(match: re.Match[str]) -> Hit | None:
-    if match.group("pair") is not None:
-        if abs(float(match.group("lat"))) > 90 or abs(float(match.group("lon"))) > 180:
-            return None
+    if match.group("pair") is not None and (
+        abs(float(match.group("lat"))) > 90 or abs(float(match.group("lon"))) > 180
+    ):
+        return None
     return (*match.span(), True)
 
 

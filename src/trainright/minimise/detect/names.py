@@ -20,7 +20,7 @@ from functools import cached_property
 from importlib import resources
 from typing import Any
 
-import ahocorasick
+import ahocorasick  # type: ignore[import-not-found]  # ships no type stubs
 
 from trainright.minimise.detect.base import Span
 
