@@ -11,6 +11,7 @@ import secrets
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
@@ -39,7 +40,43 @@ def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {c: {"model": Problem, "description": text[c]} for c in codes}
 
 
-router = APIRouter(prefix="/api/v1", responses=problems(401, 413, 422, 429, 503))
+async def known_query_only(request: Request) -> None:
+    """An unknown query parameter is an error, not ignored: `purpse=` is a typo to report."""
+    if not request.query_params:
+        return
+    route = request.scope.get("route")
+    allowed = _query_names(route) if isinstance(route, APIRoute) else set()
+    unknown = sorted(set(request.query_params) - allowed)
+    if unknown:
+        expected = ", ".join(sorted(allowed)) or "none"
+        raise Refusal(
+            422, "invalid", f"unknown query parameter {unknown[0]!r}; expected: {expected}"
+        )
+
+
+_QUERY_NAMES: dict[int, set[str]] = {}
+
+
+def _query_names(route: APIRoute) -> set[str]:
+    """The query parameters a route declares (its own and its dependencies')."""
+    known = _QUERY_NAMES.get(id(route))
+    if known is not None:
+        return known
+    names: set[str] = set()
+    todo = [route.dependant]
+    while todo:
+        dep = todo.pop()
+        names.update(p.alias for p in dep.query_params)
+        todo.extend(dep.dependencies)
+    _QUERY_NAMES[id(route)] = names
+    return names
+
+
+router = APIRouter(
+    prefix="/api/v1",
+    responses=problems(401, 413, 422, 429, 503),
+    dependencies=[Depends(known_query_only)],
+)
 
 Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 IdemKey = Annotated[
