@@ -47,7 +47,7 @@ def create_app(config: WebConfig, writer: Filer | None = None) -> FastAPI:
         version=__version__,
         description="Object to AI training, withdraw, give or withdraw consent; read standings.",
         lifespan=lifespan,
-        docs_url="/api/v1/docs",
+        docs_url=None,
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
     )
