@@ -79,7 +79,17 @@ class Redactor:
         # position wins, and the specific shapes (DMS coordinates, IBANs) must win over it.
         fragments = dict.fromkeys(f for d in self._detectors for f in d.locator)
         ordered = sorted(fragments, key=lambda f: f == DIGIT_RUN)
-        self._locator = "|".join(f"(?:{_CONTEXT}(?:{f}))" for f in ordered)
+        # Emails and IBANs decide on their own; digit runs and coordinates take a few words
+        # of context. Fewer context prefixes keep the RE2 automaton small and fast.
+        bare = {
+            f
+            for c in ("email", "iban")
+            if c in PATTERN_DETECTORS
+            for f in PATTERN_DETECTORS[c].locator
+        }
+        self._locator = "|".join(
+            f"(?:{f})" if f in bare else f"(?:{_CONTEXT}(?:{f}))" for f in ordered
+        )
         # All precise patterns as one alternation: one search finds the next value.
         self._by_group = {f"_{i}": d for i, d in enumerate(self._detectors)}
         self._combined = re.compile(
@@ -108,7 +118,8 @@ class Redactor:
             return out, counts
         changed = self._literal_names(out, counts)
         array = pa.array(out, pa.string())
-        escaped = any(pc.any(pc.match_substring(array, m)).as_py() for m in _ESCAPES)
+        data = array.buffers()[2]
+        escaped = data is not None and any(m.encode() in data.to_pybytes() for m in _ESCAPES)
         for marker, stand_in in _ESCAPES.items() if escaped else ():
             array = pc.replace_substring(array, marker, stand_in)
         passes: list[tuple[str, Callable[[str], Decision]]] = []

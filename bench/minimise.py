@@ -1,0 +1,306 @@
+"""Minimisation benchmark (SPEC §6): trainright's text redaction against Microsoft Presidio.
+
+Side by side, in one run:
+
+- the labelled corpus (`tests/minimise/corpus.py`): precision and recall per category,
+  for trainright and for Presidio on the categories both cover;
+- synthetic posts (`trainright.synth`, default 1 million posts, 100,000 accounts): trainright
+  in one process and in two (the build's pool), recall of the planted personal data and
+  survival of the planted look-alikes;
+- Presidio's analyzer + anonymizer, offline (no NLP model: a no-op NLP engine and an
+  explicit pattern-recognizer list: email, phone for NO/NL/GB/US/DE, IBAN, credit card,
+  IP; it has no Norwegian or Dutch national-id recognizer), on a sample of the same posts,
+  since it is slow; trainright is timed on the same sample too.
+
+Prints a table with the ratios and writes `bench/out/minimise.json`.
+Run: `python -m bench.minimise [--posts N --accounts N --presidio-mb MB]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+
+from trainright.minimise import Redactor
+from trainright.minimise.detect import CATEGORIES, PATTERN_DETECTORS, PERSON_PLACEHOLDER
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "tests" / "minimise"))
+from corpus import ACCOUNTS, CASES, precision_recall, score
+
+OUT = Path(__file__).parent / "out"
+BATCH = 50_000
+# Presidio entity -> (trainright category, placeholder)
+SHARED = {
+    "EMAIL_ADDRESS": "email",
+    "PHONE_NUMBER": "phone",
+    "IBAN_CODE": "iban",
+    "CREDIT_CARD": "payment_card",
+    "IP_ADDRESS": "ip",
+}
+PLACEHOLDER = {c: d.placeholder for c, d in PATTERN_DETECTORS.items()} | {
+    "person_name": PERSON_PLACEHOLDER
+}
+
+
+def presidio() -> Callable[[str], str]:
+    """Presidio's analyzer + anonymizer for the shared categories, fully offline."""
+    import tldextract
+    from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+    from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngine
+    from presidio_analyzer.predefined_recognizers import (
+        CreditCardRecognizer,
+        EmailRecognizer,
+        IbanRecognizer,
+        IpRecognizer,
+        PhoneRecognizer,
+    )
+    from presidio_anonymizer import AnonymizerEngine
+    from presidio_anonymizer.entities import OperatorConfig
+
+    # The email recognizer asks tldextract, which would download the public-suffix list;
+    # use the snapshot bundled with tldextract instead (no network).
+    tldextract.tldextract.TLD_EXTRACTOR = tldextract.TLDExtract(suffix_list_urls=())
+
+    class NoOpNlpEngine(NlpEngine):  # type: ignore[misc]
+        """No tokens, no entities: only the pattern recognizers run."""
+
+        def load(self) -> None:
+            return None
+
+        def is_loaded(self) -> bool:
+            return True
+
+        def process_text(self, text: str, language: str) -> Any:
+            return NlpArtifacts([], [], [], [], self, language)
+
+        def process_batch(self, texts: Any, language: str, **_: Any) -> Any:
+            return ((text, self.process_text(text, language)) for text in texts)
+
+        def is_stopword(self, word: str, language: str) -> bool:
+            return False
+
+        def is_punct(self, word: str, language: str) -> bool:
+            return False
+
+        def get_supported_entities(self) -> list[str]:
+            return []
+
+        def get_supported_languages(self) -> list[str]:
+            return ["en"]
+
+    recognizers = [
+        EmailRecognizer(),
+        PhoneRecognizer(supported_regions=("NO", "NL", "GB", "US", "DE")),
+        IbanRecognizer(),
+        CreditCardRecognizer(),
+        IpRecognizer(),
+    ]
+    registry = RecognizerRegistry(recognizers=recognizers, supported_languages=["en"])
+    analyzer = AnalyzerEngine(
+        registry=registry, nlp_engine=NoOpNlpEngine(), supported_languages=["en"]
+    )
+    anonymizer = AnonymizerEngine()
+    operators = {
+        entity: OperatorConfig("replace", {"new_value": PLACEHOLDER[category]})
+        for entity, category in SHARED.items()
+    }
+
+    def redact(text: str) -> str:
+        found = analyzer.analyze(text, language="en", entities=list(SHARED))
+        return str(anonymizer.anonymize(text, found, operators).text)
+
+    return redact
+
+
+def megabytes(texts: Sequence[str | None]) -> float:
+    return sum(len(t.encode()) for t in texts if t) / 1e6
+
+
+def corpus_report(redactor: Redactor, other: Callable[[str], str]) -> dict[str, Any]:
+    """Precision and recall per category on the labelled corpus, for both tools."""
+    texts = [c.text for c in CASES]
+    ours, _ = redactor.redact(texts)
+    theirs = [other(t) for t in texts]
+    rows: dict[str, Any] = {}
+    for category, counts in score(CASES, ours).items():
+        rows[category] = {"trainright": precision_recall(counts)}
+    for category, counts in score(CASES, list(theirs)).items():
+        if category in SHARED.values():
+            rows[category]["presidio"] = precision_recall(counts)
+    start = time.process_time()
+    repeated = texts * 200
+    Redactor(CATEGORIES, ACCOUNTS).redact(repeated)
+    seconds = time.process_time() - start
+    return {"categories": rows, "mb_s": megabytes(repeated) / seconds}
+
+
+def snapshot(posts: int, accounts: int, seed: int) -> Path:
+    """A synthetic snapshot, made once per size and kept under bench/out."""
+    from trainright.synth import synthesize
+
+    path = OUT / f"minimise-p{posts}-a{accounts}-s{seed}"
+    if not (path / "planted.parquet").exists():
+        print(f"synthesising {posts:,} posts, {accounts:,} accounts ...", flush=True)
+        synthesize(path, accounts=accounts, posts=posts, seed=seed, images=0)
+    return path
+
+
+_WORKER: Redactor | None = None
+
+
+def _init(redactor: Redactor) -> None:
+    global _WORKER
+    _WORKER = redactor
+
+
+def _work(batch: list[str | None]) -> list[str | None]:
+    assert _WORKER is not None
+    return _WORKER.redact(batch)[0]
+
+
+def run_ours(
+    redactor: Redactor, texts: list[str | None], processes: int
+) -> tuple[list[str | None], float, float]:
+    """Redact in batches; returns the texts, wall seconds and CPU seconds (one process)."""
+    batches = [texts[i : i + BATCH] for i in range(0, len(texts), BATCH)]
+    wall, cpu = time.perf_counter(), time.process_time()
+    if processes == 1:
+        out = [t for batch in batches for t in redactor.redact(batch)[0]]
+    else:
+        ctx = multiprocessing.get_context("fork")
+        with ctx.Pool(processes, initializer=_init, initargs=(redactor,)) as pool:
+            out = [t for batch in pool.map(_work, batches, chunksize=1) for t in batch]
+    return out, time.perf_counter() - wall, time.process_time() - cpu
+
+
+def planted_report(
+    snap: Path, ids: list[int], out: list[str | None]
+) -> dict[str, dict[str, float]]:
+    """Per category: share of planted values gone, share of look-alikes still there."""
+    by_id = dict(zip(ids, out, strict=True))
+    tally: dict[str, Counter[str]] = {}
+    for row in pq.read_table(snap / "planted.parquet").to_pylist():
+        if row["post_id"] not in by_id:
+            continue
+        text = by_id[row["post_id"]] or ""
+        kind = "decoy" if row["decoy"] else "planted"
+        counts = tally.setdefault(row["category"], Counter())
+        counts[kind] += 1
+        counts[f"{kind}_ok"] += (row["value"] in text) == row["decoy"]
+    return {
+        c: {
+            "recall": t["planted_ok"] / t["planted"] if t["planted"] else 1.0,
+            "decoys_kept": t["decoy_ok"] / t["decoy"] if t["decoy"] else 1.0,
+        }
+        for c, t in sorted(tally.items())
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--posts", type=int, default=1_000_000)
+    parser.add_argument("--accounts", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--presidio-mb", type=float, default=2.0)
+    args = parser.parse_args(argv)
+    OUT.mkdir(exist_ok=True)
+    other = presidio()
+
+    corpus = corpus_report(Redactor(CATEGORIES, ACCOUNTS), other)
+    print("\nLabelled corpus (tests/minimise/corpus.py): precision / recall")
+    print(f"{'category':<14}{'trainright':>16}{'presidio':>16}")
+    for category, row in corpus["categories"].items():
+        ours = "{:.2f} / {:.2f}".format(*row["trainright"])
+        theirs = "{:.2f} / {:.2f}".format(*row["presidio"]) if "presidio" in row else "-"
+        print(f"{category:<14}{ours:>16}{theirs:>16}")
+
+    snap = snapshot(args.posts, args.accounts, args.seed)
+    posts = pq.read_table(snap / "posts.parquet", columns=["post_id", "text"])
+    ids, texts = posts["post_id"].to_pylist(), posts["text"].to_pylist()
+    names = pq.read_table(snap / "accounts.parquet", columns=["display_name"])["display_name"]
+    size = megabytes(texts)
+
+    start = time.process_time()
+    redactor = Redactor(CATEGORIES, names.to_pylist())
+    build_s = time.process_time() - start
+    out, wall1, cpu1 = run_ours(redactor, texts, 1)
+    _, wall2, _ = run_ours(Redactor(CATEGORIES, names.to_pylist()), texts, 2)
+    planted = planted_report(snap, ids, out)
+
+    sample, sample_ids, used = [], [], 0.0
+    for post_id, text in zip(ids, texts, strict=True):
+        if used >= args.presidio_mb * 1e6:
+            break
+        sample.append(text)
+        sample_ids.append(post_id)
+        used += len(text.encode()) if text else 0
+    sample_mb = megabytes(sample)
+    fresh = Redactor(CATEGORIES, names.to_pylist())
+    start = time.process_time()
+    ours_sample, _ = fresh.redact(sample)
+    ours_sample_s = time.process_time() - start
+    start = time.process_time()
+    theirs = [other(t) if t else t for t in sample]
+    theirs_s = time.process_time() - start
+    ours_planted = planted_report(snap, sample_ids, ours_sample)
+    theirs_planted = planted_report(snap, sample_ids, theirs)
+
+    result = {
+        "corpus": corpus,
+        "synthetic": {
+            "posts": len(texts),
+            "accounts": len(names),
+            "mb": size,
+            "build_redactor_s": build_s,
+            "one_process": {
+                "wall_mb_s": size / wall1,
+                "cpu_mb_s": size / cpu1,
+                "posts_s": len(texts) / cpu1,
+            },
+            "two_processes": {"wall_mb_s": size / wall2, "posts_s": len(texts) / wall2},
+            "planted": planted,
+        },
+        "sample": {
+            "posts": len(sample),
+            "mb": sample_mb,
+            "trainright_mb_s": sample_mb / ours_sample_s,
+            "presidio_mb_s": sample_mb / theirs_s,
+            "trainright_planted": ours_planted,
+            "presidio_planted": theirs_planted,
+        },
+    }
+    (OUT / "minimise.json").write_text(json.dumps(result, indent=2))
+
+    one, two = result["synthetic"]["one_process"], result["synthetic"]["two_processes"]
+    s = result["sample"]
+    print(f"\nSynthetic posts: {len(texts):,} posts, {size:.0f} MB, {len(names):,} display names "
+          f"(Redactor built in {build_s:.2f} s)")  # fmt: skip
+    print(f"  trainright, 1 process : {one['wall_mb_s']:7.1f} MB/s wall, {one['cpu_mb_s']:7.1f} MB/s CPU, "
+          f"{one['posts_s']:,.0f} posts/s")  # fmt: skip
+    print(
+        f"  trainright, 2 processes: {two['wall_mb_s']:7.1f} MB/s wall, {two['posts_s']:,.0f} posts/s"
+    )
+    print(f"  corpus (x200, one process): {corpus['mb_s']:.1f} MB/s CPU")
+    print(f"\nSample of {s['posts']:,} posts ({s['mb']:.1f} MB), CPU time, one process:")
+    print(f"  trainright {s['trainright_mb_s']:8.2f} MB/s   presidio {s['presidio_mb_s']:6.3f} MB/s   "
+          f"ratio {s['trainright_mb_s'] / s['presidio_mb_s']:,.0f}x")  # fmt: skip
+    print("\nPlanted values redacted (recall) / look-alikes kept, on the sample and on all posts:")
+    print(f"{'category':<14}{'presidio':>18}{'trainright':>18}{'trainright, all':>18}")
+    for category, row in planted.items():
+        p = s["presidio_planted"].get(category) if category in SHARED.values() else None
+        o = s["trainright_planted"].get(category, row)
+        cell = lambda r: f"{r['recall']:.3f} / {r['decoys_kept']:.3f}" if r else "-"  # noqa: E731
+        print(f"{category:<14}{cell(p):>18}{cell(o):>18}{cell(row):>18}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
