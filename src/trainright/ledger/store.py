@@ -16,7 +16,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pyarrow as pa
-from sqlalchemy import Connection, Engine, create_engine, event, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    bindparam,
+    create_engine,
+    event,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 
 from trainright.errors import ConfigError, LedgerError
@@ -31,6 +40,21 @@ from trainright.ledger.events import (
 )
 from trainright.ledger.standing import Standing, standing_of
 from trainright.settings import LedgerURL, redact_url, resolve_ledger_url
+
+#: The writer's statements, built once: building them per batch costs more than running them.
+_HEAD_FOR_UPDATE = (
+    select(schema.head.c.seq, schema.head.c.hash).where(schema.head.c.id == 1).with_for_update()
+)
+_UPDATE_HEAD = (
+    update(schema.head)
+    .where(schema.head.c.id == 1)
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
+_INSERT_EVENTS = insert(schema.events)
+_E = schema.events.c
+_STANDING_ROWS = select(_E.seq, _E.account_id, _E.type, _E.purpose, _E.at).where(
+    _E.account_id.in_(bindparam("ids", expanding=True))
+)
 
 
 @dataclass(frozen=True)
@@ -140,11 +164,7 @@ class Ledger:
         return self._append(conn, new)
 
     def _append(self, conn: Connection, new: Sequence[NewEvent]) -> list[Event]:
-        row = conn.execute(
-            select(schema.head.c.seq, schema.head.c.hash)
-            .where(schema.head.c.id == 1)
-            .with_for_update()
-        ).one()
+        row = conn.execute(_HEAD_FOR_UPDATE).one()
         seq, prev = int(row.seq), str(row.hash)
         now = datetime.now(UTC)
         out: list[Event] = []
@@ -159,10 +179,8 @@ class Ledger:
             rows.append(e.__dict__.copy())
         if rows:
             for chunk in range(0, len(rows), 5000):
-                conn.execute(insert(schema.events), rows[chunk : chunk + 5000])
-            conn.execute(
-                update(schema.head).where(schema.head.c.id == 1).values(seq=seq, hash=prev)
-            )
+                conn.execute(_INSERT_EVENTS, rows[chunk : chunk + 5000])
+            conn.execute(_UPDATE_HEAD, {"new_seq": seq, "new_hash": prev})
         return out
 
     # -- reading ---------------------------------------------------------------------
@@ -203,10 +221,8 @@ class Ledger:
         if conn is None:
             with self.read() as own:
                 return self.standings(ids, own, purpose)
-        t = schema.events.c
-        q = select(t.seq, t.account_id, t.type, t.purpose, t.at).where(t.account_id.in_(ids))
         by_account: dict[int, list[Any]] = {a: [] for a in ids}
-        for r in conn.execute(q):
+        for r in conn.execute(_STANDING_ROWS, {"ids": ids}):
             by_account[r.account_id].append(r)
         now = datetime.now(UTC)
         return {a: standing_of(a, rows, purpose, now) for a, rows in by_account.items()}

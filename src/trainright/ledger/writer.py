@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert, or_, select, tuple_
+from sqlalchemy import Connection, and_, bindparam, insert, or_, select
 
 from trainright.errors import InputError, LedgerError
 from trainright.ledger import schema
@@ -79,6 +79,7 @@ class GroupWriter:
         self.max_batch = max_batch
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="ledger-writer", daemon=True)
+        self._conn: Connection | None = None
         self.batches = 0
         self.filings = 0
 
@@ -106,6 +107,7 @@ class GroupWriter:
         while True:
             item = self._queue.get()
             if item is _STOP:
+                self._close()
                 return
             batch: list[_Job] = [item]
             stop = False
@@ -120,13 +122,30 @@ class GroupWriter:
                 batch.append(item)
             self._commit(batch)
             if stop:
+                self._close()
                 return
+
+    def _close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def _connection(self) -> Connection:
+        """The writer's own connection, kept across batches (reopened after a failure)."""
+        if self._conn is None:
+            self.ledger.head()  # migrated, reachable
+            self._conn = self.ledger.engine.connect().execution_options(write=True)
+        return self._conn
 
     def _commit(self, batch: list[_Job]) -> None:
         try:
-            with self.ledger.write() as conn:
+            conn = self._connection()
+            with conn.begin():
                 outcomes = commit_batch(self.ledger, conn, [f for f, _ in batch])
         except Exception as exc:  # the whole batch failed: nobody gets a receipt
+            if self._conn is not None:
+                self._conn.invalidate()
+                self._conn = None
             err = exc if isinstance(exc, LedgerError) else LedgerError(f"commit failed: {exc}")
             for _, fut in batch:
                 fut.set_exception(err)
@@ -213,19 +232,24 @@ def _conflict(f: Filing) -> _Plan:
     )
 
 
+_K = schema.idempotency_keys.c
+#: By account (the key's leading column), so the primary key index serves the look-up.
+_KEYS_OF = select(_K.account_id, _K.key, _K.fingerprint, _K.first_seq, _K.last_seq).where(
+    _K.account_id.in_(bindparam("ids", expanding=True))
+)
+_INSERT_KEYS = insert(schema.idempotency_keys)
+_INSERT_REASONS = insert(schema.reasons)
+
+
 def _known_keys(
     conn: Connection, filings: Sequence[Filing]
 ) -> dict[tuple[int, str], tuple[str, int, int]]:
     pairs = {(f.account_id, f.key) for f in filings if f.key}
     if not pairs:
         return {}
-    t = schema.idempotency_keys.c
-    q = select(t.account_id, t.key, t.fingerprint, t.first_seq, t.last_seq).where(
-        tuple_(t.account_id, t.key).in_(sorted(pairs))
-    )
-    return {
-        (r.account_id, r.key): (r.fingerprint, r.first_seq, r.last_seq) for r in conn.execute(q)
-    }
+    rows = conn.execute(_KEYS_OF, {"ids": sorted({a for a, _ in pairs})})
+    found = {(r.account_id, r.key): (r.fingerprint, r.first_seq, r.last_seq) for r in rows}
+    return {k: v for k, v in found.items() if k in pairs}
 
 
 def _record(
@@ -256,9 +280,9 @@ def _record(
         if f.reason and objection is not None:
             reasons.append({"seq": objection.seq, "reason": f.reason})
     if keys:
-        conn.execute(insert(schema.idempotency_keys), keys)
+        conn.execute(_INSERT_KEYS, keys)
     if reasons:
-        conn.execute(insert(schema.reasons), reasons)
+        conn.execute(_INSERT_REASONS, reasons)
 
 
 def _replayed(conn: Connection, ranges: Sequence[tuple[int, int]]) -> list[Event]:
