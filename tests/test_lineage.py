@@ -58,7 +58,7 @@ def test_an_objection_after_the_cutoff_queues_its_shard(
     ledger.append([NewEvent(7, "objection", AFTER, channel="web")])
     (task,) = compute_impact(ledger).tasks
     assert task.model == ("chat-small", "v1")
-    assert (task.shard, task.shards, task.accounts) == (shard_of(7), 8, [7])
+    assert (task.shard, task.shards, task.accounts.tolist()) == (shard_of(7), 8, [7])
     assert task.reasons == {"objection": 1}
 
     mark_done(ledger, task.task_id, note="retrained run 42")
@@ -81,7 +81,7 @@ def test_an_event_the_build_did_not_see_counts_even_if_backdated(
 ) -> None:
     ledger.append([NewEvent(8, "objection", datetime(2026, 6, 1, tzinfo=UTC), channel="import")])
     (task,) = compute_impact(ledger).tasks
-    assert task.accounts == [8]
+    assert task.accounts.tolist() == [8]
 
 
 @pytest.mark.parametrize(
@@ -116,7 +116,7 @@ def test_new_objectors_after_done_make_a_new_task(built: Path, ledger: Ledger) -
     ledger.append([NewEvent(same_shard, "objection", AFTER)])
     (second,) = compute_impact(ledger).tasks
     assert second.task_id != first.task_id
-    assert second.accounts == [same_shard]
+    assert second.accounts.tolist() == [same_shard]
 
 
 def test_models_need_known_datasets(built: Path, ledger: Ledger, tmp_path: Path) -> None:

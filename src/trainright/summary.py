@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from rich.console import Console
 from rich.table import Table
 
@@ -138,7 +139,7 @@ def print_impact(console: Console, impact: Impact) -> None:
         )
         shards = {(t.dataset_id, t.shard) for t in tasks}
         total = sum({t.dataset_id: t.shards for t in tasks}.values())
-        accounts = {a for t in tasks for a in t.accounts}
+        accounts = set(np.concatenate([t.accounts for t in tasks]).tolist())
         t = Table(
             title=f"{name}: retrain {len(shards)} of {total} shards ({len(shards) / max(total, 1):.1%}) "
             f"for {len(accounts)} account(s)",

@@ -48,25 +48,36 @@ class ModelEntry:
     datasets: tuple[str, ...]
 
 
+def sorted_member(sorted_values: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(found mask, position) of each value in a sorted array."""
+    if len(sorted_values) == 0:
+        return np.zeros(len(values), dtype=bool), np.zeros(len(values), dtype=np.int64)
+    pos = np.minimum(np.searchsorted(sorted_values, values), len(sorted_values) - 1)
+    return sorted_values[pos] == values, pos
+
+
 def subject_indexes(conn: Connection, account_ids: np.ndarray) -> np.ndarray:
     """Dense indexes for these accounts, assigning new ones in order (inside a write)."""
-    ids = np.unique(account_ids.astype(np.int64))
     t = schema.subjects
-    known: dict[int, int] = {}
-    for i in range(0, len(ids), _CHUNK):
-        chunk = [int(x) for x in ids[i : i + _CHUNK]]
-        for aid, idx in conn.execute(
-            select(t.c.account_id, t.c.idx).where(t.c.account_id.in_(chunk))
-        ):
-            known[int(aid)] = int(idx)
-    missing = [int(a) for a in ids if int(a) not in known]
-    if missing:
-        start = conn.execute(select(func.coalesce(func.max(t.c.idx), -1))).scalar_one() + 1
-        rows = [{"account_id": a, "idx": start + n} for n, a in enumerate(missing)]
-        for i in range(0, len(rows), _CHUNK):
-            conn.execute(insert(t), rows[i : i + _CHUNK])
-        known.update((r["account_id"], r["idx"]) for r in rows)
-    return np.array([known[int(a)] for a in account_ids], dtype=np.uint32)
+    rows = conn.execute(select(t.c.account_id, t.c.idx).order_by(t.c.account_id)).all()
+    known_ids = np.array([r[0] for r in rows], dtype=np.int64)
+    known_idx = np.array([r[1] for r in rows], dtype=np.int64)
+    ids = np.asarray(account_ids, dtype=np.int64)
+    found, pos = sorted_member(known_ids, ids)
+    missing = np.unique(ids[~found])
+    if len(missing):
+        start = int(known_idx.max()) + 1 if len(known_idx) else 0
+        new_idx = np.arange(start, start + len(missing), dtype=np.int64)
+        rows_new = [
+            {"account_id": int(a), "idx": int(i)} for a, i in zip(missing, new_idx, strict=True)
+        ]
+        for i in range(0, len(rows_new), _CHUNK):
+            conn.execute(insert(t), rows_new[i : i + _CHUNK])
+        order = np.argsort(np.concatenate([known_ids, missing]), kind="stable")
+        known_ids = np.concatenate([known_ids, missing])[order]
+        known_idx = np.concatenate([known_idx, new_idx])[order]
+        found, pos = sorted_member(known_ids, ids)
+    return np.asarray(known_idx[pos], dtype=np.uint32)
 
 
 def register_dataset(
@@ -122,12 +133,18 @@ def store_dataset(
         conn.execute(insert(d).values(**row))
         if conn.execute(select(func.count()).where(sh.c.dataset_id == dataset_id)).scalar_one():
             return  # same content registered before (at another path): shard sets are known
-        consent_ids = np.fromiter(consent, dtype=np.int64)
-        for shard, ids in sorted(shard_sets.items()):
-            accounts = np.fromiter(ids, dtype=np.int64)
-            dense = subject_indexes(conn, accounts)
+        consent_ids = np.sort(np.fromiter(consent, dtype=np.int64))
+        parts = {
+            shard: np.fromiter(ids, dtype=np.int64) for shard, ids in sorted(shard_sets.items())
+        }
+        everyone = np.concatenate(list(parts.values())) if parts else np.zeros(0, np.int64)
+        dense_all = subject_indexes(conn, everyone)
+        at = 0
+        for shard, accounts in parts.items():
+            dense = dense_all[at : at + len(accounts)]
+            at += len(accounts)
             bitmap = BitMap(dense.tolist())
-            consent_bitmap = BitMap(dense[np.isin(accounts, consent_ids)].tolist())
+            consent_bitmap = BitMap(dense[sorted_member(consent_ids, accounts)[0]].tolist())
             conn.execute(
                 insert(sh).values(
                     dataset_id=dataset_id,

@@ -15,7 +15,7 @@ from pyroaring import BitMap
 from sqlalchemy import Connection, select
 
 from trainright.ledger import Ledger, schema
-from trainright.lineage.catalog import DatasetEntry, ModelEntry, datasets, models
+from trainright.lineage.catalog import DatasetEntry, ModelEntry, datasets, models, sorted_member
 
 
 @dataclass(frozen=True)
@@ -69,12 +69,9 @@ class LineageIndex:
 
     def indexes(self, account_ids: np.ndarray) -> np.ndarray:
         """Dense indexes of accounts; -1 for accounts in no dataset."""
-        ids = np.asarray(account_ids, dtype=np.int64)
-        pos = np.searchsorted(self.account_ids, ids)
-        pos = np.minimum(pos, max(len(self.account_ids) - 1, 0))
-        found = (
-            (self.account_ids[pos] == ids) if len(self.account_ids) else np.zeros(len(ids), bool)
-        )
+        found, pos = sorted_member(self.account_ids, np.asarray(account_ids, dtype=np.int64))
+        if not len(self.idx_of):
+            return np.full(len(found), -1, dtype=np.int64)
         return np.where(found, self.idx_of[pos].astype(np.int64), -1)
 
     def lookup(self, account_id: int) -> list[Holding]:
