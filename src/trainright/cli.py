@@ -346,7 +346,12 @@ def _register_extensions() -> None:
     """Command groups that live beside their library code."""
     import importlib
 
-    for module in ("trainright.ledger.commands", "trainright.web.commands"):
+    for module in (
+        "trainright.ledger.commands",
+        "trainright.web.commands",
+        "trainright.notices.commands",
+        "trainright.report.commands",
+    ):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:
