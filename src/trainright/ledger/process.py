@@ -22,10 +22,9 @@ import socket
 import struct
 import subprocess
 import sys
-import threading
 from collections.abc import Callable
 from concurrent.futures import Future
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from trainright.errors import InputError, LedgerError, TrainrightError
 from trainright.ledger.store import Ledger
@@ -65,6 +64,7 @@ class ProcessWriter:
         self._pending: dict[int, asyncio.Future[Filed]] = {}
         self._out: asyncio.StreamWriter | None = None
         self._reader_task: asyncio.Task[None] | None = None
+        self._outbox: list[bytes] = []
 
     async def start(self) -> None:
         """Spawn the child, wait until it has opened (and migrated) the ledger, connect."""
@@ -87,23 +87,42 @@ class ProcessWriter:
         self._reader_task = asyncio.get_running_loop().create_task(self._read(reader))
 
     async def _read(self, reader: asyncio.StreamReader) -> None:
+        """Resolve waiting requests as replies arrive, every complete frame of a read at once."""
+        buf = bytearray()
         try:
-            while True:
-                size = _HEADER.unpack(await reader.readexactly(_HEADER.size))[0]
-                ident, ok, payload = pickle.loads(await reader.readexactly(size))  # noqa: S301 (our child)
-                fut = self._pending.pop(ident, None)
-                if fut is None or fut.done():
-                    continue
-                if ok:
-                    fut.set_result(payload)
-                else:
-                    fut.set_exception(_error_from(payload))
-        except (asyncio.IncompleteReadError, ConnectionError):
+            while chunk := await reader.read(1 << 16):
+                buf += chunk
+                start = 0
+                while len(buf) - start >= _HEADER.size:
+                    size = _HEADER.unpack_from(buf, start)[0]
+                    end = start + _HEADER.size + size
+                    if end > len(buf):
+                        break
+                    reply = pickle.loads(memoryview(buf)[start + _HEADER.size : end])  # noqa: S301 (our child)
+                    self._resolve(*reply)
+                    start = end
+                del buf[:start]
+        except ConnectionError:
             pass
         for fut in self._pending.values():
             if not fut.done():
                 fut.set_exception(LedgerError("the ledger writer stopped; nothing was recorded"))
         self._pending.clear()
+
+    def _resolve(self, ident: int, ok: bool, payload: Any) -> None:
+        fut = self._pending.pop(ident, None)
+        if fut is None or fut.done():
+            return
+        if ok:
+            fut.set_result(payload)
+        else:
+            fut.set_exception(_error_from(payload))
+
+    def _flush(self) -> None:
+        """Send every filing queued in this turn of the event loop with one write."""
+        if self._out is not None and self._outbox:
+            self._out.write(b"".join(self._outbox))
+        self._outbox.clear()
 
     async def file(self, filing: Filing) -> Filed:
         """Send a filing to the writer and wait for its batch's commit."""
@@ -112,7 +131,9 @@ class ProcessWriter:
         ident = next(self._ids)
         fut: asyncio.Future[Filed] = asyncio.get_running_loop().create_future()
         self._pending[ident] = fut
-        self._out.write(_frame((ident, filing)))
+        if not self._outbox:
+            asyncio.get_running_loop().call_soon(self._flush)
+        self._outbox.append(_frame((ident, filing)))
         return await fut
 
     async def stop(self) -> None:
@@ -147,32 +168,42 @@ def _read_frame_blocking(sock: socket.socket) -> object:
 
 
 def child_main(fd: int) -> None:
-    """The child: read the URL, open the ledger, then commit what arrives."""
+    """The child: read the URL, open the ledger, then commit what arrives.
+
+    Replies are sent by the writer thread only, all of a batch's in one send, right
+    after its commit; if the server is gone the send fails, and the events are
+    committed all the same.
+    """
     sock = socket.socket(fileno=fd)
-    send_lock = threading.Lock()
+    replies: list[bytes] = []
 
     def send(obj: object) -> None:
-        data = _frame(obj)
-        # If the server is gone the send fails; the event is committed all the same.
-        with send_lock, contextlib.suppress(OSError):
+        with contextlib.suppress(OSError):
+            sock.sendall(_frame(obj))
+
+    def flush() -> None:
+        data = b"".join(replies)
+        replies.clear()
+        with contextlib.suppress(OSError):
             sock.sendall(data)
 
     try:
         url = _read_frame_blocking(sock)
         assert isinstance(url, LedgerURL)
-        writer = GroupWriter(Ledger(url))
+        writer = GroupWriter(Ledger(url), after_batch=flush)
         writer.start()
     except TrainrightError as exc:
         send(_error_tuple(exc))
         return
     send("ready")
 
-    def reply(ident: int, fut: Future[Filed]) -> None:
-        exc = fut.exception()
-        send((ident, True, fut.result()) if exc is None else (ident, False, _error_tuple(exc)))
-
     def replier(ident: int) -> Callable[[Future[Filed]], None]:
-        return lambda fut: reply(ident, fut)
+        def reply(fut: Future[Filed]) -> None:
+            exc = fut.exception()
+            body = (ident, True, fut.result()) if exc is None else (ident, False, _error_tuple(exc))
+            replies.append(_frame(body))
+
+        return reply
 
     stream = sock.makefile("rb")
     with contextlib.suppress(EOFError, ConnectionError):
@@ -180,7 +211,9 @@ def child_main(fd: int) -> None:
             job = _read_frame(stream)
             assert isinstance(job, tuple)
             ident, filing = job
-            writer.submit(filing).add_done_callback(replier(ident))
+            fut: Future[Filed] = Future()
+            fut.add_done_callback(replier(ident))  # before the writer can resolve it
+            writer.submit(filing, fut)
     writer.stop()
 
 

@@ -19,7 +19,7 @@ import hashlib
 import json
 import queue
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -74,9 +74,15 @@ _STOP = object()
 class GroupWriter:
     """One thread that commits queued filings in batches; start it, then `file`."""
 
-    def __init__(self, ledger: Ledger, max_batch: int = MAX_BATCH) -> None:
+    def __init__(
+        self,
+        ledger: Ledger,
+        max_batch: int = MAX_BATCH,
+        after_batch: Callable[[], None] | None = None,
+    ) -> None:
         self.ledger = ledger
         self.max_batch = max_batch
+        self.after_batch = after_batch
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="ledger-writer", daemon=True)
         self._conn: Connection | None = None
@@ -93,9 +99,9 @@ class GroupWriter:
         self._queue.put(_STOP)
         self._thread.join()
 
-    def submit(self, filing: Filing) -> Future[Filed]:
-        """Queue a filing; the future resolves after its batch has committed."""
-        fut: Future[Filed] = Future()
+    def submit(self, filing: Filing, future: Future[Filed] | None = None) -> Future[Filed]:
+        """Queue a filing; the future (given, or a new one) resolves after its batch's commit."""
+        fut: Future[Filed] = Future() if future is None else future
         self._queue.put((filing, fut))
         return fut
 
@@ -149,6 +155,8 @@ class GroupWriter:
             err = exc if isinstance(exc, LedgerError) else LedgerError(f"commit failed: {exc}")
             for _, fut in batch:
                 fut.set_exception(err)
+            if self.after_batch is not None:
+                self.after_batch()
             return
         self.batches += 1
         self.filings += len(batch)
@@ -157,6 +165,8 @@ class GroupWriter:
                 fut.set_exception(outcome)
             else:
                 fut.set_result(outcome)
+        if self.after_batch is not None:
+            self.after_batch()
 
 
 def commit_batch(
