@@ -25,10 +25,8 @@ import ahocorasick  # type: ignore[import-not-found]  # ships no type stubs
 from trainright.minimise.detect.base import Span
 
 _L = r"[^\W\d_]"
-_UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĲĴĶĹĻĽĿŁŃŅŇŊŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽ"
 # A word (letters joined by apostrophes or hyphens) or an initial such as "N.".
 TOKEN = re.compile(rf"{_L}(?:\.(?!{_L})|{_L}*(?:['’-]{_L}+)*)")
-_CACHE_LIMIT = 200_000  # memoised decisions per process; cleared when full
 _LITERALS_IN_RE2 = 500
 _RE2_SPECIAL = re.compile(r"([\\.+*?()|\[\]{}^$#&~-])")
 
@@ -123,7 +121,6 @@ class NameFinder:
     display: frozenset[str]
     display_literal: frozenset[str]
     _automaton: Any = field(default=None, init=False, repr=False, compare=False)
-    _runs: dict[str, tuple[Span, ...]] = field(default_factory=dict, init=False, repr=False)
 
     @classmethod
     def build(cls, account_names: Iterable[str | None]) -> NameFinder:
@@ -154,7 +151,6 @@ class NameFinder:
         self.display = state["display"]
         self.display_literal = state["literal"]
         self._automaton = None
-        self._runs = {}
 
     @cached_property
     def locator(self) -> str:
@@ -233,15 +229,6 @@ class NameFinder:
 
     # --- located runs ------------------------------------------------------------------------
 
-    def in_run(self, run: str) -> tuple[Span, ...]:
-        """Names inside a located run, as offsets into the run (memoised: runs repeat)."""
-        found = self._runs.get(run)
-        if found is None:
-            if len(self._runs) >= _CACHE_LIMIT:
-                self._runs.clear()
-            found = self._runs[run] = tuple(self._scan_run(run))
-        return found
-
     def literal_span(self, region: str) -> Span | None:
         """The span of a literal display name located with its boundary characters."""
         for start, cut in ((1, 1), (0, 1), (1, 0), (0, 0)):
@@ -249,7 +236,8 @@ class NameFinder:
                 return start, len(region) - cut
         return None
 
-    def _scan_run(self, run: str) -> Iterator[Span]:
+    def in_run(self, run: str) -> Iterator[Span]:
+        """Names inside a located run, as offsets into the run."""
         toks = [(m.start(), m.end(), m.group()) for m in TOKEN.finditer(run)]
         kinds = [self._kind(w) for _, _, w in toks]
         folded = [w.casefold() for _, _, w in toks]
@@ -339,6 +327,8 @@ class NameFinder:
         if start > 0 and (text[start - 1].isalnum() or text[start - 1] in "'’"):
             return None
         after = text[end] if end < len(text) else " "
+        if after == "@":
+            return None  # the local part of an email address
         if after.isalnum() and not (after == "s" and not text[end + 1 : end + 2].isalnum()):
             return None  # inside a longer word; a genitive "s" may follow
         if after == "-" and end + 1 < len(text) and text[end + 1].isupper():
