@@ -14,8 +14,10 @@ import pyarrow.parquet as pq
 from PIL import Image
 
 from reference import Event, Platform
+from trainright.build import build
 from trainright.ledger import Ledger, NewEvent
 from trainright.ledger.events import EventType
+from trainright.policy import parse_policy
 
 SECRET = "s" * 32
 
@@ -137,10 +139,14 @@ def read_dataset(out: Path) -> Built:
     return Built(out, included, excluded, manifest)
 
 
-def build_scenario(scenario: Scenario, workdir: Path, ledger: Ledger | None = None) -> Built:
-    """Write the snapshot, fill a ledger (unless given one) and run a real build."""
-    from trainright import build, parse_policy
+def build_scenario(
+    scenario: Scenario, workdir: Path, ledger: Ledger | None = None, workers: int = 1
+) -> Built:
+    """Write the snapshot, fill a ledger (unless given one) and run a real build.
 
+    One worker by default: these platforms are tiny and a process pool's start-up
+    would be most of the time.
+    """
     snapshot = workdir / "snapshot"
     if not snapshot.exists():
         write_snapshot(scenario.platform, snapshot)
@@ -154,5 +160,6 @@ def build_scenario(scenario: Scenario, workdir: Path, ledger: Ledger | None = No
         out=out,
         ledger=ledger,
         secret=SECRET,
+        workers=workers,
     )
     return read_dataset(out)

@@ -37,10 +37,12 @@ RULES = settings.get_profile(os.environ.get("TRAINRIGHT_RULES_PROFILE", "rules-d
 CUTOFFS = (
     datetime(2026, 6, 26, tzinfo=UTC),
     datetime(2026, 6, 26, 13, 45, 10, tzinfo=UTC),
-    datetime(2027, 2, 28, 23, 59, 59, tzinfo=UTC),
-    datetime(2027, 3, 1, tzinfo=UTC),
+    datetime(2026, 2, 28, 23, 59, 59, tzinfo=UTC),  # 2008 (T - 18y) was a leap year
+    datetime(2026, 3, 1, tzinfo=UTC),
+    datetime(2028, 2, 28, 23, 59, 59, tzinfo=UTC),  # a leap year; so was 2012 (T - 16y)
     datetime(2028, 2, 29, 12, tzinfo=UTC),
 )
+AGES = (13, 16, 18)
 COUNTRIES = ("NO", "NL", "DE", "GB", "US", "IS")
 REGION_NAMES = ("EEA", "UK", "default", *COUNTRIES)
 EVENT_TYPES = (
@@ -50,6 +52,7 @@ EVENT_TYPES = (
     "consent_withdrawn",
     "notice_sent",
 )  # each twice as likely as account_deleted
+OPPOSITES = (("objection", "objection_withdrawn"), ("consent_given", "consent_withdrawn"))
 OTHER_PURPOSE = "research"
 EVENT_PURPOSES = ("ai-training", "ai-training", "all", OTHER_PURPOSE)
 NOTICE_DAYS = (0, 1, 30)
@@ -96,14 +99,11 @@ def birth_dates(draw: st.DrawFn, cutoff: datetime) -> date | None:
         return None
     if kind == "adult":
         return draw(st.dates(min_value=date(1940, 1, 1), max_value=_years_before(today, 19)))
-    age = draw(st.sampled_from([16, 18]))
     if kind == "edge":
         shift = draw(st.integers(min_value=-2, max_value=2))
-        return _years_before(today, age) + timedelta(days=shift)
-    leap_years = [
-        y for y in range(today.year - age - 4, today.year - age + 2) if calendar.isleap(y)
-    ]
-    return date(draw(st.sampled_from(leap_years)), 2, 29)
+        return _years_before(today, draw(st.sampled_from(AGES))) + timedelta(days=shift)
+    leap_years = [today.year - a for a in AGES if calendar.isleap(today.year - a)]
+    return date(draw(st.sampled_from(leap_years or [2008, 2012])), 2, 29)
 
 
 @st.composite
@@ -171,15 +171,24 @@ def platforms(draw: st.DrawFn, cutoff: datetime) -> Platform:
 
 @st.composite
 def histories(draw: st.DrawFn, cutoff: datetime, account_ids: list[int]) -> tuple[Event, ...]:
-    """Per account a likely notice and consent, plus random events; ties in `at` are common."""
+    """Per account a likely notice and consent, a contested moment, and random events.
+
+    A contested moment is an event and its opposite at the same `at`: the ledger's
+    order decides, and the global shuffle below picks that order.
+    """
     pool = draw(st.lists(instants(cutoff), min_size=1, max_size=5))
     at = st.sampled_from(pool) | instants(cutoff)
+    notice_at = st.sampled_from([cutoff - timedelta(days=40)] * 3) | instants(cutoff)
     events: list[Event] = []
     for account_id in account_ids:
         if draw(st.sampled_from([True, True, False])):
-            events.append(Event(account_id, "notice_sent", cutoff - timedelta(days=40)))
+            events.append(Event(account_id, "notice_sent", draw(notice_at)))
         if draw(st.booleans()):
             events.append(Event(account_id, "consent_given", cutoff - timedelta(days=10)))
+        if draw(st.sampled_from([True, False, False])):
+            pair = draw(st.sampled_from(OPPOSITES))
+            when = draw(at)
+            events += [Event(account_id, pair[0], when), Event(account_id, pair[1], when)]
         for _ in range(draw(st.integers(min_value=0, max_value=3))):
             events.append(
                 Event(
@@ -207,7 +216,7 @@ def rule_keys(draw: st.DrawFn) -> dict[str, Any]:
     """A few of the §5 keys, as a policy section would set them."""
     choices: dict[str, st.SearchStrategy[Any]] = {
         "legal_basis": st.sampled_from(["legitimate_interest", "consent"]),
-        "min_age": st.sampled_from([13, 16, 18]),
+        "min_age": st.sampled_from(AGES),
         "notice_days": st.sampled_from(NOTICE_DAYS),
         "visibility": st.sampled_from([["public"], ["public", "friends"], ["friends"]]),
         "account_kinds": st.sampled_from([["personal"], ["personal", "business"]]),

@@ -1,0 +1,33 @@
+"""The build agrees with the reference of SPEC §5 post by post and reason by reason."""
+
+from __future__ import annotations
+
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+from hypothesis import given
+
+from helpers import Scenario, build_scenario
+from reference import REASONS, evaluate
+from strategies import RULES, scenarios
+
+
+@RULES
+@given(scenarios())
+def test_build_matches_reference(scenario: Scenario) -> None:
+    expected = evaluate(scenario.platform, scenario.events, scenario.policy, scenario.cutoff)
+    with tempfile.TemporaryDirectory() as tmp:
+        built = build_scenario(scenario, Path(tmp))
+
+    assert built.excluded == expected.excluded
+    assert built.included == {p: len(media) for p, media in expected.included.items()}
+
+    counts = built.manifest["counts"]
+    by_reason = Counter(expected.excluded.values())
+    assert counts["included"] == len(expected.included)
+    assert counts["excluded"] == len(expected.excluded)
+    assert counts["excluded_by_reason"] == {r: by_reason[r] for r in REASONS}
+    assert built.manifest["media"]["included"] == sum(map(len, expected.included.values()))
+    late = [p for p in scenario.platform.posts if p.created_at > scenario.cutoff]
+    assert built.manifest["warnings"]["posts_after_cutoff"] == len(late)
