@@ -134,6 +134,7 @@ def test_a_reason_over_the_limit_is_refused_as_invalid(client: TestClient) -> No
         (b'{"type": "objection", "extra": 1}', 422),
         (b'{"type": "objection", "purpose": "ALL CAPS"}', 422),
         (b"[]", 422),
+        (b'{"type": "consent_given", "reason": "only objections take one"}', 422),
     ],
 )
 def test_malformed_bodies_get_a_documented_problem(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from trainright.ledger import Event, Standing
 from trainright.ledger.events import DEFAULT_PURPOSE
@@ -29,8 +29,15 @@ class EventIn(BaseModel):
     reason: str | None = Field(
         None,
         max_length=MAX_REASON,
-        description="Optional grounds for an objection (Art. 21(1)); never delays it.",
+        description="Optional grounds for an objection (Art. 21(1)); never delays it. "
+        "Only an objection takes a reason.",
     )
+
+    @model_validator(mode="after")
+    def _reason_only_with_objection(self) -> EventIn:
+        if self.reason is not None and self.type != "objection":
+            raise ValueError("a reason is given with an objection only")
+        return self
 
 
 class EventOut(BaseModel):
