@@ -83,20 +83,17 @@ def test_every_valid_birth_number_is_redacted_and_a_wrong_check_survives(
     number = base + first + fodselsnummer.calc_check_digit2(base + first)
     if not fodselsnummer.is_valid(number):
         return  # stdnum rejects the century for this individual number
-    (out,), _ = REDACTOR.redact([f"fnr {number} ok"])
-    assert out == "fnr [NATIONAL_ID] ok"
     wrong = number[:-1] + str((int(number[-1]) + 1) % 10)
-    (out,), _ = REDACTOR.redact([f"ref {wrong} ok"])
-    assert wrong in (out or "")
+    out, _ = REDACTOR.redact([f"fnr {number} ok", f"ref {wrong} ok"])
+    assert out == ["fnr [NATIONAL_ID] ok", f"ref {wrong} ok"]
 
 
 @settings(deadline=None, max_examples=60)
 @given(st.text("0123456789", min_size=8, max_size=8).filter(lambda s: s[0] != "0"))
 def test_bsn_is_redacted_exactly_when_the_eleven_test_holds(prefix: str) -> None:
-    for last in "0123456789":
-        number = prefix + last
-        (out,), _ = REDACTOR.redact([f"BSN {number}."])
-        assert (out == "BSN [NATIONAL_ID].") == bsn.is_valid(number)
+    numbers = [prefix + last for last in "0123456789"]
+    out, _ = REDACTOR.redact([f"BSN {number}." for number in numbers])
+    assert [o == "BSN [NATIONAL_ID]." for o in out] == [bsn.is_valid(n) for n in numbers]
 
 
 @settings(deadline=None, max_examples=60)
