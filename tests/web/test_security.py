@@ -79,6 +79,13 @@ def test_a_receipt_is_visible_to_its_own_account_only(client: TestClient) -> Non
     assert filed["reference"] not in resp.text
 
 
+@pytest.mark.parametrize("seq", ["0", "-1", str(2**70), "abc"])
+def test_a_nonsense_receipt_number_is_a_clear_page(client: TestClient, seq: str) -> None:
+    resp = client.get(f"/receipt/{seq}", headers=cookie(person(US)))
+    assert resp.status_code in (400, 404)
+    assert "<h1>" in resp.text
+
+
 @pytest.mark.parametrize("csrf", [None, "", "forged-token", "other-session"])
 def test_a_post_without_this_sessions_csrf_token_is_refused(
     client: TestClient, csrf: str | None

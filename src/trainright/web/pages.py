@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
+from fastapi import Path as PathParam
 from fastapi.responses import RedirectResponse, Response
 from starlette.responses import PlainTextResponse
 
@@ -146,7 +147,7 @@ async def consent(
 
 
 @router.get("/receipt/{seq}")
-async def receipt(request: Request, seq: int) -> Response:
+async def receipt(request: Request, seq: Annotated[int, PathParam(ge=1, le=2**63 - 1)]) -> Response:
     """A committed event's receipt, for its own account only."""
     svc = service(request)
     _, person = signed_in(request)
