@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from people import API_KEY, SECRET, SIGNER, US, bearer, config, cookie, csrf_of, person
 from pydantic import SecretStr
+from sqlalchemy import text
 
 from trainright.ledger import Ledger
 from trainright.web import Limits, create_app
@@ -165,12 +167,12 @@ def test_operator_endpoints_need_the_api_key(client: TestClient) -> None:
     assert ok.status_code == 200
 
 
-def test_without_a_configured_api_key_operator_endpoints_stay_closed(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_without_a_configured_api_key_operator_endpoints_stay_closed(tmp_path: Path) -> None:
     with TestClient(create_app(config(f"sqlite:///{tmp_path / 'l.db'}", api_key=None))) as c:
         assert c.get("/api/v1/operator/events", headers={"X-API-Key": ""}).status_code == 401
 
 
-def test_rate_limits_per_account_and_per_client(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_rate_limits_per_account_and_per_client(tmp_path: Path) -> None:
     limits = Limits(account_per_minute=3, client_per_minute=8)
     with TestClient(create_app(config(f"sqlite:///{tmp_path / 'l.db'}", limits=limits))) as c:
         acc = person(US)
@@ -194,3 +196,23 @@ def test_security_headers_on_every_page(client: TestClient) -> None:
     assert resp.headers["x-frame-options"] == "DENY"
     assert resp.headers["referrer-policy"] == "no-referrer"
     assert "frame-ancestors 'none'" in resp.headers["content-security-policy"]
+
+
+def test_a_failing_ledger_is_a_503_and_never_a_receipt(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'l.db'}"
+    with TestClient(create_app(config(url))) as c:
+        acc = person(US)
+        assert (
+            c.post("/api/v1/events", json={"type": "objection"}, headers=bearer(acc)).status_code
+            == 201
+        )
+        ledger: Ledger = c.app.state.service.ledger  # type: ignore[attr-defined]
+        with ledger.write() as conn:
+            conn.execute(text("DROP TABLE events"))
+        filed = c.post("/api/v1/events", json={"type": "objection"}, headers=bearer(acc))
+        assert filed.status_code == 503
+        assert filed.json()["error"] == "ledger_unavailable"
+        assert c.get("/api/v1/me/standing", headers=bearer(acc)).status_code == 503
+        page = c.get("/", headers=cookie(acc))
+        assert page.status_code == 503
+        assert "We could not record your request" in page.text

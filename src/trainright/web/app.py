@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from trainright import __version__
+from trainright.errors import LedgerError
 from trainright.ledger import Ledger
 from trainright.ledger.process import ProcessWriter
 from trainright.web import api, pages
@@ -58,6 +59,11 @@ def create_app(config: WebConfig, writer: Filer | None = None) -> FastAPI:
     @app.exception_handler(Refusal)
     async def on_refusal(request: Request, exc: Refusal) -> Response:
         return refusal(request, exc)
+
+    @app.exception_handler(LedgerError)
+    async def on_ledger(request: Request, exc: LedgerError) -> Response:
+        log.error("ledger unavailable on %s %s: %s", request.method, request.url.path, exc)
+        return refusal(request, Refusal(503, "ledger_unavailable", "the ledger cannot be reached"))
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid(request: Request, exc: RequestValidationError) -> Response:

@@ -155,10 +155,7 @@ class Service:
 
     async def standing(self, account_id: int, purpose: str = DEFAULT_PURPOSE) -> Standing:
         """The account's standing, read from the ledger now."""
-        try:
-            found = await run_in_threadpool(self.ledger.standings, [account_id], None, purpose)
-        except LedgerError:
-            raise Refusal(503, "ledger_unavailable", "the ledger cannot be read just now") from None
+        found = await run_in_threadpool(self.ledger.standings, [account_id], None, purpose)
         return found[account_id]
 
     async def honour_gpc(self, person: Person, standing: Standing) -> Filed | None:
