@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from trainright.ledger import Ledger
 from trainright.settings import LedgerURL
 from trainright.web import Account, Limits, WebConfig
 from trainright.web.auth import Signer
@@ -72,3 +73,15 @@ def csrf_of(html: str) -> str:
     found = re.search(r'name="csrf" value="([^"]+)"', html)
     assert found, "the page has no CSRF field"
     return found.group(1)
+
+
+def form_key_of(html: str) -> str:
+    found = re.search(r'name="key" value="([^"]+)"', html)
+    assert found, "the page has no form key"
+    return found.group(1)
+
+
+def ledger_of(client: Any) -> Ledger:
+    """The ledger a TestClient's app writes to."""
+    ledger: Ledger = client.app.state.service.ledger
+    return ledger

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 from fastapi.testclient import TestClient
-from people import API_KEY, NO, US, bearer, business, config, person
+from people import API_KEY, NO, US, bearer, business, config, ledger_of, person
 
-from trainright.ledger import Ledger, verify
+from trainright.ledger import verify
 from trainright.web import create_app
 
 
 @pytest.fixture
-def any_store(ledger_url: str) -> TestClient:
+def any_store(ledger_url: str) -> Iterator[TestClient]:
     """A service on SQLite and on PostgreSQL."""
     with TestClient(create_app(config(ledger_url)), base_url="http://127.0.0.1") as c:
-        yield c  # type: ignore[misc]
+        yield c
 
 
 def test_filing_returns_a_receipt_of_the_committed_event(any_store: TestClient) -> None:
@@ -22,7 +25,7 @@ def test_filing_returns_a_receipt_of_the_committed_event(any_store: TestClient) 
     resp = any_store.post("/api/v1/events", json={"type": "objection"}, headers=bearer(acc))
     assert resp.status_code == 201
     body = resp.json()
-    ledger: Ledger = any_store.app.state.service.ledger  # type: ignore[attr-defined]
+    ledger = ledger_of(any_store)
     [event] = ledger.events(account_id=acc)
     assert body["events"][0]["seq"] == event.seq
     assert body["events"][0]["hash"] == event.hash
@@ -73,7 +76,7 @@ def test_gpc_on_an_api_request_records_one_objection(client: TestClient) -> None
     assert [(e["type"], e["channel"]) for e in page["events"]] == [("objection", "gpc")]
 
 
-def test_gpc_is_not_recorded_where_the_policy_says_no(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_gpc_is_not_recorded_where_the_policy_says_no(tmp_path: Path) -> None:
     from trainright.policy import parse_policy
 
     policy = parse_policy("honor_gpc = false\n[regions.NO]\nhonor_gpc = true\n")
@@ -82,7 +85,7 @@ def test_gpc_is_not_recorded_where_the_policy_says_no(tmp_path) -> None:  # type
         us, no = person(US), person(NO)
         for acc in (us, no):
             c.get("/api/v1/me/standing", headers={**bearer(acc), "Sec-GPC": "1"})
-        ledger: Ledger = c.app.state.service.ledger  # type: ignore[attr-defined]
+        ledger = ledger_of(c)
         assert ledger.events(account_id=us) == []
         assert [e.channel for e in ledger.events(account_id=no)] == ["gpc"]
 

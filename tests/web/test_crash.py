@@ -61,7 +61,7 @@ def test_nothing_acknowledged_is_lost_when_the_server_is_killed(
     ledger = Ledger(ledger_url)
     committed = {e.seq: e for e in ledger.events()}
     for receipt in acked:
-        event = committed.get(int(receipt["seq"]))  # type: ignore[call-overload]
+        event = committed.get(int(str(receipt["seq"])))
         assert event is not None, f"acknowledged event seq {receipt['seq']} was lost"
         assert (event.account_id, event.hash) == (receipt["account_id"], receipt["hash"])
     assert verify(ledger).ok

@@ -6,24 +6,14 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
-from people import NL, NO, SIGNER, US, business, cookie, csrf_of, person
-
-from trainright.ledger import Ledger
-
-
-def ledger_of(client: TestClient) -> Ledger:
-    ledger: Ledger = client.app.state.service.ledger  # type: ignore[attr-defined]
-    return ledger
+from people import NL, NO, SIGNER, US, business, cookie, csrf_of, form_key_of, ledger_of, person
 
 
 def post_form(client: TestClient, acc: int, path: str, **fields: str) -> tuple[int, str]:
     page = client.get("/", headers=cookie(acc))
     # The cookie carries the session: use the same one for page and post.
     headers = {"Cookie": page.request.headers["cookie"]}
-    form = {
-        "csrf": csrf_of(page.text),
-        "key": re.search(r'name="key" value="([^"]+)"', page.text).group(1),
-    }  # type: ignore[union-attr]
+    form = {"csrf": csrf_of(page.text), "key": form_key_of(page.text)}
     form.update(fields)
     resp = client.post(path, data=form, headers=headers, follow_redirects=False)
     return resp.status_code, resp.headers.get("location", "")
@@ -107,7 +97,7 @@ def test_a_double_submitted_form_is_recorded_once(client: TestClient) -> None:
     acc = person(US)
     page = client.get("/", headers=cookie(acc))
     headers = {"Cookie": page.request.headers["cookie"]}
-    key = re.search(r'name="key" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    key = form_key_of(page.text)
     form = {"csrf": csrf_of(page.text), "key": key}
     first = client.post("/object", data=form, headers=headers, follow_redirects=False)
     again = client.post("/object", data=form, headers=headers, follow_redirects=False)

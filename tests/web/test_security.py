@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
-from people import API_KEY, SECRET, SIGNER, US, bearer, config, cookie, csrf_of, person
+from people import (
+    API_KEY,
+    SECRET,
+    SIGNER,
+    US,
+    bearer,
+    config,
+    cookie,
+    csrf_of,
+    ledger_of,
+    person,
+)
 from pydantic import SecretStr
 from sqlalchemy import text
 
-from trainright.ledger import Ledger
 from trainright.web import Limits, create_app
 from trainright.web.auth import LOGIN_SALT, SESSION_SALT, Signer
 
@@ -28,7 +39,7 @@ def old_token(salt: str, payload: object) -> str:
 
 
 def seq(client: TestClient) -> int:
-    ledger: Ledger = client.app.state.service.ledger  # type: ignore[attr-defined]
+    ledger = ledger_of(client)
     return ledger.head().seq
 
 
@@ -110,7 +121,7 @@ def test_oversized_bodies_are_refused_before_they_are_read(client: TestClient) -
     assert api.status_code == 413
     assert api.json()["error"] == "too_large"
 
-    def chunks():  # type: ignore[no-untyped-def]
+    def chunks() -> Iterator[bytes]:
         for _ in range(40):
             yield b"a" * 1024
 
@@ -187,7 +198,7 @@ def test_rate_limits_per_account_and_per_client(tmp_path: Path) -> None:
         assert statuses[-1] == 429  # the client has spent its 8 requests
         resp = c.get("/static/site.css")
         assert int(resp.headers["Retry-After"]) >= 1
-        ledger: Ledger = c.app.state.service.ledger  # type: ignore[attr-defined]
+        ledger = ledger_of(c)
         assert ledger.head().seq == 4
 
 
@@ -206,7 +217,7 @@ def test_a_failing_ledger_is_a_503_and_never_a_receipt(tmp_path: Path) -> None:
             c.post("/api/v1/events", json={"type": "objection"}, headers=bearer(acc)).status_code
             == 201
         )
-        ledger: Ledger = c.app.state.service.ledger  # type: ignore[attr-defined]
+        ledger = ledger_of(c)
         with ledger.write() as conn:
             conn.execute(text("DROP TABLE events"))
         filed = c.post("/api/v1/events", json={"type": "objection"}, headers=bearer(acc))
