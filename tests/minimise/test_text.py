@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from trainright.errors import PolicyError
 from trainright.minimise import Redactor
+from trainright.minimise import text as text_module
 from trainright.minimise.detect import CATEGORIES
 
 ALL = CATEGORIES
@@ -154,3 +155,10 @@ def test_a_post_is_redacted_the_same_in_any_batch(texts: list[str]) -> None:
     alone = [REDACTOR.redact([t]) for t in texts]
     assert together == [out[0] for out, _ in alone]
     assert counts == sum((c for _, c in alone), Counter())
+
+
+def test_a_batch_too_large_for_one_arrow_array_is_split(monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = [c.text for c in CASES]
+    whole = REDACTOR.redact(texts)
+    monkeypatch.setattr(text_module, "MAX_BATCH_CHARS", 300)
+    assert REDACTOR.redact(texts) == whole

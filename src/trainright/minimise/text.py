@@ -43,6 +43,7 @@ _SEPARATOR = "\x00"  # joins a batch for the automaton; no name spans it
 # Up to two words before a value: "order no. 12345678", "version 1.2.3.4", "tlf 91234567".
 _CONTEXT = r"(?:[A-Za-z#]+[^A-Za-z0-9\n\x01\x02]{1,3}){0,2}"
 _CACHE_LIMIT = 200_000
+MAX_BATCH_CHARS = 400_000_000  # a larger batch is redacted in halves
 _KEEP = ""  # category of a value kept as written (an IBAN with wrong check digits)
 
 Found = tuple[int, int, str]  # start, end, category
@@ -116,6 +117,10 @@ class Redactor:
         counts: Counter[str] = Counter()
         if not any(out) or not (self._detectors or self._names):
             return out, counts
+        if len(out) > 1 and sum(len(t) for t in out if t) > MAX_BATCH_CHARS:
+            half = len(out) // 2  # an Arrow string array holds at most 2 GiB
+            first, second = self.redact(out[:half]), self.redact(out[half:])
+            return first[0] + second[0], first[1] + second[1]
         changed = self._literal_names(out, counts)
         array = pa.array(out, pa.string())
         data = array.buffers()[2]
