@@ -20,13 +20,16 @@ def _valid(match: re.Match[str]) -> Hit | None:
     if match.group("v4") is not None:
         if _VERSION_BEFORE.search(match.string, max(0, match.start() - 12), match.start()):
             return None
+        if all(len(octet) == 1 for octet in match.group("v4").split("/")[0].split(".")):
+            return None  # "2.7.2.3": a version number far more often than an address
         return (*match.span(), True)
     address = match.group("v6").split("%")[0].split("/")[0]
     try:
         ipaddress.IPv6Address(address)
     except ValueError:
         return None
-    return (*match.span(), True) if any(ch not in ":0" for ch in address) else None
+    # "::1" and "fe80::1" are addresses; "std::C" or "dead::beef" are not taken for one.
+    return (*match.span(), True) if any(ch in "123456789" for ch in address) else None
 
 
 IP = Detector(

@@ -32,7 +32,9 @@ PATTERN = re.compile(
 )
 # Shapes that are dates, not phone numbers (e.g. "01-05-2024 10").
 _DATE = re.compile(r"\b\d{1,2}[./\-]\d{1,2}[./\-](?:19|20)\d{2}\b|\b(?:19|20)\d{2}-\d{2}-\d{2}\b")
-_DIGITS = {"intl": (8, 15), "us": (10, 11), "trunk": (9, 12), "no": (8, 8)}
+# Digit counts per shape; a trunk number has ten or more (NL, GB, and all but the
+# shortest German numbers), which keeps US ZIP+4 codes ("02110-1301") out.
+_DIGITS = {"intl": (8, 15), "us": (10, 11), "trunk": (10, 12), "no": (8, 8)}
 
 
 def _valid(match: re.Match[str]) -> Hit | None:
