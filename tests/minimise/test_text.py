@@ -162,3 +162,16 @@ def test_a_batch_too_large_for_one_arrow_array_is_split(monkeypatch: pytest.Monk
     whole = REDACTOR.redact(texts)
     monkeypatch.setattr(text_module, "MAX_BATCH_CHARS", 300)
     assert REDACTOR.redact(texts) == whole
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("unibrow::Utf8::kMaxOneByteChar", "unibrow::Utf8::kMaxOneByteChar"),
+        ("ping ::1 and fe80::1", "ping [IP] and [IP]"),
+        ("Boston, MA 02110-1301, USA", "Boston, MA 02110-1301, USA"),
+        ("gcc 2.7.2.3 and 1.2.3.4", "gcc 2.7.2.3 and 1.2.3.4"),
+    ],
+)
+def test_look_alikes_in_ordinary_text(text: str, expected: str) -> None:
+    assert REDACTOR.redact([text])[0] == [expected]

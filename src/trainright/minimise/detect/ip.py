@@ -35,7 +35,11 @@ def _valid(match: re.Match[str]) -> Hit | None:
 IP = Detector(
     category="ip",
     placeholder="[IP]",
-    locator=(DIGIT_RUN, r"[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:.]*"),
+    locator=(
+        DIGIT_RUN,
+        # starts at a word boundary, or with the character before a leading "::"
+        r"(?:\b[0-9A-Fa-f]{1,4}|(?:^|[^0-9A-Za-z_:])):[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:.]*",
+    ),
     pattern=PATTERN,
     valid=_valid,
 )
