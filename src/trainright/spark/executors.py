@@ -1,0 +1,156 @@
+"""SPEC §6 in the executors: redaction, pseudonyms and shards, image scrubbing.
+
+Each factory returns a function for `DataFrame.mapInArrow`. The functions use the
+same `Redactor`, `Pseudonymiser` and `scrub_image` the embedded build uses, so a
+row minimised on a cluster is the row minimised on a laptop.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.fs as pafs
+from pydantic import SecretStr
+from pyspark import Broadcast
+
+from trainright.minimise import Pseudonymiser, Redactor, scrub_image
+
+ArrowMap = Callable[[Iterable[pa.RecordBatch]], Iterator[pa.RecordBatch]]
+
+#: What `minimise_posts` returns per included post; `redactions` (JSON counts) is
+#: set on one row of each batch, so the driver can total them exactly once.
+MINIMISED = (
+    "post_id long, author_id long, country string, subject string, shard long, "
+    "created_at timestamp_ntz, lang string, text string, media_state int, redactions string"
+)
+#: What `scrub_media` returns per kept image; `file` is null for an unreadable one.
+SCRUBBED = "media_id long, post_id long, file string, orientation int, data binary"
+
+# Built once per Python worker and reused by its tasks (keyed by build and categories).
+_REDACTORS: dict[tuple[str, tuple[str, ...]], Redactor] = {}
+
+
+def _redactor(
+    build: str, names: Broadcast[tuple[str, ...]], categories: tuple[str, ...]
+) -> Redactor:
+    key = (build, categories)
+    found = _REDACTORS.get(key)
+    if found is None:
+        if len(_REDACTORS) > 16:
+            _REDACTORS.clear()
+        found = _REDACTORS[key] = Redactor(categories, names.value)
+    return found
+
+
+def minimise_posts(
+    names: Broadcast[tuple[str, ...]],
+    categories_of: Mapping[str, tuple[str, ...]],
+    shards_of: Mapping[str, int],
+    secret: SecretStr,
+) -> ArrowMap:
+    """Included posts → redacted text, `subject` (HMAC) and subject shard, per country's rules."""
+    build = secrets.token_hex(8)
+
+    def run(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        pseudo = Pseudonymiser(secret)
+        for batch in batches:
+            if batch.num_rows == 0:
+                continue
+            countries = batch.column("country").to_pylist()
+            authors = batch.column("author_id").to_pylist()
+            texts = batch.column("text").to_pylist()
+            groups: dict[tuple[str, ...], list[int]] = {}
+            for i, c in enumerate(countries):
+                groups.setdefault(categories_of[c], []).append(i)
+            counts: Counter[str] = Counter()
+            redacted: list[str | None] = list(texts)
+            for cats, idx in groups.items():
+                out, n = _redactor(build, names, cats).redact([texts[i] for i in idx])
+                counts.update(n)
+                for i, t in zip(idx, out, strict=True):
+                    redacted[i] = t
+            subject_of = {a: pseudo.subject(a) for a in set(authors)}
+            subjects = [subject_of[a] for a in authors]
+            shards = [
+                pseudo.shard(a, shards_of[c]) for a, c in zip(authors, countries, strict=True)
+            ]
+            tally = [json.dumps(dict(counts))] + [None] * (batch.num_rows - 1)
+            yield pa.RecordBatch.from_pydict(
+                {
+                    "post_id": batch.column("post_id"),
+                    "author_id": batch.column("author_id"),
+                    "country": batch.column("country"),
+                    "subject": pa.array(subjects, pa.string()),
+                    "shard": pa.array(shards, pa.int64()),
+                    "created_at": batch.column("created_at"),
+                    "lang": batch.column("lang"),
+                    "text": pa.array(redacted, pa.string()),
+                    "media_state": batch.column("media_state").cast(pa.int32()),
+                    "redactions": pa.array(tally, pa.string()),
+                }
+            )
+
+    return run
+
+
+def scrub_media(root: str) -> ArrowMap:
+    """Kept media rows → their images without metadata, read from the snapshot at `root`.
+
+    Images are read through Arrow's filesystems (local or mounted paths, HDFS, S3,
+    GCS) and scrubbed with `scrub_image` in a scratch directory of the executor.
+    """
+
+    def run(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        fs, base = pafs.FileSystem.from_uri(arrow_uri(root))
+        with tempfile.TemporaryDirectory(prefix="trainright-scrub-") as scratch:
+            work = Path(scratch)
+            for batch in batches:
+                files: list[str | None] = []
+                orientations: list[int | None] = []
+                data: list[bytes | None] = []
+                for media_id, path in zip(
+                    batch.column("media_id").to_pylist(),
+                    batch.column("path").to_pylist(),
+                    strict=True,
+                ):
+                    src = work / "source"
+                    try:
+                        with fs.open_input_stream(f"{base.rstrip('/')}/{path}") as fh:
+                            src.write_bytes(fh.read())
+                    except OSError:
+                        src.unlink(missing_ok=True)
+                    res = scrub_image(src, work / f"{media_id:08d}")
+                    if res.path is None:
+                        files.append(None)
+                        orientations.append(None)
+                        data.append(None)
+                        continue
+                    files.append(res.path.name)
+                    orientations.append(res.orientation or 1)
+                    data.append(res.path.read_bytes())
+                    res.path.unlink()
+                yield pa.RecordBatch.from_pydict(
+                    {
+                        "media_id": batch.column("media_id"),
+                        "post_id": batch.column("post_id"),
+                        "file": pa.array(files, pa.string()),
+                        "orientation": pa.array(orientations, pa.int32()),
+                        "data": pa.array(data, pa.binary()),
+                    }
+                )
+
+    return run
+
+
+def arrow_uri(root: str) -> str:
+    """Hadoop's scheme names as Arrow knows them; a bare path is a local one."""
+    if "://" not in root:
+        return str(Path(root).resolve())
+    scheme, rest = root.split("://", 1)
+    return {"s3a": "s3", "s3n": "s3"}.get(scheme, scheme) + "://" + rest

@@ -1,0 +1,37 @@
+"""The SparkSession a build runs in: UTC, Arrow transfer, quiet logs.
+
+With no master given, Spark's own default applies: the master `spark-submit`
+was given, or `local[*]` when run directly. Under `spark-submit` a cluster's own
+settings (executors, memory, object-store credentials) are kept; only the few
+the rules depend on are set here.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from pyspark.sql import SparkSession
+
+#: Settings the rules and the Arrow exchange depend on.
+REQUIRED = {
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
+    "spark.sql.ansi.enabled": "true",
+}
+
+
+def spark_session(master: str | None = None, *, log_level: str = "WARN") -> SparkSession:
+    """Get (or start) the session; `master` is e.g. `local[2]` or `spark://host:7077`."""
+    # Python workers started on this machine run the interpreter the driver runs.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    builder = SparkSession.builder.appName("trainright build").config(
+        "spark.ui.showConsoleProgress", "false"
+    )
+    if master:
+        builder = builder.master(master)
+    spark = builder.getOrCreate()
+    for key, value in REQUIRED.items():
+        spark.conf.set(key, value)
+    spark.sparkContext.setLogLevel(log_level)
+    return spark
