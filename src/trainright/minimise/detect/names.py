@@ -238,6 +238,11 @@ class NameFinder:
 
     def in_run(self, run: str) -> Iterator[Span]:
         """Names inside a located run, as offsets into the run."""
+        start = 0 if run[:1].isalpha() else 1
+        end = len(run) if run[-1:].isalpha() else len(run) - 1
+        if run[start:end].casefold() in self.display:  # the common case: a whole display name
+            yield start, end
+            return
         toks = [(m.start(), m.end(), m.group()) for m in TOKEN.finditer(run)]
         kinds = [self._kind(w) for _, _, w in toks]
         folded = [w.casefold() for _, _, w in toks]
