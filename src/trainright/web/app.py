@@ -53,8 +53,8 @@ def create_app(config: WebConfig, writer: Filer | None = None) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
     )
     app.state.service = svc
+    app.include_router(api.router)  # first: the API's routes are matched most often
     app.include_router(pages.router)
-    app.include_router(api.router)
 
     @app.exception_handler(Refusal)
     async def on_refusal(request: Request, exc: Refusal) -> Response:
@@ -88,6 +88,7 @@ def create_app(config: WebConfig, writer: Filer | None = None) -> FastAPI:
         log.error("unhandled error on %s %s: %r", request.method, request.url.path, exc)
         return refusal(request, Refusal(500, "server_error", "internal error; nothing recorded"))
 
+    app.add_middleware(api.KnownQueryOnly, routes=api.router.routes)
     app.add_middleware(
         Guard,
         limiter=svc.per_client,

@@ -3,41 +3,48 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from trainright.ledger import Event, Standing
 from trainright.ledger.events import DEFAULT_PURPOSE
 from trainright.policy import PURPOSE_PATTERN, RegionRules
-from trainright.web.service import Action
 
 MAX_REASON = 2000
 
 
-class EventIn(BaseModel):
-    """A right the signed-in person exercises."""
-
+class _Filing(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    type: Action = Field(description="What the person asks for.")
     purpose: str = Field(
         DEFAULT_PURPOSE,
         pattern=PURPOSE_PATTERN,
         max_length=64,
         description="The purpose it is about; `all` applies to every purpose.",
     )
+
+
+class ObjectionIn(_Filing):
+    """An objection, with optional grounds."""
+
+    type: Literal["objection"]
     reason: str | None = Field(
         None,
         max_length=MAX_REASON,
-        description="Optional grounds for an objection (Art. 21(1)); never delays it. "
-        "Only an objection takes a reason.",
+        description="Optional grounds (Art. 21(1): the person's particular situation); "
+        "never delays or conditions the objection.",
     )
 
-    @model_validator(mode="after")
-    def _reason_only_with_objection(self) -> EventIn:
-        if self.reason is not None and self.type != "objection":
-            raise ValueError("a reason is given with an objection only")
-        return self
+
+class ChoiceIn(_Filing):
+    """Withdrawing an objection, or giving or withdrawing consent (no reason asked)."""
+
+    type: Literal["objection_withdrawn", "consent_given", "consent_withdrawn"]
+
+
+#: A right the signed-in person exercises; `type` decides which fields it has.
+EventIn = Annotated[ObjectionIn | ChoiceIn, Field(discriminator="type")]
 
 
 class EventOut(BaseModel):
