@@ -171,6 +171,8 @@ def test_a_batch_too_large_for_one_arrow_array_is_split(monkeypatch: pytest.Monk
         ("ping ::1 and fe80::1", "ping [IP] and [IP]"),
         ("Boston, MA 02110-1301, USA", "Boston, MA 02110-1301, USA"),
         ("gcc 2.7.2.3 and 1.2.3.4", "gcc 2.7.2.3 and 1.2.3.4"),
+        ("https://maps.example/@59.9139,10.7522,15z", "https://maps.example/@[GPS],15z"),
+        ("Hytta: 59.9139°N, 10.7522°Ø.", "Hytta: [GPS]."),
     ],
 )
 def test_look_alikes_in_ordinary_text(text: str, expected: str) -> None:
