@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 
 from pyspark.sql import SparkSession
 
@@ -21,15 +22,26 @@ REQUIRED = {
 }
 
 
-def spark_session(master: str | None = None, *, log_level: str = "WARN") -> SparkSession:
-    """Get (or start) the session; `master` is e.g. `local[2]` or `spark://host:7077`."""
-    # Python workers started on this machine run the interpreter the driver runs.
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+def spark_session(
+    master: str | None = None,
+    *,
+    log_level: str = "WARN",
+    conf: Mapping[str, str] | None = None,
+) -> SparkSession:
+    """Get (or start) the session; `master` is e.g. `local[2]` or `spark://host:7077`.
+
+    `conf` applies when this call starts the session (e.g. `spark.driver.memory`).
+    """
+    if "PYSPARK_GATEWAY_PORT" not in os.environ and (master or "local").startswith("local"):
+        # Started here, not by spark-submit: the local Python workers run this interpreter.
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.appName("trainright build").config(
         "spark.ui.showConsoleProgress", "false"
     )
     if master:
         builder = builder.master(master)
+    for key, value in (conf or {}).items():
+        builder = builder.config(key, value)
     spark = builder.getOrCreate()
     for key, value in REQUIRED.items():
         spark.conf.set(key, value)
