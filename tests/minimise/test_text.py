@@ -116,6 +116,12 @@ def test_picklable_and_same_after_a_round_trip() -> None:
     assert again.redact(texts) == REDACTOR.redact(texts)
 
 
+def test_display_names_in_other_scripts_are_matched_as_written() -> None:
+    redactor = Redactor(["person_name"], ["Иван Петров", "Γιώργος Παπαδόπουλος"])
+    out, _ = redactor.redact(["Met Иван Петров and Γιώργος Παπαδόπουλος today"])
+    assert out == ["Met [PERSON] and [PERSON] today"]
+
+
 def test_many_literal_display_names_use_the_automaton() -> None:
     names = [f"Shop {i} & Co" for i in range(600)] + ["Smith & Sons"]
     redactor = Redactor(["person_name", "email"], names)

@@ -111,6 +111,7 @@ _LET = r"[A-Za-zß-öø-ÿÀ-ÖØ-Þ\x{0100}-\x{017F}]"
 _WORD = rf"{_UP}{_LET}*(?:['’-]{_LET}+)*"
 _END = r"(?:[^A-Za-z0-9@\x{00C0}-\x{017F}]|$)"  # not an IBAN's or email's letters
 _START = r"(?:^|[^A-Za-z0-9\x{00C0}-\x{017F}])"
+_LATIN_END = 0x17F
 
 
 @dataclass
@@ -135,6 +136,7 @@ class NameFinder:
                 continue
             words = name.split()
             plain = all(w.isalpha() and (w[0].isupper() or w in lexicon.particles) for w in words)
+            plain = plain and max(map(ord, name)) <= _LATIN_END  # the run scan is Latin-only
             if len(words) > 1 and name[0].isupper() and plain:
                 multi.add(display_key(words))
             elif len(words) > 1:  # "Smith & Sons", "Berg Bil og Dekk": matched as written
