@@ -1,14 +1,15 @@
 """Person names: platform accounts' display names plus common first names and surnames.
 
-Names are found in two ways, both case-sensitive so that capitalisation carries meaning:
-- the batch scan locates runs of two or more capitalised words, and relation words or titles
-  followed by a capitalised word ("bestemor Kari", "opa Henk de Vries", "Dr. Smith"); each
-  run is checked against the display names and the first-name and surname lists, with
-  particles ("Henk de Vries", "Jan van der Berg");
-- an Aho-Corasick automaton finds lone first names that are not everyday words ("Ingrid"),
-  one-word display names and display names that are not plain words ("Smith & Sons").
-A first name that is also an everyday word ("Will", "May", "Rose") counts only when a
-surname or another first name follows it; a lone capitalised common word is not a name.
+Everything is case-sensitive, so that capitalisation carries meaning. The batch scan (RE2)
+locates runs of two or more capitalised words, relation words or titles followed by a
+capitalised word ("bestemor Kari", "opa Henk de Vries", "Dr. Smith"), and lone first names
+that are not everyday words ("Ingrid"); each located run is then checked against the
+display names and the first-name and surname lists, with particles ("Jan van der Berg").
+Display names that are not plain capitalised words ("Smith & Sons", "kari88", names in
+other scripts) are matched as written: in the RE2 scan when there are few, otherwise by an
+Aho-Corasick automaton. A first name that is also an everyday word ("Will", "May", "Rose")
+counts only when a surname or another first name follows it; a lone capitalised common word
+is not a name.
 """
 
 from __future__ import annotations
