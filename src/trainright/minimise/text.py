@@ -2,12 +2,12 @@
 
 The work is vectorised over a whole batch, so that Python touches each distinct candidate
 once rather than each post:
-1. display names that are not plain words ("Smith & Sons") are found by an Aho-Corasick
-   automaton (only when the platform has such names);
+1. when the platform has many display names that are not plain words ("Smith & Sons"), an
+   Aho-Corasick automaton finds them first;
 2. an RE2 pass (Arrow's `replace_substring_regex`) marks every region that may hold a value
    with digits (phone, national id, IBAN, card, IP, GPS) or an email, with a word or two of
-   context; the distinct regions are decided by the precise patterns and check digits, and
-   Arrow splices the decisions back into the posts;
+   context, and the few such display names; the distinct regions are decided by the precise
+   patterns and check digits, and Arrow splices the decisions back into the posts;
 3. a second RE2 pass does the same for runs of capitalised words and first names.
 A region's text (with its context) always gets the same decision, so decisions are memoised
 across batches. Posts with nothing marked are never converted to Python strings.
