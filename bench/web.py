@@ -13,7 +13,10 @@ and latency p50/p99, for:
 
 Targets: at least 2,500 durable objections/s with p99 under 60 ms on each store.
 The machine's load average is printed beside each run: other work on the two
-cores moves every figure. Run: `python -m bench.web` (results also in bench/out/).
+cores moves every rate. So is the server's CPU time per request (server and
+writer processes, user + system), which other work moves much less: it is what
+each request costs, whatever else is running. Run: `python -m bench.web`
+(results also in bench/out/web.json).
 """
 
 from __future__ import annotations
@@ -72,6 +75,7 @@ class Result:
     errors: int
     committed: int | None
     load_before: float
+    cpu_us_per_request: float
 
     def row(self) -> str:
         ok = self.acknowledged_per_s >= TARGET_RATE and self.p99_ms < TARGET_P99_MS
@@ -79,13 +83,17 @@ class Result:
         committed = "" if self.committed is None else f"{self.committed:,}"
         return (
             f"{self.target:<11} {self.acknowledged_per_s:>10,.0f} {self.p50_ms:>8.1f} {self.p99_ms:>8.1f} "
-            f"{self.errors:>7,} {committed:>10} {self.load_before:>6.2f}  {verdict}"
+            f"{self.errors:>7,} {committed:>10} {self.cpu_us_per_request:>8.0f} {self.load_before:>6.2f}"
+            f"  {verdict}"
         )
 
 
 def _ms(text: str) -> float:
-    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    found = re.fullmatch(r"([\d.]+)(us|ms|s|m|h)", text)
+    if found is None:
+        raise SystemExit(f"cannot read wrk's latency {text!r}")
+    value, unit = found.groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1e3, "m": 6e4, "h": 3.6e6}[unit]
 
 
 def parse_wrk(out: str, seconds: float) -> tuple[int, int, float, float]:
@@ -96,8 +104,9 @@ def parse_wrk(out: str, seconds: float) -> tuple[int, int, float, float]:
     sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     if sock:
         errors += sum(int(x) for x in sock.groups())
-    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    dist = out[out.index("Latency Distribution") :]
+    p50 = _ms(re.search(r"50%\s+(\S+)", dist).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"99%\s+(\S+)", dist).group(1))  # type: ignore[union-attr]
     return total, errors, p50, p99
 
 
@@ -117,8 +126,23 @@ def wrk(base: str, script: Path, seconds: int, connections: int, threads: int) -
     return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
 
 
+def group_cpu_seconds(pgid: int) -> float:
+    """User + system CPU of every process in a process group (the server and its writer)."""
+    ticks = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
-def serving(cmd: list[str], env: dict[str, str], port: int) -> Iterator[str]:
+def serving(cmd: list[str], env: dict[str, str], port: int) -> Iterator[tuple[str, int]]:
     proc = subprocess.Popen(
         cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, start_new_session=True
     )
@@ -135,7 +159,7 @@ def serving(cmd: list[str], env: dict[str, str], port: int) -> Iterator[str]:
                 if time.monotonic() > deadline:
                     raise SystemExit("server did not start within 60 s") from None
                 time.sleep(0.1)
-        yield base
+        yield base, proc.pid
     finally:
         proc.terminate()
         try:
@@ -174,11 +198,13 @@ def run_target(
     run_id = secrets.token_hex(4)
     script = work / f"{target}.lua"
     script.write_text(LUA % {"tokens": work / "tokens.txt", "run": run_id})
-    with serving(cmd, env, port) as base:
+    with serving(cmd, env, port) as (base, pgid):
         wrk(base, script, args.warmup, args.connections, args.threads)
         load = os.getloadavg()[0]
         script.write_text(LUA % {"tokens": work / "tokens.txt", "run": run_id + "m"})
+        cpu_before = group_cpu_seconds(pgid)
         out = wrk(base, script, args.duration, args.connections, args.threads)
+        cpu = group_cpu_seconds(pgid) - cpu_before
     total, errors, p50, p99 = parse_wrk(out, args.duration)
     return Result(
         target=target,
@@ -189,6 +215,7 @@ def run_target(
         errors=errors,
         committed=None if url is None else committed(url),
         load_before=load,
+        cpu_us_per_request=1e6 * cpu / max(total, 1),
     )
 
 
@@ -282,7 +309,8 @@ def main(argv: list[str] | None = None) -> None:
         f"{os.cpu_count()} cores; target >= {TARGET_RATE:,}/s with p99 < {TARGET_P99_MS:.0f} ms"
     )
     print(
-        f"{'target':<11} {'acked/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'committed':>10} {'load':>6}"
+        f"{'target':<11} {'acked/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} "
+        f"{'committed':>10} {'CPU us':>8} {'load':>6}"
     )
     for r in results:
         print(r.row())
