@@ -117,7 +117,7 @@ class Redactor:
         counts: Counter[str] = Counter()
         if not any(out) or not (self._detectors or self._names):
             return out, counts
-        if len(out) > 1 and sum(len(t) for t in out if t) > MAX_BATCH_CHARS:
+        if len(out) > 1 and sum(map(len, filter(None, out))) > MAX_BATCH_CHARS:
             half = len(out) // 2  # an Arrow string array holds at most 2 GiB
             first, second = self.redact(out[:half]), self.redact(out[half:])
             return first[0] + second[0], first[1] + second[1]
