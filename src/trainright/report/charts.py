@@ -2,9 +2,9 @@
 
 SVG keeps the page one self-contained file that needs no network: text stays
 text (`svg.fonttype = none`, drawn with whatever sans-serif font the reader's
-machine has), there is no script, and no external reference. Each chart gets
-its own id salt, so several charts in one page never share element ids, and the
-same data gives the same bytes. Figures are made with `matplotlib.figure.Figure`,
+machine has), there is no script, and no external reference. Each chart's
+element ids carry its name, so several charts in one page never share an id,
+and a fixed hash salt makes the same data give the same bytes. Figures are made with `matplotlib.figure.Figure`,
 not pyplot: no global state, safe to call from a web server's threads.
 """
 
@@ -40,6 +40,8 @@ _RC: dict[Any, Any] = {
     "axes.spines.right": False,
 }
 _METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.S)
+_ID = re.compile(r'\bid="([^"]+)"')
+_REF = re.compile(r'(url\(#|href="#)([^)"]+)')
 
 
 def _svg(fig: Figure, name: str) -> Markup:
@@ -48,9 +50,14 @@ def _svg(fig: Figure, name: str) -> Markup:
     with matplotlib.rc_context({**_RC, "svg.hashsalt": name}):
         fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
     text = buf.getvalue()
-    text = text[text.index("<svg") :]
+    text = _METADATA.sub("", text[text.index("<svg") :])
+    # Ids such as `figure_1` repeat in every matplotlib SVG: give them the chart's name,
+    # references included, so the charts of one page never collide.
+    prefix = re.sub(r"[^A-Za-z0-9_-]", "-", name)
+    text = _ID.sub(lambda m: f'id="{prefix}-{m[1]}"', text)
+    text = _REF.sub(lambda m: f"{m[1]}{prefix}-{m[2]}", text)
     # matplotlib's SVG writer escapes every label it draws, so the markup is safe as it is
-    return Markup(_METADATA.sub("", text))  # noqa: S704
+    return Markup(text)  # noqa: S704
 
 
 def _figure(width: float, height: float) -> Figure:

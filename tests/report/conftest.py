@@ -1,0 +1,119 @@
+"""A small platform with a history, built once for the report tests.
+
+Synthetic snapshot and events (imported), one dataset built from them, a model
+trained on it, live objections after the build (the unlearning queue), one task
+marked done, and a notice campaign: every section of the report has something
+to show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from factories import SECRET
+from trainright.build import build
+from trainright.ledger import Ledger, NewEvent, import_events
+from trainright.ledger.events import EventType
+from trainright.lineage import compute_impact, mark_done, register_model
+from trainright.lineage.index import LineageIndex
+from trainright.policy import DEFAULT_POLICY_TOML, parse_policy
+from trainright.synth import DEFAULT_CUTOFF, synthesize
+
+#: The live requests filed after the build, and how late each was committed.
+LIVE_WAITS = {"web": timedelta(seconds=0), "api": timedelta(minutes=5)}
+
+
+@dataclass(frozen=True)
+class World:
+    root: Path
+    ledger: Ledger
+    dataset: Path
+    manifest: dict[str, object]
+    imported: int
+
+
+@pytest.fixture(scope="session")
+def world(tmp_path_factory: pytest.TempPathFactory) -> World:
+    root = tmp_path_factory.mktemp("report-world")
+    snapshot = root / "snapshot"
+    synthesize(snapshot, accounts=150, posts=700, seed=3, images=4)
+    ledger = Ledger(f"sqlite:///{root / 'ledger.db'}")
+    imported = import_events(ledger, snapshot / "events.jsonl").events
+    result = build(
+        snapshot,
+        parse_policy(DEFAULT_POLICY_TOML),
+        DEFAULT_CUTOFF,
+        root / "dataset",
+        ledger=ledger,
+        secret=SECRET,
+    )
+    register_model(ledger, "chat-small", [str(result.out)], version="v1")
+    index = LineageIndex.load(ledger)
+    people = [int(a) for a in index.account_ids[:6]]
+    consented = set(index.consent[0].tolist())
+    # the event that takes each one out: withdrawal under consent, objection otherwise
+    out: dict[int, EventType] = {
+        a: "consent_withdrawn" if int(index.indexes(np.array([a]))[0]) in consented else "objection"
+        for a in people
+    }
+    now = datetime.now(UTC)
+    ledger.append(
+        [NewEvent(a, out[a], channel="web") for a in people[:3]]
+        + [NewEvent(a, out[a], at=now - LIVE_WAITS["api"], channel="api") for a in people[3:]]
+    )
+    first = compute_impact(ledger).tasks[0]
+    mark_done(ledger, first.task_id, "retrained in run 7")
+    return World(root, ledger, result.out, result.manifest, imported)
+
+
+class Tables(HTMLParser):
+    """Every table of a page with an id: rows of (row attributes, [(cell attributes, text)])."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.tables: dict[str, list[tuple[dict[str, str], list[tuple[dict[str, str], str]]]]] = {}
+        self._table: str | None = None
+        self._cell: list[str] | None = None
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "table" and "id" in a:
+            self._table = a["id"]
+            self.tables[self._table] = []
+        elif tag == "tr" and self._table is not None:
+            self.tables[self._table].append((a, []))
+        elif tag in ("td", "th") and self._table is not None:
+            self._cell = []
+            self.tables[self._table][-1][1].append((a, ""))
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None and self._table is not None:
+            attrs, _ = self.tables[self._table][-1][1][-1]
+            self.tables[self._table][-1][1][-1] = (attrs, "".join(self._cell).strip())
+            self._cell = None
+        elif tag == "table":
+            self._table = None
+
+    def rows(self, table: str, key: str) -> dict[str, dict[str, str]]:
+        """Data rows keyed by a row attribute; cells keyed by their data-* attribute."""
+        out: dict[str, dict[str, str]] = {}
+        for attrs, cells in self.tables[table]:
+            if key in attrs:
+                named = {}
+                for cell_attrs, text in cells:
+                    for k, v in cell_attrs.items():
+                        if k.startswith("data-"):
+                            named[v] = text
+                out[attrs[key]] = named
+        return out
