@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -125,3 +128,24 @@ def test_the_openapi_description_lists_every_route(client: TestClient) -> None:
     }
     responses = spec["paths"]["/api/v1/events"]["post"]["responses"]
     assert {"200", "201", "400", "401", "403", "409", "413", "422", "429", "503"} <= set(responses)
+
+
+def test_a_dead_writer_is_replaced_and_filing_goes_on(tmp_path: Path) -> None:
+    with TestClient(create_app(config(f"sqlite:///{tmp_path / 'l.db'}"))) as c:
+        acc = person(US)
+        assert (
+            c.post("/api/v1/events", json={"type": "objection"}, headers=bearer(acc)).status_code
+            == 201
+        )
+        writer = c.app.state.service.writer
+        os.kill(writer._proc.pid, signal.SIGKILL)
+        writer._proc.wait()
+        deadline = time.monotonic() + 10
+        while writer._running() and time.monotonic() < deadline:
+            time.sleep(0.05)  # the reader sees end-of-file
+        again = c.post("/api/v1/events", json={"type": "objection_withdrawn"}, headers=bearer(acc))
+        assert again.status_code == 201
+        assert [e.type for e in ledger_of(c).events(account_id=acc)] == [
+            "objection",
+            "objection_withdrawn",
+        ]

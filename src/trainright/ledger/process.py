@@ -65,26 +65,54 @@ class ProcessWriter:
         self._out: asyncio.StreamWriter | None = None
         self._reader_task: asyncio.Task[None] | None = None
         self._outbox: list[bytes] = []
+        self._restart = asyncio.Lock()
+        self._stopping = False
 
-    async def start(self) -> None:
-        """Spawn the child, wait until it has opened (and migrated) the ledger, connect."""
+    def _spawn(self) -> socket.socket:
+        """Start the child and wait until it has opened (and migrated) the ledger."""
         parent, child = socket.socketpair()
         self._proc = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
             [sys.executable, "-m", "trainright.ledger.process", str(child.fileno())],
             pass_fds=[child.fileno()],
         )
         child.close()
-        # The URL may hold a password: it goes over the socket, never on a command line.
-        parent.sendall(_frame(self.url))
-        parent.settimeout(120)
-        reply = _read_frame_blocking(parent)
+        try:
+            # The URL may hold a password: it goes over the socket, never on a command line.
+            parent.sendall(_frame(self.url))
+            parent.settimeout(120)
+            reply = _read_frame_blocking(parent)
+        except (OSError, EOFError) as exc:
+            parent.close()
+            self._proc.kill()
+            raise LedgerError(f"the ledger writer did not start: {exc!r}") from None
         if reply != "ready":
+            parent.close()
             self._proc.wait(10)
             assert isinstance(reply, tuple)
             raise _error_from(reply)
         parent.setblocking(False)
+        return parent
+
+    async def start(self) -> None:
+        """Spawn the writer (off the event loop) and connect to it."""
+        parent = await asyncio.to_thread(self._spawn)
         reader, self._out = await asyncio.open_unix_connection(sock=parent)
         self._reader_task = asyncio.get_running_loop().create_task(self._read(reader))
+
+    def _running(self) -> bool:
+        return self._reader_task is not None and not self._reader_task.done()
+
+    async def _ensure_running(self) -> None:
+        """Start a new writer if the last one died: a crash costs its batch, not the service."""
+        async with self._restart:
+            if self._running() or self._stopping:
+                return
+            if self._out is not None:
+                self._out.close()
+            if self._proc is not None and self._proc.poll() is None:
+                self._proc.kill()
+                await asyncio.to_thread(self._proc.wait)
+            await self.start()
 
     async def _read(self, reader: asyncio.StreamReader) -> None:
         """Resolve waiting requests as replies arrive, every complete frame of a read at once."""
@@ -126,7 +154,9 @@ class ProcessWriter:
 
     async def file(self, filing: Filing) -> Filed:
         """Send a filing to the writer and wait for its batch's commit."""
-        if self._out is None or self._reader_task is None or self._reader_task.done():
+        if not self._running():
+            await self._ensure_running()
+        if self._out is None or self._stopping:
             raise LedgerError("the ledger writer stopped; nothing was recorded")
         ident = next(self._ids)
         fut: asyncio.Future[Filed] = asyncio.get_running_loop().create_future()
@@ -138,6 +168,7 @@ class ProcessWriter:
 
     async def stop(self) -> None:
         """Close the socket: the child commits what it has, then exits."""
+        self._stopping = True
         if self._out is not None:
             self._out.close()
         if self._proc is not None:
