@@ -19,11 +19,20 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, String, TypeDecorator, insert, select, type_coerce
+from sqlalchemy import (
+    Connection,
+    String,
+    TypeDecorator,
+    case,
+    func,
+    insert,
+    or_,
+    select,
+    type_coerce,
+)
 
 from trainright.errors import InputError
 from trainright.ledger import Ledger, schema
-from trainright.lineage.catalog import sorted_member
 from trainright.lineage.index import LineageIndex
 
 OUT_TYPES: tuple[str, ...] = ("objection", "consent_withdrawn", "account_deleted")
@@ -84,34 +93,47 @@ def _as_datetime64(values: list[Any]) -> np.ndarray:
     return np.array([str(v).replace(" ", "T") for v in values], dtype="datetime64[us]")
 
 
-def _standing_out(conn: Connection, purposes: set[str]) -> dict[str, _Outs]:
-    """Per purpose, the accounts whose current standing keeps them out, and why."""
+def _standing_out(conn: Connection, purpose: str) -> _Outs:
+    """The accounts whose current standing for `purpose` keeps them out, and why.
+
+    One window query: per account, the latest objection-type, consent-type and
+    deletion event (by `at`, then `seq`); keep those that are an objection, a
+    consent withdrawal or a deletion.
+    """
     e = schema.events
-    # `at` is read as the database gives it (text on SQLite, datetime on PostgreSQL):
-    # converting 10^5 values one by one through the column type would dominate impact.
-    rows = conn.execute(
-        select(e.c.seq, e.c.account_id, e.c.type, e.c.purpose, type_coerce(e.c.at, _Raw()))
-        .where(e.c.type.in_(STATE_TYPES))
-        .order_by(e.c.at, e.c.seq)
-    ).all()
-    result: dict[str, _Outs] = {}
-    for purpose in purposes:
-        latest: dict[tuple[int, bool], tuple[str, int, Any]] = {}
-        deleted: dict[int, tuple[int, Any]] = {}
-        for seq, aid, typ, evp, at in rows:
-            if typ == "account_deleted":
-                deleted.setdefault(aid, (seq, at))
-            elif evp in (purpose, "all"):
-                latest[(aid, typ.startswith("objection"))] = (typ, seq, at)
-        outs = [(a, typ, s, at) for (a, _), (typ, s, at) in latest.items() if typ in OUT_TYPES]
-        outs += [(a, "account_deleted", s, at) for a, (s, at) in deleted.items()]
-        result[purpose] = _Outs(
-            np.array([o[0] for o in outs], dtype=np.int64),
-            np.array([OUT_TYPES.index(o[1]) for o in outs], dtype=np.int8),
-            np.array([o[2] for o in outs], dtype=np.int64),
-            _as_datetime64([o[3] for o in outs]),
+    kind = case(
+        (e.c.type.in_(("objection", "objection_withdrawn")), 0),
+        (e.c.type.in_(("consent_given", "consent_withdrawn")), 1),
+        else_=2,
+    )
+    ranked = (
+        select(
+            e.c.account_id,
+            e.c.type,
+            e.c.seq,
+            type_coerce(e.c.at, _Raw()).label("at"),
+            func.row_number()
+            .over(partition_by=(e.c.account_id, kind), order_by=(e.c.at.desc(), e.c.seq.desc()))
+            .label("rn"),
         )
-    return result
+        .where(
+            e.c.type.in_(STATE_TYPES),
+            or_(e.c.purpose.in_((purpose, "all")), e.c.type == "account_deleted"),
+        )
+        .subquery()
+    )
+    rows = conn.execute(
+        select(ranked.c.account_id, ranked.c.type, ranked.c.seq, ranked.c.at).where(
+            ranked.c.rn == 1, ranked.c.type.in_(OUT_TYPES)
+        )
+    ).all()
+    code = {t: i for i, t in enumerate(OUT_TYPES)}
+    return _Outs(
+        np.array([r[0] for r in rows], dtype=np.int64),
+        np.array([code[r[1]] for r in rows], dtype=np.int8),
+        np.array([r[2] for r in rows], dtype=np.int64),
+        _as_datetime64([r[3] for r in rows]),
+    )
 
 
 def _task_id(model: tuple[str, str] | None, dataset_id: str, shard: int, seq: int) -> str:
@@ -123,7 +145,7 @@ def compute_impact(ledger: Ledger, index: LineageIndex | None = None) -> Impact:
     """The open unlearning tasks, from the ledger and the catalog (vectorised per dataset)."""
     with ledger.read() as conn:
         idx = index or LineageIndex(conn)
-        outs_of = _standing_out(conn, {d.purpose for d in idx.datasets})
+        outs_of = {p: _standing_out(conn, p) for p in {d.purpose for d in idx.datasets}}
         d = schema.unlearning_done
         done_rows = [
             dict(r._mapping) for r in conn.execute(select(d).order_by(d.c.done_at, d.c.task_id))
@@ -141,18 +163,19 @@ def compute_impact(ledger: Ledger, index: LineageIndex | None = None) -> Impact:
         outs, subject = outs_of[ds.purpose], subject_of[ds.purpose]
         cutoff = np.datetime64(ds.cutoff.replace(tzinfo=None), "us")
         unseen = (outs.seq > ds.ledger_seq) | (outs.at > cutoff)
-        held = subject >= 0
-        shard = np.full(len(subject), idx.absent, dtype=np.int64)
-        shard[held] = idx.shard_of[row, subject[held]]
-        held &= shard != idx.absent
+        cell = np.full(len(subject), idx.absent, dtype=idx.shard_of.dtype)
+        known = subject >= 0
+        cell[known] = idx.shard_of[row, subject[known]]
+        held = cell != idx.absent
+        shard = (cell & (idx.consent_bit - 1)).astype(np.int64)
         # the event must be one that keeps the person out of a new build
-        under_consent = sorted_member(idx.consent[row], subject)[0]
+        under_consent = (cell & idx.consent_bit) != 0
         counts = (outs.reason == deletion) | ((outs.reason == withdrawal) == under_consent)
         pick = np.nonzero(unseen & held & counts)[0]
         if len(pick) == 0:
             continue
         owners: list[tuple[str, str] | None] = list(idx.models_of.get(ds.dataset_id, ())) or [None]
-        order = pick[np.argsort(shard[pick], kind="stable")]
+        order = pick[np.lexsort((outs.account_id[pick], shard[pick]))]
         bounds = np.flatnonzero(np.diff(shard[order])) + 1
         for group in np.split(order, bounds):
             shard_no = int(shard[group[0]])
@@ -164,7 +187,10 @@ def compute_impact(ledger: Ledger, index: LineageIndex | None = None) -> Impact:
                 top = int(outs.seq[open_].max())
                 tally = np.bincount(outs.reason[open_], minlength=len(OUT_TYPES))
                 reasons = Counter({OUT_TYPES[i]: int(n) for i, n in enumerate(tally) if n})
-                accounts = np.unique(outs.account_id[open_])
+                accounts = outs.account_id[open_]
+                accounts = accounts[
+                    np.r_[True, accounts[1:] != accounts[:-1]]
+                ]  # sorted: drop repeats
                 task_id = _task_id(owner, ds.dataset_id, shard_no, top)
                 tasks.append(
                     Task(task_id, owner, ds.dataset_id, shard_no, ds.shards, accounts, reasons, top)

@@ -41,12 +41,14 @@ class LineageIndex:
         self.account_ids = np.array([r[0] for r in rows], dtype=np.int64)
         self.idx_of = np.array([r[1] for r in rows], dtype=np.uint32)
         n = int(self.idx_of.max()) + 1 if len(rows) else 0
+        # One cell per dataset and subject: its shard, with the top bit set when the
+        # subject is in under consent; all ones when the dataset does not hold it.
         widest = max((d.shards for d in self.datasets), default=1)
-        self.dtype = np.uint8 if widest < 255 else np.uint16 if widest < 65535 else np.uint32
-        self.absent = np.iinfo(self.dtype).max
-        self.shard_of = np.full((len(self.datasets), n), self.absent, dtype=self.dtype)
+        dtype = np.uint8 if widest < 127 else np.uint16 if widest < 32767 else np.uint32
+        self.absent = int(np.iinfo(dtype).max)
+        self.consent_bit = (self.absent + 1) >> 1
+        self.shard_of = np.full((len(self.datasets), n), self.absent, dtype=dtype)
         row_of = {d.dataset_id: i for i, d in enumerate(self.datasets)}
-        consent: list[BitMap] = [BitMap() for _ in self.datasets]
         sh = schema.dataset_shards
         for r in conn.execute(
             select(sh.c.dataset_id, sh.c.shard, sh.c.bitmap, sh.c.consent_bitmap)
@@ -54,9 +56,8 @@ class LineageIndex:
             row = row_of[r.dataset_id]
             members = np.array(BitMap.deserialize(r.bitmap).to_array(), dtype=np.int64)
             self.shard_of[row, members] = r.shard
-            consent[row] |= BitMap.deserialize(r.consent_bitmap)
-        #: per dataset, the dense indexes of subjects included under consent (sorted)
-        self.consent = [np.array(b.to_array(), dtype=np.int64) for b in consent]
+            consenting = np.array(BitMap.deserialize(r.consent_bitmap).to_array(), dtype=np.int64)
+            self.shard_of[row, consenting] |= self.consent_bit
         self.models_of: dict[str, tuple[tuple[str, str], ...]] = {}
         for m in self.models:
             for d in m.datasets:
@@ -85,7 +86,7 @@ class LineageIndex:
                 d.dataset_id,
                 d.paths,
                 d.cutoff,
-                int(column[i]),
+                int(column[i]) & (self.consent_bit - 1),
                 d.shards,
                 self.models_of.get(d.dataset_id, ()),
             )
