@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
-import numpy as np
+import duckdb
 import pytest
 
 from factories import SECRET
@@ -21,8 +21,8 @@ from trainright.build import build
 from trainright.ledger import Ledger, NewEvent, import_events
 from trainright.ledger.events import EventType
 from trainright.lineage import compute_impact, mark_done, register_model
-from trainright.lineage.index import LineageIndex
 from trainright.policy import DEFAULT_POLICY_TOML, parse_policy
+from trainright.regions import EEA
 from trainright.synth import DEFAULT_CUTOFF, synthesize
 
 #: The live requests filed after the build, and how late each was committed.
@@ -36,6 +36,21 @@ class World:
     dataset: Path
     manifest: dict[str, object]
     imported: int
+
+
+def included_authors(snapshot: Path, dataset: Path) -> list[tuple[int, str]]:
+    """(account, country) of the authors of included posts: posts with no exclusion."""
+    rows = duckdb.sql(
+        f"""
+        SELECT DISTINCT a.account_id, a.country
+        FROM read_parquet('{snapshot / "posts.parquet"}') AS p
+        JOIN read_parquet('{snapshot / "accounts.parquet"}') AS a ON a.account_id = p.author_id
+        WHERE p.created_at <= TIMESTAMPTZ '{DEFAULT_CUTOFF.isoformat()}'
+          AND p.post_id NOT IN (SELECT post_id FROM read_parquet('{dataset / "exclusions.parquet"}'))
+        ORDER BY a.account_id
+        """
+    ).fetchall()
+    return [(int(a), str(c)) for a, c in rows]
 
 
 @pytest.fixture(scope="session")
@@ -54,18 +69,15 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
         secret=SECRET,
     )
     register_model(ledger, "chat-small", [str(result.out)], version="v1")
-    index = LineageIndex.load(ledger)
-    people = [int(a) for a in index.account_ids[:6]]
-    consented = set(index.consent[0].tolist())
-    # the event that takes each one out: withdrawal under consent, objection otherwise
+    people = included_authors(snapshot, result.out)[:6]
+    # the event that takes each one out: withdrawal under consent (the EEA), objection elsewhere
     out: dict[int, EventType] = {
-        a: "consent_withdrawn" if int(index.indexes(np.array([a]))[0]) in consented else "objection"
-        for a in people
+        a: "consent_withdrawn" if country in EEA else "objection" for a, country in people
     }
     now = datetime.now(UTC)
     ledger.append(
-        [NewEvent(a, out[a], channel="web") for a in people[:3]]
-        + [NewEvent(a, out[a], at=now - LIVE_WAITS["api"], channel="api") for a in people[3:]]
+        [NewEvent(a, out[a], channel="web") for a, _ in people[:3]]
+        + [NewEvent(a, out[a], at=now - LIVE_WAITS["api"], channel="api") for a, _ in people[3:]]
     )
     first = compute_impact(ledger).tasks[0]
     mark_done(ledger, first.task_id, "retrained in run 7")

@@ -20,9 +20,9 @@ from sqlalchemy import select
 from trainright.dataset import read_manifest
 from trainright.ledger import Ledger, Verification, schema, verify
 from trainright.ledger.events import Event
+from trainright.lineage import catalog
 from trainright.lineage.catalog import DatasetEntry, ModelEntry
 from trainright.lineage.impact import compute_impact
-from trainright.lineage.index import LineageIndex
 from trainright.report.unlearning import ClosedTask, OpenTask, task_history
 from trainright.rules import REASONS
 
@@ -161,21 +161,26 @@ def gather(ledger: Ledger | str | None = None) -> ReportData:
         e = schema.events
         for r in conn.execution_options(yield_per=5000).execute(select(e).order_by(e.c.seq)):
             rights.add(Event(**r._mapping), r.seq in imported)
-        index = LineageIndex(conn)
+        entries = catalog.datasets(conn)
+        trained = catalog.models(conn)
         d = schema.datasets
         excluded = {
             str(r.dataset_id): int(r.excluded)
             for r in conn.execute(select(d.c.dataset_id, d.c.excluded))
         }
-        open_tasks, closed_tasks = task_history(conn, index, compute_impact(led, index))
-    views = [_dataset_view(ds, excluded[ds.dataset_id], index.models_of) for ds in index.datasets]
+        open_tasks, closed_tasks = task_history(conn, entries, compute_impact(led))
+    models_of: dict[str, tuple[tuple[str, str], ...]] = {}
+    for m in trained:
+        for ds_id in m.datasets:
+            models_of[ds_id] = (*models_of.get(ds_id, ()), (m.name, m.version))
+    views = [_dataset_view(ds, excluded[ds.dataset_id], models_of) for ds in entries]
     return ReportData(
         generated_at=datetime.now(UTC),
         ledger=str(led.url),
         verification=verification,
         rights=rights,
         datasets=views,
-        models=index.models,
+        models=trained,
         open_tasks=open_tasks,
         closed_tasks=closed_tasks,
     )
