@@ -4,8 +4,8 @@ The web server's event loop and a writer thread in the same process fight over
 the GIL: every database call releases it and waits to get it back while the loop
 is busy, and group commit slows to the pace of those hand-overs. So the writer
 runs as a child process, started with the service and ended with it: requests
-are sent over a socket pair as framed pickles, the child feeds them to a
-`GroupWriter`, and each reply is sent after its batch's commit. It is still one
+are sent over a socket pair as framed pickles, the child commits whatever has
+arrived as one batch, and each reply is sent after its batch's commit. It is still one
 writer with group commit; it just has a core to itself.
 
 If the server dies, the child reads end-of-file and exits after its current
@@ -22,13 +22,11 @@ import socket
 import struct
 import subprocess
 import sys
-from collections.abc import Callable
-from concurrent.futures import Future
-from typing import Any, BinaryIO
+from typing import Any
 
 from trainright.errors import InputError, LedgerError, TrainrightError
 from trainright.ledger.store import Ledger
-from trainright.ledger.writer import Filed, Filing, GroupWriter, IdempotencyConflict
+from trainright.ledger.writer import MAX_BATCH, Committer, Filed, Filing, IdempotencyConflict
 from trainright.settings import LedgerURL
 
 _HEADER = struct.Struct("!I")
@@ -120,16 +118,8 @@ class ProcessWriter:
         try:
             while chunk := await reader.read(1 << 16):
                 buf += chunk
-                start = 0
-                while len(buf) - start >= _HEADER.size:
-                    size = _HEADER.unpack_from(buf, start)[0]
-                    end = start + _HEADER.size + size
-                    if end > len(buf):
-                        break
-                    reply = pickle.loads(memoryview(buf)[start + _HEADER.size : end])  # noqa: S301 (our child)
+                for reply in _frames(buf):
                     self._resolve(*reply)
-                    start = end
-                del buf[:start]
         except ConnectionError:
             pass
         for fut in self._pending.values():
@@ -178,74 +168,91 @@ class ProcessWriter:
                 self._proc.kill()
 
 
-def _exactly(stream: BinaryIO, n: int) -> bytes:
-    buf = b""
-    while len(buf) < n:
-        chunk = stream.read(n - len(buf))
-        if not chunk:
-            raise EOFError
-        buf += chunk
-    return buf
-
-
-def _read_frame(stream: BinaryIO) -> object:
-    size = _HEADER.unpack(_exactly(stream, _HEADER.size))[0]
-    return pickle.loads(_exactly(stream, size))  # noqa: S301 (frames come from our parent or child)
-
-
 def _read_frame_blocking(sock: socket.socket) -> object:
-    with sock.makefile("rb", buffering=0) as raw:
-        return _read_frame(raw)  # type: ignore[arg-type]
+    """One frame from a blocking socket (the start-up handshake)."""
+    buf = bytearray()
+    while True:
+        found = _frames(buf)
+        if found:
+            return found[0]
+        data = sock.recv(1 << 16)
+        if not data:
+            raise EOFError("the other side closed the socket")
+        buf += data
+
+
+def _frames(buf: bytearray) -> list[Any]:
+    """Take every complete frame off the front of `buf`."""
+    out: list[Any] = []
+    start = 0
+    while len(buf) - start >= _HEADER.size:
+        end = start + _HEADER.size + _HEADER.unpack_from(buf, start)[0]
+        if end > len(buf):
+            break
+        out.append(pickle.loads(memoryview(buf)[start + _HEADER.size : end]))  # noqa: S301 (our parent)
+        start = end
+    del buf[:start]
+    return out
+
+
+def _receive(sock: socket.socket, buf: bytearray) -> bool:
+    """Wait for data, then take all that has arrived; False at end-of-file."""
+    sock.setblocking(True)
+    data = sock.recv(1 << 20)
+    if not data:
+        return False
+    buf += data
+    sock.setblocking(False)
+    while True:
+        try:
+            data = sock.recv(1 << 20)
+        except BlockingIOError:
+            return True
+        if not data:
+            return False
+        buf += data
 
 
 def child_main(fd: int) -> None:
     """The child: read the URL, open the ledger, then commit what arrives.
 
-    Replies are sent by the writer thread only, all of a batch's in one send, right
-    after its commit; if the server is gone the send fails, and the events are
-    committed all the same.
+    One thread: wait for filings, take everything that arrived meanwhile (the
+    requests that queued up during the last commit), commit it as one batch,
+    send all its replies in one write, and wait again. If the server is gone the
+    reply fails to send; the events are committed all the same. At end-of-file
+    the child commits what it has and exits.
     """
     sock = socket.socket(fileno=fd)
-    replies: list[bytes] = []
-
-    def send(obj: object) -> None:
-        with contextlib.suppress(OSError):
-            sock.sendall(_frame(obj))
-
-    def flush() -> None:
-        data = b"".join(replies)
-        replies.clear()
-        with contextlib.suppress(OSError):
-            sock.sendall(data)
-
     try:
         url = _read_frame_blocking(sock)
         assert isinstance(url, LedgerURL)
-        writer = GroupWriter(Ledger(url), after_batch=flush)
-        writer.start()
+        committer = Committer(Ledger(url))
+        committer.ledger.head()
     except TrainrightError as exc:
-        send(_error_tuple(exc))
+        with contextlib.suppress(OSError):
+            sock.sendall(_frame(_error_tuple(exc)))
         return
-    send("ready")
-
-    def replier(ident: int) -> Callable[[Future[Filed]], None]:
-        def reply(fut: Future[Filed]) -> None:
-            exc = fut.exception()
-            body = (ident, True, fut.result()) if exc is None else (ident, False, _error_tuple(exc))
-            replies.append(_frame(body))
-
-        return reply
-
-    stream = sock.makefile("rb")
-    with contextlib.suppress(EOFError, ConnectionError):
-        while True:
-            job = _read_frame(stream)
-            assert isinstance(job, tuple)
-            ident, filing = job
-            fut: Future[Filed] = Future()
-            fut.add_done_callback(replier(ident))  # before the writer can resolve it
-            writer.submit(filing, fut)
-    writer.stop()
+    sock.sendall(_frame("ready"))
+    buf = bytearray()
+    more = True
+    while more:
+        more = _receive(sock, buf)
+        jobs = _frames(buf)
+        for at in range(0, len(jobs), MAX_BATCH):
+            chunk = jobs[at : at + MAX_BATCH]
+            outcomes = committer.commit([filing for _, filing in chunk])
+            replies = [
+                _frame(
+                    (ident, True, o)
+                    if not isinstance(o, Exception)
+                    else (ident, False, _error_tuple(o))
+                )
+                for (ident, _), o in zip(chunk, outcomes, strict=True)
+            ]
+            with contextlib.suppress(OSError):
+                sock.setblocking(True)
+                sock.sendall(b"".join(replies))
+    committer.close()
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ import hashlib
 import json
 import queue
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -71,23 +71,66 @@ _Job = tuple[Filing, "Future[Filed]"]
 _STOP = object()
 
 
-class GroupWriter:
-    """One thread that commits queued filings in batches; start it, then `file`."""
+class Committer:
+    """Commits whole batches of filings on one long-lived connection.
 
-    def __init__(
-        self,
-        ledger: Ledger,
-        max_batch: int = MAX_BATCH,
-        after_batch: Callable[[], None] | None = None,
-    ) -> None:
+    The connection is reopened after a failure; a failed batch gives every
+    filing in it the same `LedgerError`, so nobody gets a receipt for it.
+    """
+
+    def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
-        self.max_batch = max_batch
-        self.after_batch = after_batch
-        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name="ledger-writer", daemon=True)
         self._conn: Connection | None = None
         self.batches = 0
         self.filings = 0
+
+    def commit(self, filings: Sequence[Filing]) -> list[Filed | Exception]:
+        """Commit a batch in one transaction; an outcome per filing, in order."""
+        try:
+            conn = self._connection()
+            with conn.begin():
+                outcomes = commit_batch(self.ledger, conn, filings)
+        except Exception as exc:
+            if self._conn is not None:
+                self._conn.invalidate()
+                self._conn = None
+            err = exc if isinstance(exc, LedgerError) else LedgerError(f"commit failed: {exc}")
+            return [err] * len(filings)
+        self.batches += 1
+        self.filings += len(filings)
+        return outcomes
+
+    def close(self) -> None:
+        """Return the connection."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def _connection(self) -> Connection:
+        if self._conn is None:
+            self.ledger.head()  # migrated, reachable
+            self._conn = self.ledger.engine.connect().execution_options(write=True)
+        return self._conn
+
+
+class GroupWriter:
+    """A writer thread for in-process use: queued filings are committed in batches.
+
+    (The web service runs the same `Committer` in a process of its own:
+    `trainright.ledger.process`.)
+    """
+
+    def __init__(self, ledger: Ledger, max_batch: int = MAX_BATCH) -> None:
+        self.ledger = ledger
+        self.max_batch = max_batch
+        self.committer = Committer(ledger)
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="ledger-writer", daemon=True)
+
+    @property
+    def batches(self) -> int:
+        """Batches committed so far."""
+        return self.committer.batches
 
     def start(self) -> None:
         """Open the ledger (migrating it) and start the writer thread."""
@@ -99,9 +142,9 @@ class GroupWriter:
         self._queue.put(_STOP)
         self._thread.join()
 
-    def submit(self, filing: Filing, future: Future[Filed] | None = None) -> Future[Filed]:
-        """Queue a filing; the future (given, or a new one) resolves after its batch's commit."""
-        fut: Future[Filed] = Future() if future is None else future
+    def submit(self, filing: Filing) -> Future[Filed]:
+        """Queue a filing; the future resolves after its batch has committed."""
+        fut: Future[Filed] = Future()
         self._queue.put((filing, fut))
         return fut
 
@@ -110,63 +153,27 @@ class GroupWriter:
         return await asyncio.wrap_future(self.submit(filing))
 
     def _run(self) -> None:
-        while True:
+        stop = False
+        while not stop:
             item = self._queue.get()
-            if item is _STOP:
-                self._close()
-                return
-            batch: list[_Job] = [item]
-            stop = False
-            while len(batch) < self.max_batch:
+            batch: list[_Job] = []
+            while item is not _STOP:
+                batch.append(item)
+                if len(batch) >= self.max_batch:
+                    break
                 try:
                     item = self._queue.get_nowait()
                 except queue.Empty:
                     break
-                if item is _STOP:
-                    stop = True
-                    break
-                batch.append(item)
-            self._commit(batch)
-            if stop:
-                self._close()
-                return
-
-    def _close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
-
-    def _connection(self) -> Connection:
-        """The writer's own connection, kept across batches (reopened after a failure)."""
-        if self._conn is None:
-            self.ledger.head()  # migrated, reachable
-            self._conn = self.ledger.engine.connect().execution_options(write=True)
-        return self._conn
-
-    def _commit(self, batch: list[_Job]) -> None:
-        try:
-            conn = self._connection()
-            with conn.begin():
-                outcomes = commit_batch(self.ledger, conn, [f for f, _ in batch])
-        except Exception as exc:  # the whole batch failed: nobody gets a receipt
-            if self._conn is not None:
-                self._conn.invalidate()
-                self._conn = None
-            err = exc if isinstance(exc, LedgerError) else LedgerError(f"commit failed: {exc}")
-            for _, fut in batch:
-                fut.set_exception(err)
-            if self.after_batch is not None:
-                self.after_batch()
-            return
-        self.batches += 1
-        self.filings += len(batch)
-        for (_, fut), outcome in zip(batch, outcomes, strict=True):
-            if isinstance(outcome, Exception):
-                fut.set_exception(outcome)
-            else:
-                fut.set_result(outcome)
-        if self.after_batch is not None:
-            self.after_batch()
+            stop = item is _STOP
+            if batch:
+                outcomes = self.committer.commit([f for f, _ in batch])
+                for (_, fut), outcome in zip(batch, outcomes, strict=True):
+                    if isinstance(outcome, Exception):
+                        fut.set_exception(outcome)
+                    else:
+                        fut.set_result(outcome)
+        self.committer.close()
 
 
 def commit_batch(
