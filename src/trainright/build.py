@@ -78,8 +78,14 @@ def build(
     engine: str = "duckdb",
     workers: int | None = None,
     progress: Progress | None = None,
+    spark_master: str | None = None,
+    events: str | Path | None = None,
 ) -> BuildResult:
-    """Build a dataset (SPEC §5–§7) and register it in the ledger's catalog."""
+    """Build a dataset (SPEC §5–§7) and register it in the ledger's catalog.
+
+    With `engine="spark"`, `spark_master` picks the cluster and `events` may name a
+    `ledger export` file the executors read instead of the ledger (docs/spark.md).
+    """
     out_path = Path(out)
     check_new_output(out_path)
     cut = parse_cutoff(cutoff)
@@ -89,9 +95,23 @@ def build(
         raise InputError(
             f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}", field="--engine"
         )
-    if engine != "duckdb":
-        raise InputError("the spark engine is not available in this version", field="--engine")
     led = ledger if isinstance(ledger, Ledger) else Ledger(ledger)
+    if engine == "spark":
+        from trainright.spark import build_on_spark
+
+        on_spark, on_spark_sha = build_on_spark(
+            str(snapshot),
+            pol,
+            cut,
+            out_path,
+            events_parquet=events,
+            ledger=led,
+            secret=key,
+            spark_master=spark_master,
+            progress=progress,
+        )
+        register_dataset(led, out_path, on_spark, on_spark_sha, pol.purpose)
+        return BuildResult(out_path, on_spark["dataset_id"], on_spark)
     snap = locate(snapshot)
     report = progress or (lambda stage, n, total: None)
 

@@ -38,7 +38,7 @@ def spark_build(snapshot: Path, out: Path, **kw: Any) -> dict[str, Any]:
 
 
 def test_text_formats_agree(spark: Any, tmp_path: Path) -> None:
-    """Accounts as JSON Lines and posts as CSV, timestamps with offsets, empty fields."""
+    """Accounts as JSON Lines, posts as CSV (offsets, empty fields); via `build(engine=...)`."""
     snap = tmp_path / "snap"
     snap.mkdir()
     accounts = [
@@ -57,12 +57,16 @@ def test_text_formats_agree(spark: Any, tmp_path: Path) -> None:
         "13,1,2026-06-26T00:00:01Z,public,en,too late,false\n"
         "14,1,2025-02-01T00:00:00Z,friends,en,only friends,true\n"
     )
+    policy = parse_policy(POLICY)
     ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
-    duck = build(
-        snap, parse_policy(POLICY), CUTOFF, tmp_path / "duck", ledger=ledger, secret=SECRET
+    duck = build(snap, policy, CUTOFF, tmp_path / "duck", ledger=ledger, secret=SECRET)
+    spark_ledger = Ledger(f"sqlite:///{tmp_path / 'spark-ledger.db'}")
+    on_spark = build(
+        snap, policy, CUTOFF, tmp_path / "spark", ledger=spark_ledger, secret=SECRET, engine="spark"
     )
-    manifest = spark_build(snap, tmp_path / "spark", ledger=ledger)
+    manifest = on_spark.manifest
     same_manifest(duck.manifest, manifest)
+    assert on_spark.dataset_id == duck.dataset_id
     assert files(duck.out) == files(tmp_path / "spark")
     assert manifest["counts"]["included"] == 2
     assert manifest["warnings"]["posts_after_cutoff"] == 1
