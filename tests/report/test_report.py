@@ -5,14 +5,16 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections import Counter
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from trainright.cli import app
-from trainright.ledger import Ledger
+from trainright.ledger import Ledger, NewEvent
+from trainright.ledger.scratch import scratch_database
 from trainright.lineage import compute_impact, register_model
 from trainright.report import gather, render_report
 from trainright.report.charts import bucket_counts, stacked_bars
@@ -252,3 +254,44 @@ def test_cli_writes_the_report(world: World, tmp_path: Path) -> None:
     assert out.read_text().startswith("<!DOCTYPE html>")
     assert [p.name for p in out.parent.iterdir()] == ["report.html"]
     assert datetime.now(UTC).strftime("%Y-%m-%d") in out.read_text()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_ledger(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Ledger]:
+    if request.param == "sqlite":
+        led = Ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
+        yield led
+        led.engine.dispose()
+        return
+    with scratch_database("trainright_report") as url:
+        led = Ledger(url)
+        yield led
+        led.engine.dispose()
+
+
+def test_numbers_on_either_database(any_ledger: Ledger) -> None:
+    day = datetime(2026, 5, 4, 10, tzinfo=UTC)
+    any_ledger.append(
+        [
+            NewEvent(1, "objection", at=day, channel="web"),
+            NewEvent(2, "objection", at=day + timedelta(hours=15), channel="api"),  # 01:00 next day
+            NewEvent(3, "consent_given", at=day, channel="web"),
+            NewEvent(1, "objection_withdrawn", at=day + timedelta(days=2), channel="gpc"),
+            NewEvent(4, "notice_sent", channel="notice"),
+        ]
+    )
+    page = Tables(render_report(any_ledger))
+    per_day = page.rows("rights-per-day", "data-day")
+    assert {d: {t: int(n) for t, n in row.items() if int(n)} for d, row in per_day.items()} == {
+        "2026-05-04": {"objection": 1, "consent_given": 1},
+        "2026-05-05": {"objection": 1},
+        "2026-05-06": {"objection_withdrawn": 1},
+    }
+    per_channel = page.rows("rights-per-channel", "data-channel")
+    assert {c: sum(int(n) for n in row.values()) for c, row in per_channel.items()} == {
+        "web": 2,
+        "api": 1,
+        "gpc": 1,
+    }
+    ack = {a["data-channel"] for a, _ in page.tables["acknowledgement-times"] if a}
+    assert ack == {"web", "api", "gpc"}  # notices are not requests
