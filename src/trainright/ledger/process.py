@@ -197,20 +197,14 @@ def _frames(buf: bytearray) -> list[Any]:
 
 def _receive(sock: socket.socket, buf: bytearray) -> bool:
     """Wait for data, then take all that has arrived; False at end-of-file."""
-    sock.setblocking(True)
     data = sock.recv(1 << 20)
-    if not data:
-        return False
-    buf += data
-    sock.setblocking(False)
-    while True:
+    while data:
+        buf += data
         try:
-            data = sock.recv(1 << 20)
+            data = sock.recv(1 << 20, socket.MSG_DONTWAIT)
         except BlockingIOError:
             return True
-        if not data:
-            return False
-        buf += data
+    return False
 
 
 def child_main(fd: int) -> None:
@@ -250,7 +244,6 @@ def child_main(fd: int) -> None:
                 for (ident, _), o in zip(chunk, outcomes, strict=True)
             ]
             with contextlib.suppress(OSError):
-                sock.setblocking(True)
                 sock.sendall(b"".join(replies))
     committer.close()
 
