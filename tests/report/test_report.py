@@ -33,8 +33,13 @@ def copy_ledger(world: World, tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def page(world: World) -> Tables:
-    return Tables(render_report(world.ledger))
+def html(world: World) -> str:
+    return render_report(world.ledger)
+
+
+@pytest.fixture(scope="module")
+def page(html: str) -> Tables:
+    return Tables(html)
 
 
 def test_rights_per_day_match_the_ledger(world: World, page: Tables) -> None:
@@ -139,8 +144,7 @@ def test_a_task_opens_with_the_first_event_that_needs_it(world: World) -> None:
     assert closed.open_seconds >= 0
 
 
-def test_a_verified_ledger_says_so(page: Tables, world: World) -> None:
-    html = render_report(world.ledger)
+def test_a_verified_ledger_says_so(html: str, world: World) -> None:
     assert 'data-verified="true"' in html
     assert f"{len(world.ledger.events())} events" in html
 
@@ -180,15 +184,13 @@ def test_names_from_the_catalog_are_escaped(world: World, tmp_path: Path) -> Non
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
-def test_element_ids_are_unique_across_charts(world: World) -> None:
-    html = render_report(world.ledger)
+def test_element_ids_are_unique_across_charts(html: str) -> None:
     ids = re.findall(r'\bid="([^"]+)"', html)
     assert html.count("<svg") >= 5
     assert [i for i, n in Counter(ids).items() if n > 1] == []
 
 
-def test_the_page_refers_to_nothing_outside_itself(world: World) -> None:
-    html = render_report(world.ledger)
+def test_the_page_refers_to_nothing_outside_itself(html: str) -> None:
     assert not re.search(r"<(script|link|img|iframe|object|embed)\b", html)
     assert "@import" not in html
     assert "src=" not in html
