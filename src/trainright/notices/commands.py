@@ -77,8 +77,9 @@ def notify(
     from trainright.notices import notify as run
 
     result = run(snapshot, policy, start, link_base=link_base, ledger=ledger, outbox_path=outbox)
+    people = "person" if result.notified == 1 else "people"
     typer.echo(
-        f"told {result.notified} people now; {result.already_noticed} of the "
+        f"told {result.notified} {people} now; {result.already_noticed} of the "
         f"{result.candidates} in scope were told before. Outbox: {result.outbox}"
     )
     if result.first_use is not None:
@@ -88,7 +89,8 @@ def notify(
         if result.later_than_start:
             typer.echo(
                 f"note: the notice period moves the first use past the planned start "
-                f"{result.start} for people told now; a build before {last} leaves them out"
+                f"{result.start} for people told now: a build with a cutoff before their "
+                "first-use date leaves them out"
             )
         typer.echo(f"deliver it with: trainright notify-send {result.outbox} --sender ADDRESS")
 
