@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-SUITES = ("bench.rules", "bench.minimise", "bench.web")
+SUITES = ("bench.rules", "bench.minimise", "bench.lineage", "bench.web", "bench.spark")
 
 
 def main() -> None:
