@@ -227,5 +227,4 @@ async def operator_standing(
     account = svc.config.account(account_id)
     if account is None:
         raise Refusal(404, "unknown_account", "the platform's account list has no such account")
-    rules = svc.config.policy.rules_for(account.country)
-    return StandingOut.of(await svc.standing(account_id, purpose), rules)
+    return StandingOut.of(await svc.standing(account_id, purpose), svc.rules(account.country))

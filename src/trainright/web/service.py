@@ -102,6 +102,14 @@ class Service:
         self.signer = Signer(config.secret)
         self.per_account = RateLimiter(config.limits.account_per_minute)
         self.per_client = RateLimiter(config.limits.client_per_minute)
+        self._rules: dict[str | None, RegionRules] = {}
+
+    def rules(self, country: str | None) -> RegionRules:
+        """A country's resolved rules, resolved once per country."""
+        found = self._rules.get(country)
+        if found is None:
+            found = self._rules[country] = self.config.policy.rules_for(country)
+        return found
 
     def person(self, account_id: int) -> Person:
         """The signed-in person, or a refusal for a business or unknown account."""
@@ -115,7 +123,7 @@ class Service:
                 "this is a business account: objections and consent are made from a "
                 "personal account; switch to your personal account and try again",
             )
-        return Person(account_id, account, self.config.policy.rules_for(account.country))
+        return Person(account_id, account, self.rules(account.country))
 
     def limit_account(self, account_id: int) -> None:
         """Count a filing against the account's rate limit."""
