@@ -34,6 +34,12 @@ settings.register_profile(
 )
 RULES = settings.get_profile(os.environ.get("TRAINRIGHT_RULES_PROFILE", "rules-dev"))
 
+
+def fewer(divisor: int) -> settings:
+    """The profile with a share of its examples, for tests that build more than once."""
+    return settings(RULES, max_examples=max(1, RULES.max_examples // divisor))
+
+
 CUTOFFS = (
     datetime(2026, 6, 26, tzinfo=UTC),
     datetime(2026, 6, 26, 13, 45, 10, tzinfo=UTC),
@@ -43,6 +49,9 @@ CUTOFFS = (
     datetime(2028, 2, 29, 12, tzinfo=UTC),
 )
 AGES = (13, 16, 18)
+SECOND = timedelta(seconds=1)
+MICRO = timedelta(microseconds=1)
+DAY = timedelta(days=1)
 COUNTRIES = ("NO", "NL", "DE", "GB", "US", "IS")
 REGION_NAMES = ("EEA", "UK", "default", *COUNTRIES)
 EVENT_TYPES = (
@@ -51,7 +60,7 @@ EVENT_TYPES = (
     "consent_given",
     "consent_withdrawn",
     "notice_sent",
-)  # each twice as likely as account_deleted
+)  # each three times as likely as account_deleted
 OPPOSITES = (("objection", "objection_withdrawn"), ("consent_given", "consent_withdrawn"))
 OTHER_PURPOSE = "research"
 EVENT_PURPOSES = ("ai-training", "ai-training", "all", OTHER_PURPOSE)
@@ -65,22 +74,15 @@ def cutoffs() -> st.SearchStrategy[datetime]:
 
 @st.composite
 def instants(draw: st.DrawFn, cutoff: datetime) -> datetime:
-    """A moment near a §5 boundary: T, or T - notice_days, to the microsecond."""
-    near = st.sampled_from(
-        [
-            timedelta(0),
-            timedelta(seconds=1),
-            timedelta(microseconds=1),
-            -timedelta(seconds=1),
-            -timedelta(microseconds=1),
-        ]
-    )
-    anchor = st.sampled_from([timedelta(0), *(-timedelta(days=d) for d in NOTICE_DAYS if d)])
+    """Mostly a moment on or just by a §5 boundary (T, T - notice_days), now and then any."""
+    exact = timedelta(0)
+    near = st.sampled_from([exact, exact, SECOND, MICRO, -SECOND, -MICRO])
+    anchor = st.sampled_from([exact, exact, *(-timedelta(days=d) for d in NOTICE_DAYS if d)])
+    boundary = st.tuples(anchor, near).map(lambda t: t[0] + t[1])
     spread = st.integers(min_value=-90 * 86400, max_value=5 * 86400).map(
         lambda s: timedelta(seconds=s)
     )
-    offset = draw(st.one_of(st.tuples(anchor, near).map(lambda t: t[0] + t[1]), spread))
-    return cutoff + offset
+    return cutoff + draw(st.one_of(boundary, boundary, spread))
 
 
 def _years_before(day: date, years: int) -> date:
@@ -93,7 +95,7 @@ def birth_dates(draw: st.DrawFn, cutoff: datetime) -> date | None:
     """Null, an adult, or a birth date a few days either side of an age limit at T."""
     today = cutoff.date()
     kind = draw(
-        st.sampled_from(["none", "adult", "adult", "adult", "adult", "edge", "edge", "leap"])
+        st.sampled_from(["none", "adult", "adult", "adult", "edge", "edge", "leap", "leap"])
     )
     if kind == "none":
         return None
@@ -107,25 +109,27 @@ def birth_dates(draw: st.DrawFn, cutoff: datetime) -> date | None:
 
 
 @st.composite
+def accounts_(draw: st.DrawFn, account_id: int, cutoff: datetime) -> Account:
+    """Mostly an active personal account; the birth date near an age limit or 29 Feb."""
+    statuses = ["active"] * 15 + ["deactivated", "pending_deletion", "deleted"]
+    return Account(
+        account_id=account_id,
+        kind=draw(st.sampled_from(["personal", "personal", "personal", "business"])),
+        birth_date=draw(birth_dates(cutoff)),
+        country=draw(st.sampled_from(COUNTRIES)),
+        status=draw(st.sampled_from(statuses)),
+        display_name=f"Member {account_id}",
+        created_at=cutoff - timedelta(days=400 + account_id),
+    )
+
+
+@st.composite
 def platforms(draw: st.DrawFn, cutoff: datetime) -> Platform:
-    """1-25 accounts, up to 40 posts, media and tags, some naming unknown accounts."""
+    """1-25 accounts, a post by each and up to 40 more, media and tags, some dangling ids."""
     n = draw(st.integers(min_value=1, max_value=25))
     known = list(range(1, n + 1))
     anyone = st.sampled_from(known * 6 + [n + 1, n + 2])  # now and then an unknown id
-    accounts = tuple(
-        Account(
-            account_id=i,
-            kind=draw(st.sampled_from(["personal", "personal", "personal", "business"])),
-            birth_date=draw(birth_dates(cutoff)),
-            country=draw(st.sampled_from(COUNTRIES)),
-            status=draw(
-                st.sampled_from(["active"] * 12 + ["deactivated", "pending_deletion", "deleted"])
-            ),
-            display_name=f"Member {i}",
-            created_at=cutoff - timedelta(days=400 + i),
-        )
-        for i in known
-    )
+    accounts = tuple(draw(accounts_(i, cutoff)) for i in known)
     post_created = st.one_of(
         st.integers(min_value=1, max_value=300 * 86400).map(
             lambda s: cutoff - timedelta(seconds=s)
@@ -133,22 +137,24 @@ def platforms(draw: st.DrawFn, cutoff: datetime) -> Platform:
         st.sampled_from([cutoff, cutoff + timedelta(microseconds=1), cutoff + timedelta(days=2)]),
     )
     n_posts = draw(st.integers(min_value=0, max_value=40))
-    posts = tuple(
+    probes = tuple(  # one plain post per account, so that every account's standing shows
+        Post(10_000 + i, i, cutoff - timedelta(days=1), "public", "en", "Hello", False)
+        for i in known
+    )
+    posts = probes + tuple(
         Post(
             post_id=100 + i,
             author_id=draw(anyone),
             created_at=draw(post_created),
-            visibility=draw(st.sampled_from(["public", "public", "public", "friends", "only_me"])),
+            visibility=draw(st.sampled_from(["public"] * 4 + ["friends", "only_me"])),
             lang=draw(st.sampled_from([None, "en", "nb", "nl"])),
             text=draw(st.sampled_from(TEXTS)),
             deleted=draw(st.sampled_from([False] * 9 + [True])),
         )
         for i in range(n_posts)
     )
-    if not posts:
-        return Platform(accounts=accounts)
     post_ids = st.sampled_from([p.post_id for p in posts])
-    n_media = draw(st.integers(min_value=0, max_value=20))
+    n_media = draw(st.integers(min_value=0, max_value=30))
     media = tuple(
         Media(
             media_id=1000 + i,
@@ -158,10 +164,11 @@ def platforms(draw: st.DrawFn, cutoff: datetime) -> Platform:
         )
         for i in range(n_media)
     )
+    tagged = st.sampled_from([*known, n + 1, n + 2])
     tag_rows = draw(
         st.lists(
-            st.tuples(post_ids, anyone, st.sampled_from(["photo_tag", "mention"])),
-            max_size=15,
+            st.tuples(post_ids, tagged, st.sampled_from(["photo_tag", "mention"])),
+            max_size=25,
             unique=True,
         )
     )
@@ -171,20 +178,29 @@ def platforms(draw: st.DrawFn, cutoff: datetime) -> Platform:
 
 @st.composite
 def histories(draw: st.DrawFn, cutoff: datetime, account_ids: list[int]) -> tuple[Event, ...]:
-    """Per account a likely notice and consent, a contested moment, and random events.
+    """Per account a likely notice and consent, maybe a contested moment, random events.
 
     A contested moment is an event and its opposite at the same `at`: the ledger's
     order decides, and the global shuffle below picks that order.
     """
     pool = draw(st.lists(instants(cutoff), min_size=1, max_size=5))
     at = st.sampled_from(pool) | instants(cutoff)
-    notice_at = st.sampled_from([cutoff - timedelta(days=40)] * 3) | instants(cutoff)
+    notice_at = st.sampled_from(
+        [cutoff - timedelta(days=d) + nudge for d in (40, 30, 1) for nudge in (0 * SECOND, MICRO)]
+    )
+    month = timedelta(days=30)
+    usual_notice = st.sampled_from([cutoff - 40 * DAY, cutoff - 40 * DAY, cutoff - month])
+    usual_notice |= st.just(cutoff - month + MICRO)
     events: list[Event] = []
     for account_id in account_ids:
-        if draw(st.sampled_from([True, True, False])):
-            events.append(Event(account_id, "notice_sent", draw(notice_at)))
-        if draw(st.booleans()):
+        if draw(st.sampled_from([True, True, False])):  # the usual: notified, consenting
+            events.append(Event(account_id, "notice_sent", draw(usual_notice)))
             events.append(Event(account_id, "consent_given", cutoff - timedelta(days=10)))
+        else:
+            if draw(st.booleans()):
+                events.append(Event(account_id, "notice_sent", draw(notice_at)))
+            if draw(st.booleans()):
+                events.append(Event(account_id, "consent_given", draw(at)))
         if draw(st.sampled_from([True, False, False])):
             pair = draw(st.sampled_from(OPPOSITES))
             when = draw(at)
@@ -193,7 +209,7 @@ def histories(draw: st.DrawFn, cutoff: datetime, account_ids: list[int]) -> tupl
             events.append(
                 Event(
                     account_id=account_id,
-                    type=draw(st.sampled_from([*EVENT_TYPES, *EVENT_TYPES, "account_deleted"])),
+                    type=draw(st.sampled_from([*EVENT_TYPES * 3, "account_deleted"])),
                     at=draw(at),
                     purpose=draw(st.sampled_from(EVENT_PURPOSES)),
                 )
@@ -220,7 +236,7 @@ def rule_keys(draw: st.DrawFn) -> dict[str, Any]:
         "notice_days": st.sampled_from(NOTICE_DAYS),
         "visibility": st.sampled_from([["public"], ["public", "friends"], ["friends"]]),
         "account_kinds": st.sampled_from([["personal"], ["personal", "business"]]),
-        "hold": st.sampled_from(["", "regulator request"]),
+        "hold": st.sampled_from(["", "", "", "regulator request"]),
         "exclude_tagged_not_cleared": st.booleans(),
         "drop_flagged_minor_media": st.booleans(),
         "purpose": st.sampled_from(["ai-training", OTHER_PURPOSE]),
@@ -233,9 +249,12 @@ def rule_keys(draw: st.DrawFn) -> dict[str, Any]:
 def policies(draw: st.DrawFn) -> str:
     """Policy TOML: some top-level keys, and a few region sections overriding some."""
     top = draw(rule_keys())
+    top.setdefault("drop_flagged_minor_media", draw(st.booleans()))
     regions = draw(st.dictionaries(st.sampled_from(REGION_NAMES), rule_keys(), max_size=3))
     if "EEA" not in regions and draw(st.booleans()):
         regions["EEA"] = {"legal_basis": "consent"}  # the SPEC's example policy
+    if draw(st.sampled_from([True, False, False, False])):
+        regions.setdefault(draw(st.sampled_from(COUNTRIES)), {})["hold"] = "regulator request"
     lines = [f"{k} = {_toml(v)}" for k, v in top.items()]
     for name, keys in regions.items():
         lines.append(f"\n[regions.{name}]")

@@ -12,14 +12,12 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from helpers import Scenario, build_scenario, new_events, open_ledger
 from reference import Event, evaluate, rules_for
-from strategies import EVENT_PURPOSES, RULES, instants, scenarios
-
-TWO_BUILDS = RULES.max_examples // 2
+from strategies import EVENT_PURPOSES, fewer, instants, scenarios
 
 
 def included(scenario: Scenario, engine: str) -> set[int]:
@@ -47,7 +45,7 @@ def latest_of(
 
 
 @pytest.mark.parametrize("engine", ["reference", "build"])
-@RULES
+@fewer(2)
 @given(scenarios())
 def test_no_post_of_an_objector_of_a_non_consenter_or_after_the_cutoff(
     engine: str, scenario: Scenario
@@ -86,7 +84,7 @@ def objected_scenarios(draw: st.DrawFn) -> tuple[Scenario, Event]:
 
 
 @pytest.mark.parametrize("engine", ["reference", "build"])
-@settings(RULES, max_examples=TWO_BUILDS)
+@fewer(3)
 @given(objected_scenarios())
 def test_an_objection_never_adds_rows(engine: str, case: tuple[Scenario, Event]) -> None:
     scenario, event = case
@@ -103,7 +101,7 @@ def test_an_objection_never_adds_rows(engine: str, case: tuple[Scenario, Event])
     assert set(second.included) <= set(first.included)
 
 
-@settings(RULES, max_examples=TWO_BUILDS)
+@fewer(6)
 @given(scenarios())
 def test_same_inputs_same_bytes(scenario: Scenario) -> None:
     """Built twice, in this process and then in a pool of two, the bytes are the same."""
