@@ -425,6 +425,12 @@ EDGES = [
         "dangling: unknown author is account_status", "account_status", posts=(post(author_id=99),)
     ),
     Edge(
+        "dangling: unknown author under a hold everywhere is still account_status",
+        "account_status",
+        posts=(post(author_id=99),),
+        policy=LI + 'hold = "regulator request"\n',
+    ),
+    Edge(
         "dangling: unknown tagged account is not cleared",
         "tagged_not_cleared",
         tags=(Tag(100, 99, "mention"),),
@@ -571,6 +577,13 @@ EDGES = [
         "under_age",
         accounts=(acct(birth_date=date(2012, 1, 1)),),
         events=(N, ev("objection", T - DAY)),
+    ),
+    Edge(
+        "order: under_age before no_consent",
+        "under_age",
+        accounts=(acct(birth_date=date(2012, 1, 1)),),
+        policy=CONSENT,
+        events=(),
     ),
     Edge("order: objected before no_notice", "objected", events=(ev("objection", T - DAY),)),
     Edge(
