@@ -43,7 +43,7 @@ _SEPARATOR = "\x00"  # joins a batch for the automaton; no name spans it
 # Up to two words before a value: "order no. 12345678", "version 1.2.3.4", "tlf 91234567".
 _CONTEXT = r"(?:[A-Za-z#]+[^A-Za-z0-9\n\x01\x02]{1,3}){0,2}"
 _CACHE_LIMIT = 200_000
-MAX_BATCH_CHARS = 400_000_000  # a larger batch is redacted in halves
+MAX_BATCH_CHARS = 400_000_000  # UTF-8 bytes; a larger batch is redacted in halves
 _KEEP = ""  # category of a value kept as written (an IBAN with wrong check digits)
 
 Found = tuple[int, int, str]  # start, end, category
@@ -117,13 +117,16 @@ class Redactor:
         counts: Counter[str] = Counter()
         if not any(out) or not (self._detectors or self._names):
             return out, counts
-        if len(out) > 1 and sum(map(len, filter(None, out))) > MAX_BATCH_CHARS:
+        array = pa.array(out, pa.string())
+        data = array.buffers()[2] if isinstance(array, pa.StringArray) else None
+        if len(out) > 1 and (data is None or data.size > MAX_BATCH_CHARS):
             half = len(out) // 2  # an Arrow string array holds at most 2 GiB
             first, second = self.redact(out[:half]), self.redact(out[half:])
             return first[0] + second[0], first[1] + second[1]
         changed = self._literal_names(out, counts)
-        array = pa.array(out, pa.string())
-        data = array.buffers()[2]
+        if changed:
+            array = pa.array(out, pa.string())
+            data = array.buffers()[2]
         raw = data.to_pybytes() if data is not None else b""
         escaped = any(marker.encode() in raw for marker in _ESCAPES)
         for marker, stand_in in _ESCAPES.items() if escaped else ():
@@ -138,12 +141,19 @@ class Redactor:
             )
         if self._names is not None:
             passes.append((self._names.locator, self._decide_names))
-        for locator, decide in passes:
-            array, rows = _apply(array, locator, decide, counts)
-            changed.update(rows)
-        if changed:
-            rows = sorted(changed)
-            for row, text in zip(rows, array.take(pa.array(rows)).to_pylist(), strict=True):
+        done: list[tuple[list[int], list[str]]] = []
+        for i, (locator, decide) in enumerate(passes):
+            found, new = _apply(array, locator, decide, counts)
+            if i + 1 < len(passes) and len(found):  # the next pass scans the new texts
+                array = pc.replace_with_mask(array, _mask(len(array), found), new)
+                changed.update(found.tolist())
+            elif len(found):  # the last pass's texts go straight to the output
+                done.append((found.tolist(), new.to_pylist()))
+        others = sorted(changed.difference(*(rows for rows, _ in done)))
+        if others:
+            done.append((others, array.take(pa.array(others, pa.int64())).to_pylist()))
+        for rows, redacted in done:
+            for row, text in zip(rows, redacted, strict=True):
                 for marker, stand_in in _ESCAPES.items() if escaped else ():
                     text = text.replace(stand_in, marker)
                 out[row] = text
@@ -188,9 +198,21 @@ class Redactor:
         return decided
 
     def _decision(self, region: str, found: list[Found]) -> Decision:
-        counts: Counter[str] = Counter()
-        text = self._replace(region, self._resolve(found), counts) if found else region
-        return text, tuple(counts.items())
+        if len(found) > 1:
+            found = self._resolve(found)
+        elif found and found[0][2] == _KEEP:
+            found = []
+        if not found:
+            return region, ()
+        pieces: list[str] = []
+        counts: dict[str, int] = {}
+        pos = 0
+        for start, end, category in found:
+            pieces += (region[pos:start], self._placeholders[category])
+            counts[category] = counts.get(category, 0) + 1
+            pos = end
+        pieces.append(region[pos:])
+        return "".join(pieces), tuple(counts.items())
 
     def _scan(self, region: str) -> Iterator[Found]:
         """Search the combined pattern; when the first alternative that matched fails its
@@ -232,15 +254,23 @@ class Redactor:
         return "".join(pieces)
 
 
+def _mask(length: int, rows: np.ndarray[Any, Any]) -> pa.Array:
+    mask = np.zeros(length, dtype=bool)
+    mask[rows] = True
+    return pa.array(mask)
+
+
 def _apply(
     array: pa.Array, locator: str, decide: Callable[[str], Decision], counts: Counter[str]
-) -> tuple[pa.Array, list[int]]:
-    """One vectorised pass: mark regions, decide each distinct region, splice the results."""
+) -> tuple[np.ndarray[Any, Any], pa.Array]:
+    """One vectorised pass: mark regions, decide each distinct region, splice the results.
+
+    Returns the rows that changed and their new texts."""
     marked = pc.replace_substring_regex(array, locator, f"{_OPEN}\\0{_CLOSE}")
     grew = pc.not_equal(pc.binary_length(marked), pc.binary_length(array))
     rows = pc.indices_nonzero(pc.fill_null(grew, False))
     if len(rows) == 0:
-        return array, []
+        return np.empty(0, dtype=np.int64), pa.array([], pa.string())
     pieces = pc.split_pattern(marked.take(rows), _OPEN)
     flat = pc.list_flatten(pieces)
     offsets = pieces.offsets.to_numpy()
@@ -249,9 +279,9 @@ def _apply(
     heads = flat.filter(pa.array(first))
     split = pc.split_pattern(flat.filter(pa.array(~first)), _CLOSE, max_splits=1)
     regions, rests = pc.list_element(split, 0), pc.list_element(split, 1)
-    distinct = pc.unique(regions)
-    decisions = [decide(region) for region in distinct.to_pylist()]
-    which = pc.index_in(regions, value_set=distinct)
+    encoded = pc.dictionary_encode(regions)  # one hash pass: the distinct regions, and which
+    decisions = [decide(region) for region in encoded.dictionary.to_pylist()]
+    which = encoded.indices
     seen = np.bincount(which.to_numpy(), minlength=len(decisions))
     for (_, found), times in zip(decisions, seen, strict=True):
         for category, n in found:
@@ -263,6 +293,4 @@ def _apply(
     order[~first] = len(heads) + np.arange(len(tails))
     spliced = pa.concat_arrays([heads, tails]).take(pa.array(order))
     texts = pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets - offsets[0]), spliced), "")
-    mask = np.zeros(len(array), dtype=bool)
-    mask[rows.to_numpy()] = True
-    return pc.replace_with_mask(array, pa.array(mask), texts), rows.to_pylist()
+    return rows.to_numpy(), texts

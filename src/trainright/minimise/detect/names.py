@@ -29,6 +29,7 @@ _L = r"[^\W\d_]"
 # A word (letters joined by apostrophes or hyphens) or an initial such as "N.".
 TOKEN = re.compile(rf"{_L}(?:\.(?!{_L})|{_L}*(?:['’-]{_L}+)*)")
 _LITERALS_IN_RE2 = 500
+_KINDS_LIMIT = 100_000
 _RE2_SPECIAL = re.compile(r"([\\.+*?()|\[\]{}^$#&~-])")
 
 
@@ -123,6 +124,7 @@ class NameFinder:
     display: frozenset[str]
     display_literal: frozenset[str]
     _automaton: Any = field(default=None, init=False, repr=False, compare=False)
+    _kinds: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def build(cls, account_names: Iterable[str | None]) -> NameFinder:
@@ -154,6 +156,7 @@ class NameFinder:
         self.display = state["display"]
         self.display_literal = state["literal"]
         self._automaton = None
+        self._kinds = {}
 
     @cached_property
     def locator(self) -> str:
@@ -197,7 +200,17 @@ class NameFinder:
     # --- helpers over words -------------------------------------------------------------
 
     def _kind(self, word: str) -> str:
-        """C capitalised word, P particle, K relation word or title, I initial, x other."""
+        """C capitalised word, P particle, K relation word or title, I initial, x other.
+
+        Memoised: the same words recur in run after run."""
+        kind = self._kinds.get(word)
+        if kind is None:
+            if len(self._kinds) >= _KINDS_LIMIT:
+                self._kinds.clear()
+            kind = self._kinds[word] = self._classify(word)
+        return kind
+
+    def _classify(self, word: str) -> str:
         folded = word.casefold()
         if folded in self.lexicon.particles:
             return "P"
