@@ -48,7 +48,7 @@ class SparkRunner:
 
     def load(self, snapshot: SparkSnapshot, events: DataFrame, region_rules: pa.Table) -> None:
         """Validate and expose the snapshot, the events and the resolved policy."""
-        load(self.spark, snapshot)
+        self._cached += load(self.spark, snapshot)
         typed_events = events.selectExpr(
             *(f"CAST(`{c}` AS {t}) AS `{c}`" for c, t in EVENT_COLUMNS.items())
         )

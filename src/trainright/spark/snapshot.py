@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlglot
+from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import types as T
 
@@ -137,22 +138,36 @@ def locate(spark: SparkSession, root: str) -> SparkSnapshot:
     return SparkSnapshot(root, tables)
 
 
-def load(spark: SparkSession, snapshot: SparkSnapshot) -> None:
-    """Create one typed, validated temp view per table (named after the table)."""
-    for spec in TABLES:
-        table = snapshot.tables[spec.name]
-        if table.uri is None:
-            schema = T.StructType([T.StructField(c.name, SPARK_TYPE[c.kind]) for c in spec.columns])
-            spark.createDataFrame([], schema).createOrReplaceTempView(spec.name)
-            continue
-        typed = _typed(spark, table)
-        typed.createOrReplaceTempView(spec.name)
+def load(spark: SparkSession, snapshot: SparkSnapshot) -> list[DataFrame]:
+    """Create one typed, validated temp view per table (named after the table).
 
-        def query(sql: str) -> list[tuple[Any, ...]]:
-            return [tuple(r) for r in spark.sql(spark_sql(sql)).collect()]
+    Each table is cached as it is typed, so the checks and the rules read the files
+    once; the caller unpersists the returned frames when the build is done.
+    """
+    cached: list[DataFrame] = []
 
-        tf = TableFile(spec, Path(table.uri), table.format, table.sha256)
-        validate_typed(query, tf, spec.name)
+    def query(sql: str) -> list[tuple[Any, ...]]:
+        return [tuple(r) for r in spark.sql(spark_sql(sql)).collect()]
+
+    try:
+        for spec in TABLES:
+            table = snapshot.tables[spec.name]
+            if table.uri is None:
+                schema = T.StructType(
+                    [T.StructField(c.name, SPARK_TYPE[c.kind]) for c in spec.columns]
+                )
+                spark.createDataFrame([], schema).createOrReplaceTempView(spec.name)
+                continue
+            typed = _typed(spark, table).persist(StorageLevel.MEMORY_AND_DISK)
+            cached.append(typed)
+            typed.createOrReplaceTempView(spec.name)
+            tf = TableFile(spec, Path(table.uri), table.format, table.sha256)
+            validate_typed(query, tf, spec.name)
+    except BaseException:
+        for df in cached:
+            df.unpersist()
+        raise
+    return cached
 
 
 def _read(spark: SparkSession, table: SparkTable) -> DataFrame:
