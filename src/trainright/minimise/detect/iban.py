@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from stdnum import iban
+from stdnum.iso7064 import mod_97_10
 
 from trainright.minimise.detect.base import Detector, Hit
 
@@ -28,7 +29,11 @@ def _valid(match: re.Match[str]) -> Hit | None:
     compact = written.replace(" ", "").upper()
     for length in range(min(len(compact), 34), 14, -1):
         end = ends[length - 1]
-        if (end == len(written) or written[end] == " ") and iban.is_valid(compact[:length]):
+        if end != len(written) and written[end] != " ":
+            continue
+        # The mod-97 check first (the one `iban.is_valid` starts with): most lengths fail it.
+        candidate = compact[:length]
+        if mod_97_10.is_valid(candidate[4:] + candidate[:4]) and iban.is_valid(candidate):
             return match.start(), match.start() + end, True
     printed = _PRINTED.match(written)
     return (match.start(), match.start() + printed.end(), False) if printed else None

@@ -22,11 +22,13 @@ BIRTH_NUMBER_SHAPE = re.compile(r"(?:[0-2]\d|3[01]|[4-6]\d|7[01])(?:0[1-9]|1[0-2
 def _valid(match: re.Match[str]) -> Hit | None:
     if match.group("fnr") is not None:
         number = digits(match.group("fnr"))
-        if fodselsnummer.is_valid(number):
+        # The first check digit (stdnum's own) before the full validation: most fail it.
+        if number[-2] == fodselsnummer.calc_check_digit1(number) and fodselsnummer.is_valid(number):
             return (*match.span(), True)
         # A birth-number shape with a wrong check digit is kept, and is no phone number either.
         return (*match.span(), False) if BIRTH_NUMBER_SHAPE.fullmatch(number) else None
-    return (*match.span(), True) if bsn.is_valid(digits(match.group("bsn"))) else None
+    number = digits(match.group("bsn"))
+    return (*match.span(), True) if bsn.checksum(number) == 0 and bsn.is_valid(number) else None
 
 
 NATIONAL_ID = Detector(
