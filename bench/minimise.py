@@ -281,6 +281,7 @@ def main(argv: list[str] | None = None) -> None:
                 "wall_mb_s": size / wall2,
                 "posts_s": len(texts) / wall2,
                 "cpu_bound_mb_s": size / cpu2,
+                "cpu_bound_posts_s": len(texts) / cpu2,
             },
             "planted": planted,
         },
@@ -302,7 +303,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"  trainright, 1 process : {one['wall_mb_s']:7.1f} MB/s wall, {one['cpu_mb_s']:7.1f} MB/s CPU, "
           f"{one['posts_s']:,.0f} posts/s")  # fmt: skip
     print(f"  trainright, 2 processes: {two['wall_mb_s']:7.1f} MB/s wall, {two['posts_s']:,.0f} posts/s; "
-          f"{two['cpu_bound_mb_s']:.1f} MB/s if each worker had its core (slowest worker's CPU time)")  # fmt: skip
+          f"{two['cpu_bound_mb_s']:.1f} MB/s, {two['cpu_bound_posts_s']:,.0f} posts/s if each worker had its core "
+          "(slowest worker's CPU time)")  # fmt: skip
     print(f"  corpus (x200, one process): {corpus['mb_s']:.1f} MB/s CPU")
     print(f"\nSample of {s['posts']:,} posts ({s['mb']:.1f} MB), CPU time, one process:")
     print(f"  trainright {s['trainright_mb_s']:8.2f} MB/s (a fresh Redactor: nothing memoised yet)   "
