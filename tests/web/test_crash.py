@@ -51,7 +51,9 @@ def test_nothing_acknowledged_is_lost_when_the_server_is_killed(
     ]
     for t in threads:
         t.start()
-    time.sleep(1.5)
+    deadline = time.monotonic() + 30
+    while len(acked) < 200 and time.monotonic() < deadline:
+        time.sleep(0.05)
     server.kill()  # mid-load: requests are in flight and batches are committing
     stop.set()
     for t in threads:
