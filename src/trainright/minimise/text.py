@@ -153,9 +153,9 @@ class Redactor:
         if others:
             done.append((others, array.take(pa.array(others, pa.int64())).to_pylist()))
         for rows, redacted in done:
+            if escaped:
+                redacted = [_unescape(text) for text in redacted]
             for row, text in zip(rows, redacted, strict=True):
-                for marker, stand_in in _ESCAPES.items() if escaped else ():
-                    text = text.replace(stand_in, marker)
                 out[row] = text
         return out, counts
 
@@ -252,6 +252,12 @@ class Redactor:
             pos = end
         pieces.append(text[pos:])
         return "".join(pieces)
+
+
+def _unescape(text: str) -> str:
+    for marker, stand_in in _ESCAPES.items():
+        text = text.replace(stand_in, marker)
+    return text
 
 
 def _mask(length: int, rows: np.ndarray[Any, Any]) -> pa.Array:
