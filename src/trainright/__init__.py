@@ -65,7 +65,31 @@ _HOME = {
     "load_policy": "trainright.policy",
     "parse_policy": "trainright.policy",
 }
-__all__ = sorted([*_HOME, "__version__"])
+__all__ = [
+    "BuildError",
+    "BuildResult",
+    "ConfigError",
+    "DEFAULT_POLICY_TOML",
+    "Event",
+    "EventFileError",
+    "Head",
+    "ImportResult",
+    "InputError",
+    "Ledger",
+    "LedgerError",
+    "NewEvent",
+    "Policy",
+    "PolicyError",
+    "RegionRules",
+    "SnapshotError",
+    "TrainrightError",
+    "__version__",
+    "build",
+    "import_events",
+    "load_policy",
+    "parse_cutoff",
+    "parse_policy",
+]
 
 
 def __getattr__(name: str) -> Any:
