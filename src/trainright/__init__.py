@@ -66,10 +66,10 @@ _HOME = {
     "parse_policy": "trainright.policy",
 }
 __all__ = [
+    "DEFAULT_POLICY_TOML",
     "BuildError",
     "BuildResult",
     "ConfigError",
-    "DEFAULT_POLICY_TOML",
     "Event",
     "EventFileError",
     "Head",
