@@ -16,13 +16,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import itertools
 import pickle
 import socket
 import struct
 import subprocess
 import sys
+import threading
+import time
 from typing import Any
+
+from sqlalchemy import event
 
 from trainright.errors import InputError, LedgerError, TrainrightError
 from trainright.ledger.store import Ledger
@@ -207,6 +212,33 @@ def _receive(sock: socket.socket, buf: bytearray) -> bool:
     return False
 
 
+def _no_autocheckpoint(dbapi_conn: Any, _record: Any) -> None:
+    dbapi_conn.execute("PRAGMA wal_autocheckpoint=0")
+
+
+def _checkpoint_beside(ledger: Ledger, every_s: float = 1.0) -> None:
+    """SQLite: copy the WAL into the database from a thread of its own, every second.
+
+    By default the commit that grows the WAL past 1,000 pages also checkpoints it,
+    fsync of the database file included, and every request waiting on that batch
+    waits for it too. A passive checkpoint beside the writer takes no lock the
+    writer needs, and its disk wait releases the GIL.
+    """
+    event.listen(ledger.engine, "connect", _no_autocheckpoint)
+
+    def run() -> None:
+        raw = ledger.engine.raw_connection()
+        try:
+            while True:
+                time.sleep(every_s)
+                with contextlib.suppress(Exception):  # a busy database: try again later
+                    raw.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")  # type: ignore[union-attr]
+        finally:
+            raw.close()
+
+    threading.Thread(target=run, name="wal-checkpoint", daemon=True).start()
+
+
 def child_main(fd: int) -> None:
     """The child: read the URL, open the ledger, then commit what arrives.
 
@@ -220,8 +252,12 @@ def child_main(fd: int) -> None:
     try:
         url = _read_frame_blocking(sock)
         assert isinstance(url, LedgerURL)
-        committer = Committer(Ledger(url))
+        ledger = Ledger(url)
+        if ledger.engine.dialect.name == "sqlite":
+            _checkpoint_beside(ledger)
+        committer = Committer(ledger)
         committer.ledger.head()
+        gc.freeze()  # what start-up loaded stays: keep it out of full collections
     except TrainrightError as exc:
         with contextlib.suppress(OSError):
             sock.sendall(_frame(_error_tuple(exc)))
