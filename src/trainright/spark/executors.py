@@ -119,13 +119,7 @@ def scrub_media(root: str) -> ArrowMap:
                     batch.column("path").to_pylist(),
                     strict=True,
                 ):
-                    src = work / "source"
-                    try:
-                        with fs.open_input_stream(f"{base.rstrip('/')}/{path}") as fh:
-                            src.write_bytes(fh.read())
-                    except OSError:
-                        src.unlink(missing_ok=True)
-                    res = scrub_image(src, work / f"{media_id:08d}")
+                    res = scrub_image(_source(fs, base, path, work), work / f"{media_id:08d}")
                     if res.path is None:
                         files.append(None)
                         orientations.append(None)
@@ -146,6 +140,20 @@ def scrub_media(root: str) -> ArrowMap:
                 )
 
     return run
+
+
+def _source(fs: pafs.FileSystem, base: str, path: str, work: Path) -> Path:
+    """A local image as it is; any other copied into the scratch directory first."""
+    location = f"{base.rstrip('/')}/{path}"
+    if isinstance(fs, pafs.LocalFileSystem):
+        return Path(location)
+    src = work / "source"
+    try:
+        with fs.open_input_stream(location) as fh:
+            src.write_bytes(fh.read())
+    except OSError:
+        src.unlink(missing_ok=True)
+    return src
 
 
 def arrow_uri(root: str) -> str:
