@@ -15,20 +15,26 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import JSONResponse
+from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from trainright.report import render_report
 from trainright.web.auth import AuthFailure
 from trainright.web.models import (
     EventIn,
     EventOut,
     EventsPage,
+    HoldingOut,
+    ModelOut,
+    MyDataOut,
     ObjectionIn,
     Problem,
+    QueuedOut,
     ReceiptOut,
     StandingOut,
 )
+from trainright.web.mydata import AFTER_OBJECTING, my_data
 from trainright.web.pages import auth_refusal, service
 from trainright.web.service import NEXT_STEPS, Person, Refusal, reference
 
@@ -182,6 +188,37 @@ async def my_standing(
     return StandingOut.of(await svc.standing(person.account_id, purpose), person.rules)
 
 
+@router.get("/me/data", responses=problems(403))
+async def my_data_(request: Request, creds: Bearer) -> MyDataOut:
+    """Which datasets and models hold my posts, and which are queued to unlearn them."""
+    svc = service(request)
+    person = person_of(request, creds)
+    found = await run_in_threadpool(my_data, svc.ledger, person.account_id)
+    return MyDataOut(
+        account_id=person.account_id,
+        datasets=[
+            HoldingOut(
+                dataset_id=h.dataset_id,
+                cutoff=h.cutoff,
+                shards=h.shards,
+                shard=h.shard,
+                models=[ModelOut(name=n, version=v) for n, v in h.models],
+            )
+            for h in found.holdings
+        ],
+        unlearning=[
+            QueuedOut(
+                model=ModelOut(name=t.model[0], version=t.model[1]) if t.model else None,
+                dataset_id=t.dataset_id,
+                shard=t.shard,
+                shards=t.shards,
+            )
+            for t in found.queued
+        ],
+        after_objecting=AFTER_OBJECTING,
+    )
+
+
 OperatorKey = Annotated[str | None, Depends(operator_key)]
 
 
@@ -228,3 +265,15 @@ async def operator_standing(
     if account is None:
         raise Refusal(404, "unknown_account", "the platform's account list has no such account")
     return StandingOut.of(await svc.standing(account_id, purpose), svc.rules(account.country))
+
+
+@router.get(
+    "/operator/report",
+    response_class=HTMLResponse,
+    responses={200: {"content": {"text/html": {}}, "description": "The report page."}},
+)
+async def operator_report(request: Request, key: OperatorKey) -> HTMLResponse:
+    """The operator report (rights over time, datasets, unlearning), as one HTML page."""
+    check_operator(request, key)
+    html = await run_in_threadpool(render_report, service(request).ledger)
+    return HTMLResponse(html)

@@ -120,3 +120,38 @@ class Problem(BaseModel):
     error: str
     message: str
     retry_after: int | None = None
+
+
+class ModelOut(BaseModel):
+    """A trained model, as registered in the catalog."""
+
+    name: str
+    version: str
+
+
+class HoldingOut(BaseModel):
+    """One dataset that holds my posts: which part (shard) and the models trained on it."""
+
+    dataset_id: str
+    cutoff: datetime = Field(description="The dataset holds posts and events up to this time.")
+    shards: int = Field(description="How many parts (shards) the dataset is split into.")
+    shard: int = Field(description="The part that holds my posts.")
+    models: list[ModelOut]
+
+
+class QueuedOut(BaseModel):
+    """An open unlearning task for my account: retrain one shard of a model's dataset."""
+
+    model: ModelOut | None = Field(description="None: the dataset itself is to be rebuilt.")
+    dataset_id: str
+    shard: int
+    shards: int
+
+
+class MyDataOut(BaseModel):
+    """Where my posts are (SPEC §8) and what is queued because I objected."""
+
+    account_id: int
+    datasets: list[HoldingOut]
+    unlearning: list[QueuedOut]
+    after_objecting: str = Field(description="What an objection does, in plain words.")

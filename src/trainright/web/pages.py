@@ -1,4 +1,4 @@
-"""The server-rendered pages: the choices, the three forms, the receipt, sign-in."""
+"""The server-rendered pages: the choices, the three forms, the receipt, my data, sign-in."""
 
 from __future__ import annotations
 
@@ -8,11 +8,13 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi import Path as PathParam
 from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import PlainTextResponse
 
 from trainright.ledger import Filed
 from trainright.web.auth import AuthFailure, Session
 from trainright.web.models import MAX_REASON
+from trainright.web.mydata import AFTER_OBJECTING, my_data
 from trainright.web.render import page
 from trainright.web.service import N_, NEXT_STEPS, Action, Person, Refusal, Service, reference
 
@@ -82,6 +84,16 @@ async def login(request: Request, token: str | None = None) -> Response:
 @router.get("/")
 async def choices(request: Request) -> Response:
     """The person's standing and the forms; legal basis decides which comes first."""
+    return await _choices(request, None)
+
+
+@router.get("/object")
+async def object_form(request: Request) -> Response:
+    """The same page with the objection first: where notice e-mails link to."""
+    return await _choices(request, "objection")
+
+
+async def _choices(request: Request, first: str | None) -> Response:
     svc = service(request)
     session, person = signed_in(request)
     standing = await svc.standing(person.account_id)
@@ -96,6 +108,7 @@ async def choices(request: Request) -> Response:
         account_id=person.account_id,
         standing=standing,
         legal_basis=person.rules.legal_basis,
+        first=first or ("consent" if person.rules.legal_basis == "consent" else "objection"),
         csrf=svc.signer.csrf_token(session),
         max_reason=MAX_REASON,
         gpc=gpc_seq,
@@ -164,4 +177,20 @@ async def receipt(request: Request, seq: Annotated[int, PathParam(ge=1, le=2**63
         next=NEXT_STEPS.get(event.type, ""),
         standing=standing,
         legal_basis=person.rules.legal_basis,
+    )
+
+
+@router.get("/my-data")
+async def where_is_my_data(request: Request) -> Response:
+    """Which datasets and models hold the person's posts, and what is queued for unlearning."""
+    svc = service(request)
+    _, person = signed_in(request)
+    found = await run_in_threadpool(my_data, svc.ledger, person.account_id)
+    return page(
+        request,
+        "my_data.html",
+        account_id=person.account_id,
+        holdings=found.holdings,
+        queued=found.queued,
+        after_objecting=AFTER_OBJECTING,
     )
