@@ -41,7 +41,7 @@ def test_every_response_is_documented_and_never_a_server_error(live: Server, mod
     valid = mode == schemathesis.GenerationMode.POSITIVE
     headers = {**bearer(12345), "X-API-Key": API_KEY.get_secret_value()} if valid else None
     ops = operations(live.base)
-    assert len(ops) == 4
+    assert len(ops) == 6
     for op in ops:
 
         @given(case=op.as_strategy(generation_mode=mode))

@@ -269,8 +269,13 @@ async def operator_standing(
 
 @router.get(
     "/operator/report",
-    response_class=HTMLResponse,
-    responses={200: {"content": {"text/html": {}}, "description": "The report page."}},
+    response_class=Response,
+    responses={
+        200: {
+            "content": {"text/html": {"schema": {"type": "string"}}},
+            "description": "The report page.",
+        }
+    },
 )
 async def operator_report(request: Request, key: OperatorKey) -> HTMLResponse:
     """The operator report (rights over time, datasets, unlearning), as one HTML page."""
