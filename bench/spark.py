@@ -33,9 +33,9 @@ How it scales: the rules, redaction, pseudonyms and image scrubbing run in the
 executors, so their share of the time divides by the number of executor cores;
 local[2] here shares two cores with the driver. The driver then receives the
 finished rows and writes the shards in one process (the same writer as DuckDB's),
-which is the part that does not scale out: at 10 million posts it is a minority of
-the time, and it bounds a build at roughly the writer's rate however many
-executors run. Spark's fixed costs (JVM start, a job per validation check) make it
+which is the part that does not scale out: at 1 million posts it was under a
+tenth of the time, and it bounds a build at roughly the writer's rate however
+many executors run. Spark's fixed costs (JVM start, a job per validation check) make it
 slower than DuckDB on one machine; it pays off when the data no longer fits one."""
 
 
