@@ -125,6 +125,8 @@ def test_the_openapi_description_lists_every_route(client: TestClient) -> None:
         "/api/v1/me/standing",
         "/api/v1/operator/events",
         "/api/v1/operator/accounts/{account_id}/standing",
+        "/api/v1/me/data",
+        "/api/v1/operator/report",
     }
     responses = spec["paths"]["/api/v1/events"]["post"]["responses"]
     assert {"200", "201", "400", "401", "403", "409", "413", "422", "429", "503"} <= set(responses)
