@@ -56,12 +56,21 @@ def main(argv: list[str] | None = None) -> None:
             shard = rng.integers(0, args.shards, size=len(members))
             sets = {s: members[shard == s].tolist() for s in range(args.shards)}
             consent = members[: len(members) // 3].tolist()
-            store_dataset(ledger, Path(tmp) / f"d{d}", _manifest(d, args.shards, len(members)), "0" * 64, sets, consent)
+            store_dataset(
+                ledger,
+                Path(tmp) / f"d{d}",
+                _manifest(d, args.shards, len(members)),
+                "0" * 64,
+                sets,
+                consent,
+            )
             print(f"\rregistered {d + 1}/{args.datasets} datasets", end="", flush=True)
         print(f" in {time.perf_counter() - start:.0f} s")
         per_model = max(1, args.datasets // args.models)
         for m in range(args.models):
-            ids = [f"{d:032x}" for d in range(m * per_model, min(args.datasets, (m + 1) * per_model))]
+            ids = [
+                f"{d:032x}" for d in range(m * per_model, min(args.datasets, (m + 1) * per_model))
+            ]
             if ids:
                 register_model(ledger, f"model-{m}", ids)
         objectors = rng.choice(platform, size=args.objectors, replace=False)
@@ -84,10 +93,16 @@ def main(argv: list[str] | None = None) -> None:
         impact = compute_impact(ledger, index)  # the index stays loaded in a running service
         impact_s = time.perf_counter() - start
         tasks = len(impact.tasks)
-        print(f"\ncatalog: {args.datasets} datasets x {args.shards} shards x {args.subjects:,} subjects, {args.models} models")
-        print(f"index load           {load_s:8.2f} s   ({index.shard_of.nbytes / 2**20:,.0f} MiB matrix)")
+        print(
+            f"\ncatalog: {args.datasets} datasets x {args.shards} shards x {args.subjects:,} subjects, {args.models} models"
+        )
+        print(
+            f"index load           {load_s:8.2f} s   ({index.shard_of.nbytes / 2**20:,.0f} MiB matrix)"
+        )
         print(f"lookup p50 / p99     {p50:8.3f} / {p99:.3f} ms   (target p99 < 1 ms)")
-        print(f"impact ({args.objectors:,} objectors) {impact_s:6.2f} s   {tasks:,} tasks   (target < 2 s, index loaded)")
+        print(
+            f"impact ({args.objectors:,} objectors) {impact_s:6.2f} s   {tasks:,} tasks   (target < 2 s, index loaded)"
+        )
 
 
 if __name__ == "__main__":

@@ -63,7 +63,7 @@ def run_one(
     out = work / engine
     start = time.perf_counter()
     if engine == "duckdb":
-        from trainright.build import build
+        from trainright.pipeline import build
 
         manifest = build(
             snapshot, policy, DEFAULT_CUTOFF, out, ledger=Ledger(ledger_url), secret=SECRET

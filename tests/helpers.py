@@ -14,9 +14,9 @@ import pyarrow.parquet as pq
 from PIL import Image
 
 from reference import Event, Platform
-from trainright.build import build
 from trainright.ledger import Ledger, NewEvent
 from trainright.ledger.events import EventType
+from trainright.pipeline import build
 from trainright.policy import parse_policy
 
 SECRET = "s" * 32

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from trainright.build import BuildResult, build, parse_cutoff
     from trainright.errors import (
         BuildError,
         ConfigError,
@@ -33,6 +32,7 @@ if TYPE_CHECKING:
         TrainrightError,
     )
     from trainright.ledger import Event, Head, ImportResult, Ledger, NewEvent, import_events
+    from trainright.pipeline import BuildResult, build, parse_cutoff
     from trainright.policy import (
         DEFAULT_POLICY_TOML,
         Policy,
@@ -42,9 +42,9 @@ if TYPE_CHECKING:
     )
 
 _HOME = {
-    "BuildResult": "trainright.build",
-    "build": "trainright.build",
-    "parse_cutoff": "trainright.build",
+    "BuildResult": "trainright.pipeline",
+    "build": "trainright.pipeline",
+    "parse_cutoff": "trainright.pipeline",
     "BuildError": "trainright.errors",
     "ConfigError": "trainright.errors",
     "EventFileError": "trainright.errors",

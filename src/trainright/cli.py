@@ -125,7 +125,7 @@ def build(
     Example: trainright build --snapshot snap/ --policy policy.toml
     --cutoff 2026-06-26T00:00:00Z --out datasets/2026-06
     """
-    from trainright.build import build as run_build
+    from trainright.pipeline import build as run_build
 
     with progress_bar() as report:
         result = run_build(

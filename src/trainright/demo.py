@@ -7,9 +7,9 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from trainright.build import BuildResult, Progress, build
 from trainright.errors import InputError
 from trainright.ledger import ImportResult, Ledger, import_events
+from trainright.pipeline import BuildResult, Progress, build
 from trainright.policy import DEFAULT_POLICY_TOML, parse_policy
 
 MARKER = ".trainright-demo"

@@ -17,10 +17,10 @@ import duckdb
 import pytest
 
 from factories import SECRET
-from trainright.build import build
 from trainright.ledger import Ledger, NewEvent, import_events
 from trainright.ledger.events import EventType
 from trainright.lineage import compute_impact, mark_done, register_model
+from trainright.pipeline import build
 from trainright.policy import DEFAULT_POLICY_TOML, parse_policy
 from trainright.regions import EEA
 from trainright.synth import DEFAULT_CUTOFF, synthesize

@@ -22,8 +22,8 @@ from typer.testing import CliRunner
 from helpers import SECRET, Scenario, build_scenario, read_dataset
 from strategies import RULES, scenarios
 from trainright import Ledger, import_events, parse_policy
-from trainright.build import build
 from trainright.ledger.commands import register
+from trainright.pipeline import build
 from trainright.synth import DEFAULT_CUTOFF, synthesize
 
 #: Spark builds take seconds each; CI raises this with TRAINRIGHT_SPARK_EXAMPLES.

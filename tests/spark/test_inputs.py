@@ -13,7 +13,7 @@ from pydantic import SecretStr
 
 from factories import CUTOFF, SECRET, account, post, write_snapshot
 from trainright import InputError, Ledger, SnapshotError, parse_policy
-from trainright.build import build
+from trainright.pipeline import build
 
 from .test_equivalence import files, same_manifest
 
