@@ -110,8 +110,21 @@ def build(
     ],
     ledger: LedgerOpt = None,
     engine: Annotated[
-        str, typer.Option(help="Rules engine: duckdb (embedded) or spark.")
+        str, typer.Option(help="Rules engine: duckdb (embedded) or spark (see docs/spark.md).")
     ] = "duckdb",
+    spark_master: Annotated[
+        str | None,
+        typer.Option(
+            help="Spark master URL, e.g. spark://host:7077 (default local[*]; spark-submit sets it)."
+        ),
+    ] = None,
+    events: Annotated[
+        str | None,
+        typer.Option(
+            help="Rights events as a `trainright ledger export` Parquet file (any path Spark can "
+            "read), so Spark executors never talk to the ledger database."
+        ),
+    ] = None,
     workers: Annotated[
         int | None, typer.Option(help="Processes for minimisation (default: CPU cores, at most 2).")
     ] = None,
@@ -137,6 +150,8 @@ def build(
             engine=engine,
             workers=workers,
             progress=report,
+            spark_master=spark_master,
+            events=events,
         )
     from trainright.summary import print_build_summary
 

@@ -39,9 +39,10 @@ REASONS: tuple[str, ...] = (
     "empty_after_minimisation",
 )
 
-#: A blank text, whitespace spelled out: `\s` is not portable (Java's includes the
-#: vertical tab, RE2's in DuckDB does not), so both engines get the same class.
-_BLANK = r"'^[ \t\n\f\r]*$'"
+#: A blank text: only whitespace, as Python's `str.isspace` counts it (ASCII controls
+#: \t \n \v \f \r and 0x1C-0x1F, NEL, and every Unicode separator, e.g. NBSP). Spelled
+#: out because `\s` differs between RE2 (DuckDB) and Java (Spark).
+_BLANK = r"'^[\t\n\x{0B}\f\r\x{1C}-\x{1F}\x{85}\p{Z}]*$'"
 
 REGION_RULES_SCHEMA = pa.schema(
     [
