@@ -6,13 +6,9 @@ import os
 from pathlib import Path
 from typing import Annotated
 
-import pyarrow.parquet as pq
 import typer
 
 from trainright.errors import InputError, LedgerError
-from trainright.ledger.importer import parse_timestamp
-from trainright.ledger.store import Ledger
-from trainright.ledger.verify import verify
 
 LedgerOption = Annotated[
     str | None,
@@ -30,6 +26,8 @@ def verify_command(ledger: LedgerOption = None) -> None:
     first event that was changed, removed, inserted or reordered, or the dataset
     whose recorded ledger position no longer matches (a rewritten ledger).
     """
+    from trainright.ledger import Ledger, verify
+
     result = verify(Ledger(ledger))
     if result.problem is not None:
         raise LedgerError(
@@ -61,6 +59,11 @@ def export_command(
     ledger position read (seq and hash) is stored in the file's metadata, so an
     auditor can tie the file to `ledger verify`.
     """
+    import pyarrow.parquet as pq
+
+    from trainright.ledger import Ledger
+    from trainright.ledger.importer import parse_timestamp
+
     try:
         cutoff = parse_timestamp(as_of)
     except ValueError as exc:
