@@ -227,6 +227,48 @@ class DatasetWriter:
             writer.close()
 
 
+#: The manifest keys that identify a dataset: equal inputs give an equal id.
+IDENTITY_KEYS = (
+    "cutoff",
+    "policy_sha256",
+    "ledger",
+    "inputs",
+    "subject_key_id",
+    "trainright_version",
+)
+
+
+def assemble_manifest(
+    *,
+    engine: str,
+    cutoff: str,
+    policy_sha256: str,
+    ledger_seq: int,
+    ledger_hash: str,
+    inputs: Mapping[str, str | None],
+    subject_key_id: str,
+    body: Mapping[str, Any],
+    warnings: Mapping[str, int],
+) -> dict[str, Any]:
+    """The manifest of SPEC §7 from a build's inputs and its written files (`body`)."""
+    from trainright import __version__
+
+    manifest: dict[str, Any] = {
+        "trainright_version": __version__,
+        "engine": engine,
+        "cutoff": cutoff,
+        "policy_sha256": policy_sha256,
+        "ledger": {"seq": ledger_seq, "hash": ledger_hash},
+        "inputs": dict(inputs),
+        "subject_key_id": subject_key_id,
+        **body,
+        "warnings": dict(sorted((dict(warnings) | dict(body["warnings"])).items())),
+    }
+    identity = json.dumps({k: manifest[k] for k in IDENTITY_KEYS}, sort_keys=True)
+    manifest["dataset_id"] = hashlib.sha256(identity.encode()).hexdigest()[:32]
+    return manifest
+
+
 def write_manifest(root: Path, manifest: Mapping[str, Any]) -> str:
     """Write manifest.json canonically (sorted keys, fixed layout); returns its sha256."""
     data = (json.dumps(manifest, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode()

@@ -6,8 +6,6 @@ and data flows one way; the output directory appears atomically or not at all.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -20,9 +18,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import SecretStr
 
-from trainright import __version__
 from trainright.atomic import atomic_directory, check_new_output
-from trainright.dataset import DatasetWriter, MediaItem, Tally, write_manifest
+from trainright.dataset import DatasetWriter, MediaItem, Tally, assemble_manifest, write_manifest
 from trainright.errors import InputError
 from trainright.ledger import Ledger
 from trainright.ledger.events import iso
@@ -127,31 +124,17 @@ def build(
         with atomic_directory(out_path) as tmp:
             stage = _Stages(tmp, runner, pol, key, workers, report)
             body = stage.run(cut, snap.root)
-            manifest: dict[str, Any] = {
-                "trainright_version": __version__,
-                "engine": engine,
-                "cutoff": iso(cut).replace(".000000Z", "Z"),
-                "policy_sha256": pol.sha256,
-                "ledger": {"seq": head.seq, "hash": head.hash},
-                "inputs": snap.input_hashes(),
-                "subject_key_id": key_id(key),
-                **body,
-                "warnings": dict(sorted((warnings | body["warnings"]).items())),
-            }
-            identity = {
-                k: manifest[k]
-                for k in (
-                    "cutoff",
-                    "policy_sha256",
-                    "ledger",
-                    "inputs",
-                    "subject_key_id",
-                    "trainright_version",
-                )
-            }
-            manifest["dataset_id"] = hashlib.sha256(
-                json.dumps(identity, sort_keys=True).encode()
-            ).hexdigest()[:32]
+            manifest = assemble_manifest(
+                engine=engine,
+                cutoff=iso(cut).replace(".000000Z", "Z"),
+                policy_sha256=pol.sha256,
+                ledger_seq=head.seq,
+                ledger_hash=head.hash,
+                inputs=snap.input_hashes(),
+                subject_key_id=key_id(key),
+                body=body,
+                warnings=warnings,
+            )
             manifest_sha = write_manifest(tmp, manifest)
     finally:
         runner.close()

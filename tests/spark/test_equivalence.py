@@ -139,13 +139,19 @@ def test_hypothesis_platforms_agree_post_by_post(spark: Any, scenario: Scenario)
 
 
 def test_blank_text_means_the_same_on_both_engines(spark: Any, tmp_path: Path) -> None:
-    """A vertical tab is whitespace to Java's `\\s` but not to RE2's: the rules spell it out."""
+    """Blank is Python's whitespace on both engines (Java's `\\s` and RE2's differ): the rules spell it out."""
     from factories import CUTOFF, account, post, write_snapshot
 
     snapshot = write_snapshot(
         tmp_path / "snap",
         [account(1)],
-        [post(10, 1, text="\x0b"), post(11, 1, text=" \t\n"), post(12, 1, text="hi")],
+        [
+            post(10, 1, text="\x0b"),
+            post(11, 1, text=" \t\n"),
+            post(12, 1, text="hi"),
+            post(13, 1, text="\xa0\u3000"),
+            post(14, 1, text="\xa0x"),
+        ],
     )
     policy = "notice_days = 0\nshards = 2\n"
     ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
@@ -153,6 +159,7 @@ def test_blank_text_means_the_same_on_both_engines(spark: Any, tmp_path: Path) -
         snapshot, parse_policy(policy), CUTOFF, tmp_path / "duck", ledger=ledger, secret=SECRET
     )
     spark_build(snapshot, policy, CUTOFF, tmp_path / "spark", ledger=ledger)
-    assert read_dataset(duck.out).excluded == {11: "empty_after_minimisation"}
-    assert read_dataset(tmp_path / "spark").excluded == {11: "empty_after_minimisation"}
-    assert pq.read_table(tmp_path / "spark" / "exclusions.parquet").num_rows == 1
+    blank = dict.fromkeys((10, 11, 13), "empty_after_minimisation")
+    assert read_dataset(duck.out).excluded == blank
+    assert read_dataset(tmp_path / "spark").excluded == blank
+    assert pq.read_table(tmp_path / "spark" / "exclusions.parquet").num_rows == 3

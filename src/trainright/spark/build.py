@@ -8,7 +8,6 @@ The driver receives finished rows in bounded chunks and hands them to the same
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from collections import Counter
@@ -26,9 +25,8 @@ from pyspark import StorageLevel
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from trainright import __version__
 from trainright.atomic import atomic_directory, check_new_output
-from trainright.dataset import DatasetWriter, MediaItem, Tally, write_manifest
+from trainright.dataset import DatasetWriter, MediaItem, Tally, assemble_manifest, write_manifest
 from trainright.errors import InputError
 from trainright.ledger import Head, Ledger
 from trainright.ledger.events import iso
@@ -95,31 +93,17 @@ def build_on_spark(
         warnings = runner.warnings(cutoff)
         with atomic_directory(out) as tmp:
             body = _Stages(tmp, runner, policy, secret, report).run(cutoff, snapshot)
-            manifest: dict[str, Any] = {
-                "trainright_version": __version__,
-                "engine": "spark",
-                "cutoff": iso(cutoff).replace(".000000Z", "Z"),
-                "policy_sha256": policy.sha256,
-                "ledger": {"seq": head.seq, "hash": head.hash},
-                "inputs": snap.input_hashes(),
-                "subject_key_id": key_id(secret),
-                **body,
-                "warnings": dict(sorted((warnings | body["warnings"]).items())),
-            }
-            identity = {
-                k: manifest[k]
-                for k in (
-                    "cutoff",
-                    "policy_sha256",
-                    "ledger",
-                    "inputs",
-                    "subject_key_id",
-                    "trainright_version",
-                )
-            }
-            manifest["dataset_id"] = hashlib.sha256(
-                json.dumps(identity, sort_keys=True).encode()
-            ).hexdigest()[:32]
+            manifest = assemble_manifest(
+                engine="spark",
+                cutoff=iso(cutoff).replace(".000000Z", "Z"),
+                policy_sha256=policy.sha256,
+                ledger_seq=head.seq,
+                ledger_hash=head.hash,
+                inputs=snap.input_hashes(),
+                subject_key_id=key_id(secret),
+                body=body,
+                warnings=warnings,
+            )
             manifest_sha = write_manifest(tmp, manifest)
     finally:
         runner.close()
