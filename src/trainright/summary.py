@@ -88,14 +88,25 @@ def print_demo_summary(console: Console, result: DemoResult) -> None:
         f"imported into {result.ledger_url}"
     )
     print_build_summary(console, result.dataset.out, result.dataset.manifest)
-    ledger = f"--ledger {result.ledger_url}"
-    console.print("\n[bold]Try next[/]")
-    console.print("  trainright build --help")
-    console.print(f"  less {result.dataset.out / 'manifest.json'}")
+    manifest = result.dataset.manifest
+    redacted = ", ".join(f"{k} {v:,}" for k, v in manifest["redactions"].items() if v)
     console.print(
-        f"  TRAINRIGHT_SECRET=... trainright build --snapshot {result.snapshot} --policy {result.policy} "
-        f"--cutoff 2026-06-26T00:00:00Z --out {result.root / 'dataset-2'} {ledger}"
+        f"minimised: {redacted or 'nothing to redact'}; {manifest['media']['included']:,} images "
+        "with all metadata removed; authors pseudonymised (keyed HMAC)"
     )
+    ledger = f"--ledger {result.ledger_url}"
+    data = result.dataset.out
+    console.print("\n[bold]Try next[/] (the commands are in .venv/bin)")
+    for line in (
+        f"trainright models register chat-small --dataset {data} {ledger}",
+        f"trainright lookup ACCOUNT_ID {ledger}    # an id from {result.snapshot / 'accounts.parquet'}",
+        f"trainright impact {ledger}               # the unlearning queue",
+        f"trainright ledger verify {ledger}",
+        f"trainright report --out {result.root / 'report.html'} {ledger}",
+        f"TRAINRIGHT_WEB_SECRET=... trainright serve --snapshot {result.snapshot} --policy {result.policy} {ledger}",
+        f"less {data / 'manifest.json'}",
+    ):
+        console.print(f"  {line}", highlight=False, soft_wrap=True)
 
 
 def print_lookup(
