@@ -92,6 +92,20 @@ class Tally:
             self.by_region[region][key] += n
             self.by_country[country][key] += n
 
+    def counts(self) -> dict[str, Any]:
+        """The manifest's `counts`: totals, every reason (zeros too), by region and country."""
+        from trainright.rules.definition import REASONS
+
+        excluded = sum(self.excluded.values())
+        return {
+            "posts": self.included + excluded,
+            "included": self.included,
+            "excluded": excluded,
+            "excluded_by_reason": {r: self.excluded.get(r, 0) for r in REASONS},
+            "by_region": {k: dict(sorted(v.items())) for k, v in sorted(self.by_region.items())},
+            "by_country": {k: dict(sorted(v.items())) for k, v in sorted(self.by_country.items())},
+        }
+
     def move_to_excluded(self, reason: str, region: str, country: str, n: int = 1) -> None:
         """Posts that lost everything in minimisation leave the included count."""
         self.included -= n
@@ -225,6 +239,40 @@ class DatasetWriter:
     def abort(self) -> None:
         for writer in self._staging.values():
             writer.close()
+
+
+def finish_dataset(
+    writer: DatasetWriter,
+    tally: Tally,
+    *,
+    image_only: Mapping[int, str],
+    media_of_post: Mapping[int, list[MediaItem]],
+    region_of: Mapping[str, str],
+    consent_authors: set[int],
+    redactions: Mapping[str, int],
+    media_warnings: Mapping[str, int],
+) -> dict[str, Any]:
+    """Exclude image-only posts that lost every image, write the files, and return the
+    manifest body (counts, redactions, media, warnings, files): the same for every engine.
+    """
+    drop = {pid for pid in image_only if pid not in media_of_post}
+    for pid in drop:
+        country = image_only[pid]
+        tally.move_to_excluded("empty_after_minimisation", region_of[country], country)
+    if drop:
+        ids = sorted(drop)
+        writer.exclude(
+            pa.array(ids, pa.int64()),
+            pa.array(["empty_after_minimisation"] * len(ids), pa.string()),
+        )
+    files = writer.finish(media_of_post, drop, consent_authors)
+    return {
+        "counts": tally.counts(),
+        "redactions": dict(sorted(redactions.items())),
+        "media": {"included": sum(len(v) for v in media_of_post.values())},
+        "warnings": dict(media_warnings),
+        **files,
+    }
 
 
 #: The manifest keys that identify a dataset: equal inputs give an equal id.

@@ -26,13 +26,20 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from trainright.atomic import atomic_directory, check_new_output
-from trainright.dataset import DatasetWriter, MediaItem, Tally, assemble_manifest, write_manifest
+from trainright.dataset import (
+    DatasetWriter,
+    MediaItem,
+    Tally,
+    assemble_manifest,
+    finish_dataset,
+    write_manifest,
+)
 from trainright.errors import InputError
 from trainright.ledger import Head, Ledger
 from trainright.ledger.events import iso
 from trainright.policy import Policy
 from trainright.regions import ISO_COUNTRIES
-from trainright.rules import REASONS, region_rules_table
+from trainright.rules import region_rules_table
 from trainright.rules.spark import SparkRunner
 from trainright.settings import key_id
 from trainright.spark.executors import (
@@ -174,24 +181,17 @@ class _Stages:
         except BaseException:
             self.writer.abort()
             raise
-        drop = self._drop_empty(media_of_post)
         self.report("write", 0, None)
-        files = self.writer.finish(media_of_post, drop, self.consent_authors)
-        t = self.tally
-        return {
-            "counts": {
-                "posts": t.included + sum(t.excluded.values()),
-                "included": t.included,
-                "excluded": sum(t.excluded.values()),
-                "excluded_by_reason": {r: t.excluded.get(r, 0) for r in REASONS},
-                "by_region": {k: dict(sorted(v.items())) for k, v in sorted(t.by_region.items())},
-                "by_country": {k: dict(sorted(v.items())) for k, v in sorted(t.by_country.items())},
-            },
-            "redactions": dict(sorted(self.redactions.items())),
-            "media": {"included": sum(len(v) for v in media_of_post.values())},
-            "warnings": media_warnings,
-            **files,
-        }
+        return finish_dataset(
+            self.writer,
+            self.tally,
+            image_only=self.image_only,
+            media_of_post=media_of_post,
+            region_of=self.region_of,
+            consent_authors=self.consent_authors,
+            redactions=self.redactions,
+            media_warnings=media_warnings,
+        )
 
     def _exclusions(self, decisions: DataFrame, total: int) -> None:
         excluded = decisions.where("reason IS NOT NULL").select("post_id", "reason", "country")
@@ -253,19 +253,3 @@ class _Stages:
         for post_id, _, item in sorted(found):
             media_of_post.setdefault(post_id, []).append(item)
         return media_of_post, dict(warnings)
-
-    def _drop_empty(self, media_of_post: dict[int, list[MediaItem]]) -> set[int]:
-        """Image-only posts whose every image was dropped are empty after minimisation."""
-        drop = {pid for pid in self.image_only if pid not in media_of_post}
-        for pid in drop:
-            country = self.image_only[pid]
-            self.tally.move_to_excluded(
-                "empty_after_minimisation", self.region_of[country], country
-            )
-        if drop:
-            ids = sorted(drop)
-            self.writer.exclude(
-                pa.array(ids, pa.int64()),
-                pa.array(["empty_after_minimisation"] * len(ids), pa.string()),
-            )
-        return drop
