@@ -20,6 +20,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from pyroaring import BitMap64
 
+from trainright.digest import file_sha256
+
 SHARD_SCHEMA = pa.schema(
     [
         ("post_id", pa.int64()),
@@ -55,14 +57,6 @@ class MediaItem(NamedTuple):
 
 def shard_name(shard: int) -> str:
     return f"shard-{shard:05d}"
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 @dataclass

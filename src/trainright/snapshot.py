@@ -12,12 +12,12 @@ the same ones; `load_into_duckdb` is the embedded engine's reader.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from trainright.digest import file_sha256
 from trainright.errors import SnapshotError
 from trainright.regions import ISO_COUNTRIES
 
@@ -130,14 +130,6 @@ class Snapshot:
         return out
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def locate(root: str | Path) -> Snapshot:
     """Find each table's file; a missing required table or two candidates is an error."""
     base = Path(root)
@@ -169,7 +161,7 @@ def locate(root: str | Path) -> Snapshot:
             continue
         path = found[0]
         try:
-            digest = _sha256(path)
+            digest = file_sha256(path)
         except OSError as exc:
             raise SnapshotError(f"cannot read the file: {exc.strerror}", file=str(path)) from None
         files[spec.name] = TableFile(spec, path, FORMATS[path.suffix], digest)

@@ -7,7 +7,6 @@ imported before is refused, so a retried import never doubles the ledger.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Callable
@@ -18,6 +17,7 @@ from typing import Any, cast
 
 from sqlalchemy import insert, select
 
+from trainright.digest import file_sha256
 from trainright.errors import EventFileError, InputError
 from trainright.ledger import schema
 from trainright.ledger.events import (
@@ -128,15 +128,6 @@ def read_event_file(path: Path, on_line: Callable[[int], None] | None = None) ->
                 raise EventFileError(f"not valid JSON: {exc}", line=n, file=source) from None
             out.append(parse_event(obj, n, source))
     return out
-
-
-def file_sha256(path: Path) -> str:
-    """sha256 of a file's bytes."""
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def import_events(
