@@ -15,7 +15,8 @@ Targets: at least 2,500 durable objections/s with p99 under 60 ms on each store.
 The machine's load average is printed beside each run: other work on the two
 cores moves every rate. So is the server's CPU time per request (server and
 writer processes, user + system), which other work moves much less: it is what
-each request costs, whatever else is running. Run: `python -m bench.web`
+each request costs, whatever else is running; for PostgreSQL also the database
+server's (`+ db us`), which shares the same two cores. Run: `python -m bench.web`
 (results also in bench/out/web.json).
 """
 
@@ -76,14 +77,16 @@ class Result:
     committed: int | None
     load_before: float
     cpu_us_per_request: float
+    db_cpu_us_per_request: float
 
     def row(self) -> str:
         ok = self.acknowledged_per_s >= TARGET_RATE and self.p99_ms < TARGET_P99_MS
         verdict = "" if self.target == "ceiling" else ("meets target" if ok else "below target")
         committed = "" if self.committed is None else f"{self.committed:,}"
+        db = "" if self.target != "postgresql" else f"{self.db_cpu_us_per_request:.0f}"
         return (
             f"{self.target:<11} {self.acknowledged_per_s:>10,.0f} {self.p50_ms:>8.1f} {self.p99_ms:>8.1f} "
-            f"{self.errors:>7,} {committed:>10} {self.cpu_us_per_request:>8.0f} {self.load_before:>6.2f}"
+            f"{self.errors:>7,} {committed:>10} {self.cpu_us_per_request:>8.0f} {db:>7} {self.load_before:>6.2f}"
             f"  {verdict}"
         )
 
@@ -126,19 +129,24 @@ def wrk(base: str, script: Path, seconds: int, connections: int, threads: int) -
     return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
 
 
-def group_cpu_seconds(pgid: int) -> float:
-    """User + system CPU of every process in a process group (the server and its writer)."""
-    ticks = 0
+def cpu_seconds(pgid: int) -> tuple[float, float]:
+    """User + system CPU of the server's process group (server and writer), and of the
+    PostgreSQL server's processes (backends, WAL writer, ... and those that ended)."""
+    ours = db = 0
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            comm, rest = (entry / "stat").read_text().rsplit(")", 1)
         except OSError:
             continue
+        fields = rest.split()
         if int(fields[2]) == pgid:
-            ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
+            ours += int(fields[11]) + int(fields[12])
+        elif comm.endswith("(postgres"):
+            db += sum(int(f) for f in fields[11:15])
+    tick = os.sysconf("SC_CLK_TCK")
+    return ours / tick, db / tick
 
 
 @contextmanager
@@ -202,9 +210,10 @@ def run_target(
         wrk(base, script, args.warmup, args.connections, args.threads)
         load = os.getloadavg()[0]
         script.write_text(LUA % {"tokens": work / "tokens.txt", "run": run_id + "m"})
-        cpu_before = group_cpu_seconds(pgid)
+        cpu_before, db_before = cpu_seconds(pgid)
         out = wrk(base, script, args.duration, args.connections, args.threads)
-        cpu = group_cpu_seconds(pgid) - cpu_before
+        cpu, db = cpu_seconds(pgid)
+        cpu, db = cpu - cpu_before, db - db_before
     total, errors, p50, p99 = parse_wrk(out, args.duration)
     return Result(
         target=target,
@@ -216,6 +225,7 @@ def run_target(
         committed=None if url is None else committed(url),
         load_before=load,
         cpu_us_per_request=1e6 * cpu / max(total, 1),
+        db_cpu_us_per_request=1e6 * db / max(total, 1),
     )
 
 
@@ -310,7 +320,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     print(
         f"{'target':<11} {'acked/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} "
-        f"{'committed':>10} {'CPU us':>8} {'load':>6}"
+        f"{'committed':>10} {'CPU us':>8} {'+ db us':>7} {'load':>6}"
     )
     for r in results:
         print(r.row())

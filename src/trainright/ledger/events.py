@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal, get_args
@@ -90,3 +91,18 @@ def event_hash(prev_hash: str, e: Event) -> str:
     """Recompute the hash a committed event should carry."""
     body = canonical(e.seq, e.account_id, e.type, e.purpose, e.at, e.received_at, e.channel)
     return chain_hash(prev_hash, body)
+
+
+def chain(seq: int, prev_hash: str, new: Sequence[NewEvent], now: datetime) -> list[Event]:
+    """Number and hash `new` after the event (`seq`, `prev_hash`); all received at `now`.
+
+    The one place seq and hash are assigned, for every writer.
+    """
+    out: list[Event] = []
+    for ev in new:
+        seq += 1
+        at = utc(ev.at) if ev.at is not None else now
+        body = canonical(seq, ev.account_id, ev.type, ev.purpose, at, now, ev.channel)
+        prev_hash = chain_hash(prev_hash, body)
+        out.append(Event(seq, ev.account_id, ev.type, ev.purpose, at, now, ev.channel, prev_hash))
+    return out

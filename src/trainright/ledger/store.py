@@ -34,25 +34,24 @@ from trainright.ledger.events import (
     DEFAULT_PURPOSE,
     Event,
     NewEvent,
-    canonical,
-    chain_hash,
+    chain,
     utc,
 )
 from trainright.ledger.standing import Standing, standing_of
 from trainright.settings import LedgerURL, redact_url, resolve_ledger_url
 
 #: The writer's statements, built once: building them per batch costs more than running them.
-_HEAD_FOR_UPDATE = (
+HEAD_FOR_UPDATE = (
     select(schema.head.c.seq, schema.head.c.hash).where(schema.head.c.id == 1).with_for_update()
 )
-_UPDATE_HEAD = (
+UPDATE_HEAD = (
     update(schema.head)
     .where(schema.head.c.id == 1)
     .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
 )
-_INSERT_EVENTS = insert(schema.events)
+INSERT_EVENTS = insert(schema.events)
 _E = schema.events.c
-_STANDING_ROWS = select(_E.seq, _E.account_id, _E.type, _E.purpose, _E.at).where(
+STANDING_ROWS = select(_E.seq, _E.account_id, _E.type, _E.purpose, _E.at).where(
     _E.account_id.in_(bindparam("ids", expanding=True))
 )
 
@@ -164,23 +163,13 @@ class Ledger:
         return self._append(conn, new)
 
     def _append(self, conn: Connection, new: Sequence[NewEvent]) -> list[Event]:
-        row = conn.execute(_HEAD_FOR_UPDATE).one()
-        seq, prev = int(row.seq), str(row.hash)
-        now = datetime.now(UTC)
-        out: list[Event] = []
-        rows: list[dict[str, Any]] = []
-        for ev in new:
-            seq += 1
-            at = utc(ev.at) if ev.at is not None else now
-            body = canonical(seq, ev.account_id, ev.type, ev.purpose, at, now, ev.channel)
-            prev = chain_hash(prev, body)
-            e = Event(seq, ev.account_id, ev.type, ev.purpose, at, now, ev.channel, prev)
-            out.append(e)
-            rows.append(e.__dict__.copy())
-        if rows:
-            for chunk in range(0, len(rows), 5000):
-                conn.execute(_INSERT_EVENTS, rows[chunk : chunk + 5000])
-            conn.execute(_UPDATE_HEAD, {"new_seq": seq, "new_hash": prev})
+        row = conn.execute(HEAD_FOR_UPDATE).one()
+        out = chain(int(row.seq), str(row.hash), new, datetime.now(UTC))
+        if out:
+            rows = [e.__dict__.copy() for e in out]
+            for at in range(0, len(rows), 5000):
+                conn.execute(INSERT_EVENTS, rows[at : at + 5000])
+            conn.execute(UPDATE_HEAD, {"new_seq": out[-1].seq, "new_hash": out[-1].hash})
         return out
 
     # -- reading ---------------------------------------------------------------------
@@ -222,7 +211,7 @@ class Ledger:
             with self.read() as own:
                 return self.standings(ids, own, purpose)
         by_account: dict[int, list[Any]] = {a: [] for a in ids}
-        for r in conn.execute(_STANDING_ROWS, {"ids": ids}):
+        for r in conn.execute(STANDING_ROWS, {"ids": ids}):
             by_account[r.account_id].append(r)
         now = datetime.now(UTC)
         return {a: standing_of(a, rows, purpose, now) for a, rows in by_account.items()}

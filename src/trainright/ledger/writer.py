@@ -8,13 +8,15 @@ answered before its batch's commit, so no receipt is given for an event that a
 crash could lose; and one commit serves many requests, which is what makes
 durable filing fast (docs/rights-service.md has the numbers).
 
-An Idempotency-Key is looked up and recorded in the same transaction as the
+Each batch is one read and one write-and-commit (`trainright.ledger.batchio`): two
+round trips on PostgreSQL. An Idempotency-Key is looked up and recorded in the same transaction as the
 events, so a retry returns the first request's events, even across restarts.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import queue
@@ -25,12 +27,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, insert, or_, select
-
 from trainright.errors import InputError, LedgerError
-from trainright.ledger import schema
-from trainright.ledger.events import DEFAULT_PURPOSE, Event, NewEvent
-from trainright.ledger.standing import Standing
+from trainright.ledger.batchio import BatchIO, Writes, open_batch_io
+from trainright.ledger.events import DEFAULT_PURPOSE, Event, NewEvent, chain
+from trainright.ledger.standing import EventLike, Standing, standing_of
 from trainright.ledger.store import Ledger
 
 MAX_BATCH = 512
@@ -80,20 +80,21 @@ class Committer:
 
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
-        self._conn: Connection | None = None
+        self._io: BatchIO | None = None
         self.batches = 0
         self.filings = 0
 
     def commit(self, filings: Sequence[Filing]) -> list[Filed | Exception]:
         """Commit a batch in one transaction; an outcome per filing, in order."""
         try:
-            conn = self._connection()
-            with conn.begin():
-                outcomes = commit_batch(self.ledger, conn, filings)
+            if self._io is None:
+                self._io = open_batch_io(self.ledger)
+            outcomes = commit_batch(self._io, filings)
         except Exception as exc:
-            if self._conn is not None:
-                self._conn.invalidate()
-                self._conn = None
+            if self._io is not None:
+                with contextlib.suppress(Exception):
+                    self._io.close(failed=True)
+                self._io = None
             err = exc if isinstance(exc, LedgerError) else LedgerError(f"commit failed: {exc}")
             return [err] * len(filings)
         self.batches += 1
@@ -102,15 +103,9 @@ class Committer:
 
     def close(self) -> None:
         """Return the connection."""
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
-
-    def _connection(self) -> Connection:
-        if self._conn is None:
-            self.ledger.head()  # migrated, reachable
-            self._conn = self.ledger.engine.connect().execution_options(write=True)
-        return self._conn
+        if self._io is not None:
+            self._io.close()
+            self._io = None
 
 
 class GroupWriter:
@@ -176,22 +171,21 @@ class GroupWriter:
         self.committer.close()
 
 
-def commit_batch(
-    ledger: Ledger, conn: Connection, filings: Sequence[Filing]
-) -> list[Filed | Exception]:
-    """Append a batch of filings inside the caller's write transaction.
+def commit_batch(io: BatchIO, filings: Sequence[Filing]) -> list[Filed | Exception]:
+    """Append a batch of filings in one transaction of `io`, and commit it.
 
     Each filing gets its own outcome: its committed events, the events a earlier
     request with the same Idempotency-Key committed (also earlier in this batch),
     or an `IdempotencyConflict` when that key came with a different request.
     """
-    known = _known_keys(conn, filings)
+    accounts = sorted({f.account_id for f in filings})
+    reads = io.read(accounts, keyed=any(f.key for f in filings))
     first_in_batch: dict[tuple[int, str], int] = {}
     plan: list[_Plan] = []
     for i, f in enumerate(filings):
         k = (f.account_id, f.key) if f.key else None
-        if k is not None and k in known:
-            fp, first, last = known[k]
+        if k is not None and k in reads.known:
+            fp, first, last = reads.known[k]
             plan.append(
                 _Plan("replay", seqs=(first, last)) if fp == f.fingerprint else _conflict(f)
             )
@@ -203,17 +197,20 @@ def commit_batch(
             if k is not None:
                 first_in_batch[k] = i
             plan.append(_Plan("new"))
+    ranges = [p.seqs for p in plan if p.kind == "replay"]
+    old = io.replayed(ranges) if ranges else []
     new = [e for f, p in zip(filings, plan, strict=True) if p.kind == "new" for e in f.events]
-    committed = iter(ledger.append(new, conn))
-    events: list[tuple[Event, ...]] = []
-    for f, p in zip(filings, plan, strict=True):
-        events.append(tuple(next(committed) for _ in f.events) if p.kind == "new" else ())
-    _record(conn, filings, plan, events)
-    old = _replayed(conn, [p.seqs for p in plan if p.kind == "replay"])
-    standings: dict[str, dict[int, Standing]] = {}
-    for purpose in {f.purpose for f in filings}:
-        ids = [f.account_id for f in filings if f.purpose == purpose]
-        standings[purpose] = ledger.standings(ids, conn, purpose)
+    now = datetime.now(UTC)
+    committed = chain(reads.head.seq, reads.head.hash, new, now)
+    it = iter(committed)
+    events = [
+        tuple(next(it) for _ in f.events) if p.kind == "new" else ()
+        for f, p in zip(filings, plan, strict=True)
+    ]
+    io.write(_writes(committed, filings, plan, events, now))
+    history: dict[int, list[EventLike]] = {a: [] for a in accounts}
+    for row in [*reads.rows, *committed]:
+        history[row.account_id].append(row)
     out: list[Filed | Exception] = []
     for i, (f, p) in enumerate(zip(filings, plan, strict=True)):
         if p.error is not None:
@@ -225,7 +222,8 @@ def commit_batch(
             evs = events[p.index]
         else:
             evs = tuple(e for e in old if p.seqs[0] <= e.seq <= p.seqs[1])
-        out.append(Filed(evs, standings[f.purpose][f.account_id], replayed=p.kind != "new"))
+        standing = standing_of(f.account_id, history[f.account_id], f.purpose, now)
+        out.append(Filed(evs, standing, replayed=p.kind != "new"))
     return out
 
 
@@ -249,41 +247,20 @@ def _conflict(f: Filing) -> _Plan:
     )
 
 
-_K = schema.idempotency_keys.c
-#: By account (the key's leading column), so the primary key index serves the look-up.
-_KEYS_OF = select(_K.account_id, _K.key, _K.fingerprint, _K.first_seq, _K.last_seq).where(
-    _K.account_id.in_(bindparam("ids", expanding=True))
-)
-_INSERT_KEYS = insert(schema.idempotency_keys)
-_INSERT_REASONS = insert(schema.reasons)
-
-
-def _known_keys(
-    conn: Connection, filings: Sequence[Filing]
-) -> dict[tuple[int, str], tuple[str, int, int]]:
-    pairs = {(f.account_id, f.key) for f in filings if f.key}
-    if not pairs:
-        return {}
-    rows = conn.execute(_KEYS_OF, {"ids": sorted({a for a, _ in pairs})})
-    found = {(r.account_id, r.key): (r.fingerprint, r.first_seq, r.last_seq) for r in rows}
-    return {k: v for k, v in found.items() if k in pairs}
-
-
-def _record(
-    conn: Connection,
+def _writes(
+    committed: list[Event],
     filings: Sequence[Filing],
     plan: Sequence[_Plan],
     events: Sequence[tuple[Event, ...]],
-) -> None:
-    """Store the new keys and reasons in the same transaction as the events."""
-    now = datetime.now(UTC)
-    keys: list[dict[str, Any]] = []
-    reasons: list[dict[str, Any]] = []
+    now: datetime,
+) -> Writes:
+    """The new events, with the new keys and reasons stored in the same transaction."""
+    out = Writes(events=committed)
     for f, p, evs in zip(filings, plan, events, strict=True):
         if p.kind != "new" or not evs:
             continue
         if f.key:
-            keys.append(
+            out.keys.append(
                 {
                     "account_id": f.account_id,
                     "key": f.key,
@@ -295,16 +272,5 @@ def _record(
             )
         objection = next((e for e in evs if e.type == "objection"), None)
         if f.reason and objection is not None:
-            reasons.append({"seq": objection.seq, "reason": f.reason})
-    if keys:
-        conn.execute(_INSERT_KEYS, keys)
-    if reasons:
-        conn.execute(_INSERT_REASONS, reasons)
-
-
-def _replayed(conn: Connection, ranges: Sequence[tuple[int, int]]) -> list[Event]:
-    if not ranges:
-        return []
-    t = schema.events.c
-    q = select(schema.events).where(or_(*(and_(t.seq >= a, t.seq <= b) for a, b in ranges)))
-    return [Event(**r._mapping) for r in conn.execute(q)]
+            out.reasons.append({"seq": objection.seq, "reason": f.reason})
+    return out
