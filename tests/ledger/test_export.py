@@ -31,6 +31,7 @@ def test_export_keeps_events_up_to_the_cutoff_with_the_position(
     table = pq.read_table(out)
     assert table.column("account_id").to_pylist() == [2]
     assert table.schema.metadata[b"trainright.ledger_seq"] == b"2"
+    assert table.schema.metadata[b"trainright.as_of"] == b"2026-02-01T00:00:00.000000Z"
 
 
 def test_export_rejects_a_date_without_time(ledger_url: str, tmp_path: Path) -> None:

@@ -117,6 +117,28 @@ def test_synthetic_platform_from_a_ledger_export(spark: Any, tmp_path: Path) -> 
     }
 
 
+def test_corrupt_and_missing_images_are_dropped_alike(spark: Any, tmp_path: Path) -> None:
+    """An image that cannot be read or scrubbed is a counted warning on both engines."""
+    snapshot = tmp_path / "snapshot"
+    synthesize(snapshot, accounts=80, posts=400, seed=3, images=12)
+    images = sorted((snapshot / "media").iterdir())
+    for i, image in enumerate(images):
+        if i % 3 == 0:
+            image.write_bytes(image.read_bytes()[:200])  # truncated mid-file
+        elif i % 3 == 1:
+            image.unlink()
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
+    import_events(ledger, snapshot / "events.jsonl")
+    policy = parse_policy(POLICY)
+    duck = build(snapshot, policy, DEFAULT_CUTOFF, tmp_path / "duck", ledger=ledger, secret=SECRET)
+    manifest = spark_build(snapshot, POLICY, DEFAULT_CUTOFF, tmp_path / "spark", ledger=ledger)
+
+    same_manifest(duck.manifest, manifest)
+    assert files(tmp_path / "duck") == files(tmp_path / "spark")
+    assert manifest["warnings"]["media_unreadable"] > 0
+    assert manifest["media"]["included"] > 0
+
+
 @settings(RULES, max_examples=EXAMPLES)
 @given(scenarios())
 def test_hypothesis_platforms_agree_post_by_post(spark: Any, scenario: Scenario) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +89,24 @@ def test_an_events_file_without_its_ledger_position_is_refused(tmp_path: Path) -
     path = tmp_path / "events.parquet"
     pq.write_table(pa.table({"ord": [1], "seq": [1]}), path)
     with pytest.raises(InputError) as err:
-        export_head(str(path))
+        export_head(str(path), CUTOFF)
     assert "ledger position" in err.value.message
     assert err.value.file == str(path)
+
+
+def test_an_export_made_for_an_earlier_cutoff_is_refused(tmp_path: Path) -> None:
+    """It lacks the events between its cutoff and the build's: an objection could be missed."""
+    from trainright.spark.build import export_head
+
+    path = tmp_path / "events.parquet"
+    meta = {
+        b"trainright.ledger_seq": b"7",
+        b"trainright.ledger_hash": b"ab" * 32,
+        b"trainright.as_of": b"2026-06-25T23:59:59.000000Z",
+    }
+    pq.write_table(pa.table({"ord": [1]}).replace_schema_metadata(meta), path)
+    with pytest.raises(InputError) as err:
+        export_head(str(path), datetime(2026, 6, 26, tzinfo=UTC))
+    assert err.value.field == "as_of"
+    assert err.value.value == "2026-06-25T23:59:59.000000Z"
+    assert export_head(str(path), datetime(2026, 6, 25, 23, 59, 59, tzinfo=UTC)).seq == 7

@@ -56,12 +56,14 @@ def export_command(
     """Write the events a build with this cutoff would read, as Parquet.
 
     Columns: ord (rank in at, seq order), seq, account_id, type, purpose, at. The
-    ledger position read (seq and hash) is stored in the file's metadata, so an
-    auditor can tie the file to `ledger verify`.
+    ledger position read (seq and hash) and the cutoff are stored in the file's
+    metadata, so an auditor can tie the file to `ledger verify`, and a Spark build
+    refuses an export made for an earlier cutoff than its own.
     """
     import pyarrow.parquet as pq
 
     from trainright.ledger import Ledger
+    from trainright.ledger.events import iso
     from trainright.ledger.importer import parse_timestamp
 
     try:
@@ -72,6 +74,7 @@ def export_command(
     meta = {
         b"trainright.ledger_seq": str(head.seq).encode(),
         b"trainright.ledger_hash": head.hash.encode(),
+        b"trainright.as_of": iso(cutoff).encode(),
     }
     table = table.replace_schema_metadata(meta)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")

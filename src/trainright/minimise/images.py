@@ -36,18 +36,25 @@ _FORMATS: tuple[tuple[Callable[[bytes], bool], str, Callable[[bytes], Scrubbed]]
 )
 
 
+def scrub_bytes(data: bytes) -> tuple[str, Scrubbed]:
+    """The image without metadata, and the extension of its real format.
+
+    Raises UnsupportedImage for a corrupt file or a format other than JPEG, PNG, WebP.
+    """
+    for matches, suffix, scrub in _FORMATS:
+        if matches(data):
+            return suffix, scrub(data)
+    raise UnsupportedImage("unsupported image format (JPEG, PNG and WebP are)")
+
+
 def scrub_image(src: Path, dst_stem: Path) -> ScrubResult:
     """Write `src` without metadata to `dst_stem` + the extension of its real format."""
     try:
         data = src.read_bytes()
     except OSError as exc:
         return ScrubResult(None, f"{src}: unreadable image: {exc.strerror}")
-    known = [(suffix, scrub) for matches, suffix, scrub in _FORMATS if matches(data)]
-    if not known:
-        return ScrubResult(None, f"{src}: unsupported image format (JPEG, PNG and WebP are)")
-    suffix, scrub = known[0]
     try:
-        scrubbed = scrub(data)
+        suffix, scrubbed = scrub_bytes(data)
     except UnsupportedImage as exc:
         return ScrubResult(None, f"{src}: {exc}")
     dst = dst_stem.with_name(dst_stem.name + suffix)

@@ -36,7 +36,7 @@ from trainright.dataset import (
 )
 from trainright.errors import InputError
 from trainright.ledger import Head, Ledger
-from trainright.ledger.events import iso
+from trainright.ledger.events import iso, utc
 from trainright.policy import Policy
 from trainright.regions import ISO_COUNTRIES
 from trainright.rules import region_rules_table
@@ -57,7 +57,11 @@ Progress = Callable[[str, int, int | None], None]
 #: Rows per chunk the driver takes from the executors at a time (memory stays bounded).
 CHUNK_ROWS = 500_000
 _MEDIA_CHUNK_ROWS = 20_000
-_SEQ_KEY, _HASH_KEY = b"trainright.ledger_seq", b"trainright.ledger_hash"
+_SEQ_KEY, _HASH_KEY, _AS_OF_KEY = (
+    b"trainright.ledger_seq",
+    b"trainright.ledger_hash",
+    b"trainright.as_of",
+)
 
 
 def build_on_spark(
@@ -83,7 +87,7 @@ def build_on_spark(
     try:
         if events_parquet is not None:
             uri = str(events_parquet)
-            head = export_head(uri)
+            head = export_head(uri, cutoff)
             events = runner.events_from_parquet(uri)
         elif ledger is not None:
             head, table = ledger.export_until(cutoff)
@@ -117,18 +121,32 @@ def build_on_spark(
     return manifest, manifest_sha
 
 
-def export_head(uri: str) -> Head:
-    """The ledger position a `ledger export` file records in its Parquet metadata."""
+def export_head(uri: str, cutoff: datetime) -> Head:
+    """The ledger position a `ledger export` file records in its Parquet metadata.
+
+    The file must have been exported as of the build's cutoff or later: one made
+    for an earlier cutoff lacks the events in between (an objection, say).
+    """
     try:
         fs, path = pafs.FileSystem.from_uri(arrow_uri(uri))
         meta = pq.read_schema(path, filesystem=fs).metadata or {}
     except (OSError, pa.ArrowInvalid) as exc:
         raise InputError(f"cannot read the ledger export: {exc}", file=uri) from None
-    if _SEQ_KEY not in meta or _HASH_KEY not in meta:
+    if not {_SEQ_KEY, _HASH_KEY, _AS_OF_KEY} <= meta.keys():
         raise InputError(
-            "the file does not record the ledger position it was exported at",
+            "the file does not record the ledger position and cutoff it was exported at",
             file=uri,
             hint="write it with `trainright ledger export --as-of CUTOFF OUT.parquet`",
+        )
+    as_of = meta[_AS_OF_KEY].decode()
+    if datetime.fromisoformat(as_of) < utc(cutoff):
+        raise InputError(
+            f"the export was made as of {as_of}, before the build's cutoff {iso(cutoff)}:"
+            " it lacks the events in between",
+            file=uri,
+            field="as_of",
+            value=as_of,
+            hint="export again with `trainright ledger export --as-of CUTOFF` for this cutoff",
         )
     return Head(int(meta[_SEQ_KEY]), meta[_HASH_KEY].decode())
 

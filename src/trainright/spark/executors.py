@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
@@ -19,7 +18,7 @@ import pyarrow.fs as pafs
 from pydantic import SecretStr
 from pyspark import Broadcast
 
-from trainright.minimise import Pseudonymiser, Redactor, scrub_image
+from trainright.minimise import Pseudonymiser, Redactor, UnsupportedImage, scrub_bytes
 
 ArrowMap = Callable[[Iterable[pa.RecordBatch]], Iterator[pa.RecordBatch]]
 
@@ -103,57 +102,43 @@ def scrub_media(root: str) -> ArrowMap:
     """Kept media rows → their images without metadata, read from the snapshot at `root`.
 
     Images are read through Arrow's filesystems (local or mounted paths, HDFS, S3,
-    GCS) and scrubbed with `scrub_image` in a scratch directory of the executor.
+    GCS) and scrubbed in memory with `scrub_bytes`, the embedded build's scrubber.
     """
 
     def run(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         fs, base = pafs.FileSystem.from_uri(arrow_uri(root))
-        with tempfile.TemporaryDirectory(prefix="trainright-scrub-") as scratch:
-            work = Path(scratch)
-            for batch in batches:
-                files: list[str | None] = []
-                orientations: list[int | None] = []
-                data: list[bytes | None] = []
-                for media_id, path in zip(
-                    batch.column("media_id").to_pylist(),
-                    batch.column("path").to_pylist(),
-                    strict=True,
-                ):
-                    res = scrub_image(_source(fs, base, path, work), work / f"{media_id:08d}")
-                    if res.path is None:
-                        files.append(None)
-                        orientations.append(None)
-                        data.append(None)
-                        continue
-                    files.append(res.path.name)
-                    orientations.append(res.orientation or 1)
-                    data.append(res.path.read_bytes())
-                    res.path.unlink()
-                yield pa.RecordBatch.from_pydict(
-                    {
-                        "media_id": batch.column("media_id"),
-                        "post_id": batch.column("post_id"),
-                        "file": pa.array(files, pa.string()),
-                        "orientation": pa.array(orientations, pa.int32()),
-                        "data": pa.array(data, pa.binary()),
-                    }
-                )
+        base = base.rstrip("/")
+        for batch in batches:
+            files: list[str | None] = []
+            orientations: list[int | None] = []
+            data: list[bytes | None] = []
+            for media_id, path in zip(
+                batch.column("media_id").to_pylist(),
+                batch.column("path").to_pylist(),
+                strict=True,
+            ):
+                try:
+                    with fs.open_input_stream(f"{base}/{path}") as fh:
+                        suffix, scrubbed = scrub_bytes(fh.read())
+                except (OSError, UnsupportedImage):
+                    files.append(None)
+                    orientations.append(None)
+                    data.append(None)
+                    continue
+                files.append(f"{media_id:08d}{suffix}")
+                orientations.append(scrubbed.orientation or 1)
+                data.append(scrubbed.data)
+            yield pa.RecordBatch.from_pydict(
+                {
+                    "media_id": batch.column("media_id"),
+                    "post_id": batch.column("post_id"),
+                    "file": pa.array(files, pa.string()),
+                    "orientation": pa.array(orientations, pa.int32()),
+                    "data": pa.array(data, pa.binary()),
+                }
+            )
 
     return run
-
-
-def _source(fs: pafs.FileSystem, base: str, path: str, work: Path) -> Path:
-    """A local image as it is; any other copied into the scratch directory first."""
-    location = f"{base.rstrip('/')}/{path}"
-    if isinstance(fs, pafs.LocalFileSystem):
-        return Path(location)
-    src = work / "source"
-    try:
-        with fs.open_input_stream(location) as fh:
-            src.write_bytes(fh.read())
-    except OSError:
-        src.unlink(missing_ok=True)
-    return src
 
 
 def arrow_uri(root: str) -> str:
