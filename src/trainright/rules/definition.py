@@ -149,6 +149,12 @@ acc_ev AS (
 SELECT
     acc.account_id,
     acc.country,
+    -- the post-level rules of the account's region, so that posts need no second join
+    acc.vis_public,
+    acc.vis_friends,
+    acc.vis_only_me,
+    acc.exclude_tagged,
+    acc.drop_minor,
     CASE
         WHEN acc.hold <> '' THEN 'region_hold'
         WHEN acc.status <> 'active' OR COALESCE(x.deleted_event, 0) = 1 THEN 'account_status'
@@ -171,21 +177,22 @@ LEFT JOIN acc_ev AS x ON x.account_id = acc.account_id
     # Only included posts carry their payload (dates, language, text) out of the
     # engine; an excluded post leaves as its id, author, country and reason.
     decisions = f"""
-WITH tag_state AS (
-    SELECT
-        t.post_id,
-        MAX(CASE WHEN s.account_id IS NULL OR s.reason IS NOT NULL THEN 1 ELSE 0 END) AS uncleared
-    FROM tags AS t
-    LEFT JOIN account_state AS s ON s.account_id = t.account_id
-    GROUP BY t.post_id
-),
-media_state AS (
-    SELECT
-        m.post_id,
-        COUNT(*) AS n_media,
-        SUM(CASE WHEN m.flagged_minor THEN 1 ELSE 0 END) AS n_minor
-    FROM media AS m
-    GROUP BY m.post_id
+WITH post_side AS (
+    -- tags and images per post, in one pass: an uncleared tag, images, flagged images
+    SELECT post_id, MAX(uncleared) AS uncleared, SUM(n_media) AS n_media, SUM(n_minor) AS n_minor
+    FROM (
+        SELECT
+            t.post_id,
+            CASE WHEN s.account_id IS NULL OR s.reason IS NOT NULL THEN 1 ELSE 0 END AS uncleared,
+            0 AS n_media,
+            0 AS n_minor
+        FROM tags AS t
+        LEFT JOIN account_state AS s ON s.account_id = t.account_id
+        UNION ALL
+        SELECT m.post_id, 0, 1, CASE WHEN m.flagged_minor THEN 1 ELSE 0 END
+        FROM media AS m
+    ) AS side
+    GROUP BY post_id
 ),
 decided AS (
     SELECT
@@ -195,25 +202,23 @@ decided AS (
         p.created_at,
         p.lang,
         p.text,
-        COALESCE(m.n_media, 0) AS n_media,
+        COALESCE(x.n_media, 0) AS n_media,
         CASE
             WHEN p.deleted THEN 'post_deleted'
             WHEN s.account_id IS NULL THEN 'account_status'
             WHEN s.reason IS NOT NULL THEN s.reason
-            WHEN NOT ((p.visibility = 'public' AND r.vis_public)
-                      OR (p.visibility = 'friends' AND r.vis_friends)
-                      OR (p.visibility = 'only_me' AND r.vis_only_me)) THEN 'not_public'
-            WHEN r.exclude_tagged AND COALESCE(t.uncleared, 0) = 1 THEN 'tagged_not_cleared'
+            WHEN NOT ((p.visibility = 'public' AND s.vis_public)
+                      OR (p.visibility = 'friends' AND s.vis_friends)
+                      OR (p.visibility = 'only_me' AND s.vis_only_me)) THEN 'not_public'
+            WHEN s.exclude_tagged AND COALESCE(x.uncleared, 0) = 1 THEN 'tagged_not_cleared'
             WHEN (p.text IS NULL OR REGEXP_MATCHES(p.text, {_BLANK}))
-                 AND COALESCE(m.n_media, 0)
-                     - CASE WHEN r.drop_minor THEN COALESCE(m.n_minor, 0) ELSE 0 END = 0
+                 AND COALESCE(x.n_media, 0)
+                     - CASE WHEN s.drop_minor THEN COALESCE(x.n_minor, 0) ELSE 0 END = 0
                 THEN 'empty_after_minimisation'
         END AS reason
     FROM posts AS p
     LEFT JOIN account_state AS s ON s.account_id = p.author_id
-    LEFT JOIN region_rules AS r ON r.country = s.country
-    LEFT JOIN tag_state AS t ON t.post_id = p.post_id
-    LEFT JOIN media_state AS m ON m.post_id = p.post_id
+    LEFT JOIN post_side AS x ON x.post_id = p.post_id
     WHERE p.created_at <= {ts}
 )
 SELECT
