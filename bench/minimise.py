@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from trainright.minimise import Redactor
@@ -138,7 +139,7 @@ def corpus_report(redactor: Redactor, other: Callable[[str], str]) -> dict[str, 
             rows[category]["presidio"] = precision_recall(counts)
     start = time.process_time()
     repeated = texts * 200
-    Redactor(CATEGORIES, ACCOUNTS).redact(repeated)
+    Redactor(CATEGORIES, ACCOUNTS).redact_array(pa.array(repeated, pa.string()))
     seconds = time.process_time() - start
     return {"categories": rows, "mb_s": megabytes(repeated) / seconds}
 
@@ -154,24 +155,24 @@ def snapshot(posts: int, accounts: int, seed: int) -> Path:
     return path
 
 
-def run_ours(redactor: Redactor, texts: list[str | None]) -> tuple[list[str | None], float, float]:
-    """Redact in batches in this process; returns the texts, wall and CPU seconds."""
+def run_ours(redactor: Redactor, texts: pa.Array) -> tuple[list[str | None], float, float]:
+    """Redact an Arrow column in batches in this process, as the build does; returns the
+    texts, wall and CPU seconds."""
     wall, cpu = time.perf_counter(), time.process_time()
-    out = [t for i in range(0, len(texts), BATCH) for t in redactor.redact(texts[i : i + BATCH])[0]]
-    return out, time.perf_counter() - wall, time.process_time() - cpu
+    parts = [redactor.redact_array(texts[i : i + BATCH])[0] for i in range(0, len(texts), BATCH)]
+    seconds, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    return pa.chunked_array(parts, pa.string()).to_pylist(), seconds, cpu
 
 
-def _worker(redactor: Redactor, texts: list[str | None], start: Any, results: Any) -> None:
+def _worker(redactor: Redactor, texts: pa.Array, start: Any, results: Any) -> None:
     start.wait()  # every worker has its posts in memory before the clock starts
     began, cpu = time.perf_counter(), time.process_time()
     for i in range(0, len(texts), BATCH):
-        redactor.redact(texts[i : i + BATCH])
+        redactor.redact_array(texts[i : i + BATCH])
     results.put((began, time.perf_counter(), time.process_time() - cpu))
 
 
-def run_parallel(
-    redactor: Redactor, texts: list[str | None], processes: int
-) -> tuple[float, float]:
+def run_parallel(redactor: Redactor, texts: pa.Array, processes: int) -> tuple[float, float]:
     """Wall seconds for `processes` forked workers, each redacting its share of the posts
     (as the build's pool does), and the largest CPU time of one worker; the posts are in
     each worker's memory before timing."""
@@ -243,8 +244,9 @@ def main(argv: list[str] | None = None) -> None:
     start = time.process_time()
     redactor = Redactor(CATEGORIES, names.to_pylist())
     build_s = time.process_time() - start
-    out, wall1, cpu1 = run_ours(redactor, texts)
-    wall2, cpu2 = run_parallel(Redactor(CATEGORIES, names.to_pylist()), texts, 2)
+    column = posts["text"].combine_chunks()
+    out, wall1, cpu1 = run_ours(redactor, column)
+    wall2, cpu2 = run_parallel(Redactor(CATEGORIES, names.to_pylist()), column, 2)
     planted = planted_report(snap, ids, out)
 
     sample, sample_ids, used = [], [], 0.0
@@ -257,7 +259,7 @@ def main(argv: list[str] | None = None) -> None:
     sample_mb = megabytes(sample)
     fresh = Redactor(CATEGORIES, names.to_pylist())
     start = time.process_time()
-    ours_sample, _ = fresh.redact(sample)
+    ours_sample = fresh.redact_array(pa.array(sample, pa.string()))[0].to_pylist()
     ours_sample_s = time.process_time() - start
     start = time.process_time()
     theirs = [other(t) if t else t for t in sample]

@@ -225,7 +225,7 @@ class _Stages:
                 groups.setdefault(tuple(self.rules[c].redact), []).append(i)
             for cats, idx in groups.items():
                 part = inc.take(pa.array(idx, pa.int64())) if len(groups) > 1 else inc
-                yield part, (cats, part["text"].to_pylist())
+                yield part, (cats, part["text"].combine_chunks())
 
     def _rows(self, pool: WorkerPool, cut: datetime) -> None:
         for part, (texts, counts) in pool.imap(redact, self._batches(cut)):
@@ -252,7 +252,7 @@ class _Stages:
                     "subject": pa.array(subjects, pa.string()),
                     "created_at": part["created_at"],
                     "lang": part["lang"],
-                    "text": pa.array(texts, pa.string()),
+                    "text": texts,
                 }
             )
             self.writer.stage(pa.array(shards, pa.int64()), rows)

@@ -15,6 +15,8 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
+import pyarrow as pa
+
 from trainright.minimise import Redactor, ScrubResult, scrub_image
 
 T = TypeVar("T")
@@ -30,14 +32,13 @@ def _init(names: tuple[str, ...]) -> None:
     _REDACTORS.clear()
 
 
-def redact(
-    categories: tuple[str, ...], texts: list[str | None]
-) -> tuple[list[str | None], Counter[str]]:
-    """Redact one batch with the redactor for these categories (built once per process)."""
+def redact(categories: tuple[str, ...], texts: pa.Array) -> tuple[pa.Array, Counter[str]]:
+    """Redact one batch of texts with the redactor for these categories (built once per
+    process); Arrow both ways, so the texts cross between processes as buffers."""
     redactor = _REDACTORS.get(categories)
     if redactor is None:
         redactor = _REDACTORS[categories] = Redactor(categories, _NAMES)
-    return redactor.redact(texts)
+    return redactor.redact_array(texts)
 
 
 def scrub(jobs: list[tuple[Path, Path]]) -> list[ScrubResult]:

@@ -7,6 +7,7 @@ import random
 import time
 from collections import Counter
 
+import pyarrow as pa
 import pytest
 from corpus import ACCOUNTS, CASES, Case, precision_recall, score
 from hypothesis import given, settings
@@ -161,6 +162,41 @@ def test_a_post_is_redacted_the_same_in_any_batch(texts: list[str]) -> None:
     alone = [REDACTOR.redact([t]) for t in texts]
     assert together == [out[0] for out, _ in alone]
     assert counts == sum((c for _, c in alone), Counter())
+
+
+MARKED = ["a \x01 b kari@example.no \x02", "\U0010ffff stays", None, "ring 912 34 567 \x02"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.lists(st.sampled_from(FRAGMENTS + MARKED[:2] + MARKED[3:]), max_size=4).map(
+                " ".join
+            ),
+        ),
+        max_size=12,
+    )
+)
+def test_an_arrow_column_is_redacted_as_a_list_is(texts: list[str | None]) -> None:
+    """The build's Arrow path gives the list path's texts and counts, markers and nulls too."""
+    listed, counts = REDACTOR.redact(texts)
+    column, column_counts = REDACTOR.redact_array(pa.array(texts, pa.string()))
+    assert column.to_pylist() == listed
+    assert column_counts == counts
+
+
+def test_the_scan_markers_in_a_post_survive_both_paths() -> None:
+    listed, _ = REDACTOR.redact(MARKED)
+    assert listed == [
+        "a \x01 b [EMAIL] \x02",
+        "\U0010ffff stays",
+        None,
+        "ring [PHONE] \x02",
+    ]
+    column, _ = REDACTOR.redact_array(pa.chunked_array([MARKED[:2], MARKED[2:]], pa.string()))
+    assert column.to_pylist() == listed
 
 
 def test_a_batch_too_large_for_one_arrow_array_is_split(monkeypatch: pytest.MonkeyPatch) -> None:

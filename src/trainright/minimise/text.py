@@ -126,11 +126,38 @@ class Redactor:
         changed = self._literal_names(out, counts)
         if changed:
             array = pa.array(out, pa.string())
-            data = array.buffers()[2]
-        raw = data.to_pybytes() if data is not None else b""
-        escaped = any(marker.encode() in raw for marker in _ESCAPES)
-        for marker, stand_in in _ESCAPES.items() if escaped else ():
-            array = pc.replace_substring(array, marker, stand_in)
+        array, found = self._passes(array, counts)
+        rows = sorted(changed.union(found))
+        if rows:  # only the posts that changed become Python strings again
+            redacted = array.take(pa.array(rows, pa.int64())).to_pylist()
+            for row, text in zip(rows, redacted, strict=True):
+                out[row] = text
+        return out, counts
+
+    def redact_array(self, texts: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, Counter[str]]:
+        """Redact a column of post texts: Arrow in, Arrow out, as the build streams them.
+
+        The same result as `redact`, without turning every post into a Python string and
+        back (a quarter of `redact`'s time on short posts).
+        """
+        array = texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
+        array = array.cast(pa.string())
+        counts: Counter[str] = Counter()
+        if array.null_count == len(array) or not (self._detectors or self._names):
+            return array, counts
+        data = array.buffers()[2]
+        automaton = self._names is not None and self._names.literal_by_automaton
+        if automaton or (len(array) > 1 and data is not None and data.size > MAX_BATCH_CHARS):
+            out, counts = self.redact(array.to_pylist())  # the automaton matches Python strings
+            return pa.array(out, pa.string()), counts
+        return self._passes(array, counts)[0], counts
+
+    def _passes(self, array: pa.Array, counts: Counter[str]) -> tuple[pa.Array, set[int]]:
+        """The RE2 passes over a batch; returns the redacted batch and the rows changed."""
+        original = array
+        escaped = [m for m in _ESCAPES if pc.any(pc.match_substring(array, m)).as_py()]
+        for marker in escaped:
+            array = pc.replace_substring(array, marker, _ESCAPES[marker])
         passes: list[tuple[str, Callable[[str], Decision]]] = []
         literal = self._names.literal_locator if self._names is not None else None
         if self._detectors or literal:
@@ -141,23 +168,18 @@ class Redactor:
             )
         if self._names is not None:
             passes.append((self._names.locator, self._decide_names))
-        done: list[tuple[list[int], list[str]]] = []
-        for i, (locator, decide) in enumerate(passes):
+        changed: set[int] = set()
+        for locator, decide in passes:
             found, new = _apply(array, locator, decide, counts)
-            if i + 1 < len(passes) and len(found):  # the next pass scans the new texts
+            if len(found):  # each pass scans the texts the one before it left
                 array = pc.replace_with_mask(array, _mask(len(array), found), new)
                 changed.update(found.tolist())
-            elif len(found):  # the last pass's texts go straight to the output
-                done.append((found.tolist(), new.to_pylist()))
-        others = sorted(changed.difference(*(rows for rows, _ in done)))
-        if others:
-            done.append((others, array.take(pa.array(others, pa.int64())).to_pylist()))
-        for rows, redacted in done:
-            if escaped:
-                redacted = [_unescape(text) for text in redacted]
-            for row, text in zip(rows, redacted, strict=True):
-                out[row] = text
-        return out, counts
+        if escaped:  # changed posts get their markers back; the others are as they came
+            for marker in escaped:
+                array = pc.replace_substring(array, _ESCAPES[marker], marker)
+            keep = _mask(len(array), np.fromiter(changed, dtype=np.int64, count=len(changed)))
+            array = pc.if_else(keep, array, original)
+        return array, changed
 
     def _literal_names(self, out: list[str | None], counts: Counter[str]) -> set[int]:
         """Replace display names that are not plain words, found by the automaton."""
@@ -252,12 +274,6 @@ class Redactor:
             pos = end
         pieces.append(text[pos:])
         return "".join(pieces)
-
-
-def _unescape(text: str) -> str:
-    for marker, stand_in in _ESCAPES.items():
-        text = text.replace(stand_in, marker)
-    return text
 
 
 def _mask(length: int, rows: np.ndarray[Any, Any]) -> pa.Array:
