@@ -18,7 +18,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, RootTransaction, and_, bindparam, insert, or_, select
+from sqlalchemy import (
+    Connection,
+    RootTransaction,
+    Select,
+    and_,
+    bindparam,
+    insert,
+    or_,
+    select,
+)
 
 from trainright.ledger import schema
 from trainright.ledger.events import Event
@@ -86,7 +95,7 @@ _KEYS_OF = select(_K.account_id, _K.key, _K.fingerprint, _K.first_seq, _K.last_s
 )
 
 
-def _seq_ranges(ranges: Sequence[tuple[int, int]]) -> Any:
+def _seq_ranges(ranges: Sequence[tuple[int, int]]) -> Select[Any]:
     return select(schema.events).where(or_(*(and_(_E.seq >= a, _E.seq <= b) for a, b in ranges)))
 
 
