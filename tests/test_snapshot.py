@@ -169,3 +169,29 @@ def test_timestamps_with_offsets_are_utc(tmp_path: Path, ledger: Ledger) -> None
     m = run(snap, tmp_path, ledger).manifest
     assert m["counts"]["included"] == 1
     assert m["warnings"]["posts_after_cutoff"] == 1
+
+
+def test_parquet_timestamps_in_another_zone_are_compared_in_utc(
+    tmp_path: Path, ledger: Ledger
+) -> None:
+    """A zoned Parquet column holds instants: 02:00 in Oslo (summer) is the cutoff's 00:00 UTC."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from factories import ACCOUNT_TYPES, POST_TYPES
+
+    oslo = ZoneInfo("Europe/Oslo")
+    snap = tmp_path / "oslo"
+    snap.mkdir()
+    pq.write_table(
+        pa.Table.from_pylist([account(1)], pa.schema(ACCOUNT_TYPES)), snap / "accounts.parquet"
+    )
+    types = POST_TYPES | {"created_at": pa.timestamp("us", tz="Europe/Oslo")}
+    posts = [
+        post(10, 1, created_at=datetime(2026, 6, 26, 2, 0, tzinfo=oslo)),
+        post(11, 1, created_at=datetime(2026, 6, 26, 2, 0, 0, 1, tzinfo=oslo)),
+    ]
+    pq.write_table(pa.Table.from_pylist(posts, pa.schema(types)), snap / "posts.parquet")
+    m = run(snap, tmp_path, ledger).manifest
+    assert m["counts"]["included"] == 1
+    assert m["warnings"]["posts_after_cutoff"] == 1
