@@ -139,7 +139,17 @@ def export_head(uri: str, cutoff: datetime) -> Head:
             hint="write it with `trainright ledger export --as-of CUTOFF OUT.parquet`",
         )
     as_of = meta[_AS_OF_KEY].decode()
-    if datetime.fromisoformat(as_of) < utc(cutoff):
+    try:
+        exported = utc(datetime.fromisoformat(as_of))
+    except ValueError:
+        raise InputError(
+            "the export's cutoff is not a timestamp",
+            file=uri,
+            field="as_of",
+            value=as_of,
+            hint="write it with `trainright ledger export --as-of CUTOFF OUT.parquet`",
+        ) from None
+    if exported < utc(cutoff):
         raise InputError(
             f"the export was made as of {as_of}, before the build's cutoff {iso(cutoff)}:"
             " it lacks the events in between",
