@@ -101,3 +101,25 @@ def test_a_failed_commit_answers_every_request_with_an_error(writer: GroupWriter
     with pytest.raises(LedgerError):
         fut.result()
     assert writer.ledger.head().seq == 0  # the event was rolled back with the reason
+
+
+def test_reads_by_account_are_planned_afresh_on_postgresql(ledger: Ledger) -> None:
+    """A prepared read by account soon runs a generic plan made while the tables were small:
+    a scan of every event, each batch slower than the last. Those reads stay unprepared."""
+    from trainright.ledger.batchio import PipelinedIO, open_batch_io
+    from trainright.ledger.writer import commit_batch
+
+    io = open_batch_io(ledger)
+    if not isinstance(io, PipelinedIO):
+        io.close()
+        pytest.skip("PostgreSQL's plan cache")
+    try:
+        for n in range(12):  # psycopg prepares a statement from its fifth run on
+            (filed,) = commit_batch(io, [objection(n, key=f"k{n}")])
+            assert not isinstance(filed, Exception)
+        rows = io.pg.execute("SELECT statement FROM pg_prepared_statements").fetchall()
+    finally:
+        io.close()
+    prepared = [statement for (statement,) in rows]
+    assert any("ledger_head" in s for s in prepared)  # the head read is prepared, as it may be
+    assert not [s for s in prepared if "ANY(" in s]

@@ -15,22 +15,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import (
     Connection,
     RootTransaction,
     Select,
+    Table,
     and_,
     bindparam,
     insert,
     or_,
     select,
 )
+from sqlalchemy.dialects import postgresql
 
 from trainright.ledger import schema
-from trainright.ledger.events import Event
+from trainright.ledger.events import Event, utc
 from trainright.ledger.standing import EventLike
 from trainright.ledger.store import (
     HEAD_FOR_UPDATE,
@@ -142,28 +144,28 @@ class SqlIO:
 # server parses and plans it once per batch rather than once per row. The reads by
 # account are never prepared: a prepared statement soon runs a generic plan, made
 # while the tables were small, that scans them whole (each batch slower than the last).
+_EVENT_COLUMNS = tuple(c.name for c in schema.events.c)
 _PG_HEAD = "SELECT seq, hash FROM ledger_head WHERE id = 1 FOR UPDATE"
 _PG_KEYS = (
     "SELECT account_id, key, fingerprint, first_seq, last_seq FROM idempotency_keys"
     " WHERE account_id = ANY(%s)"
 )
 _PG_ROWS = "SELECT seq, account_id, type, purpose, at FROM events WHERE account_id = ANY(%s)"
-_PG_RANGE = (
-    "SELECT seq, account_id, type, purpose, at, received_at, channel, hash FROM events"
-    " WHERE seq BETWEEN %s AND %s"
-)
-_PG_EVENTS = (
-    "INSERT INTO events (seq, account_id, type, purpose, at, received_at, channel, hash)"
-    " SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::text[],"
-    " %s::timestamptz[], %s::timestamptz[], %s::text[], %s::text[])"
-)
+_PG_RANGE = f"SELECT {', '.join(_EVENT_COLUMNS)} FROM events WHERE seq BETWEEN %s AND %s"
 _PG_HEAD_SET = "UPDATE ledger_head SET seq = %s, hash = %s WHERE id = 1"
-_PG_KEYS_ADD = (
-    "INSERT INTO idempotency_keys (account_id, key, fingerprint, first_seq, last_seq, created_at)"
-    " SELECT * FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::bigint[], %s::bigint[],"
-    " %s::timestamptz[])"
-)
-_PG_REASONS_ADD = "INSERT INTO reasons (seq, reason) SELECT * FROM unnest(%s::bigint[], %s::text[])"
+
+
+def _unnest_insert(table: Table) -> str:
+    """INSERT of one array per column, in the table's column order and types."""
+    pg = postgresql.dialect()  # type: ignore[no-untyped-call]
+    columns = ", ".join(c.name for c in table.c)
+    arrays = ", ".join(f"%s::{c.type.compile(dialect=pg)}[]" for c in table.c)
+    return f"INSERT INTO {table.name} ({columns}) SELECT * FROM unnest({arrays})"
+
+
+_PG_INSERTS = {
+    t.name: _unnest_insert(t) for t in (schema.events, schema.idempotency_keys, schema.reasons)
+}
 
 
 @dataclass(frozen=True)
@@ -175,11 +177,9 @@ class _Row:
     at: datetime
 
 
-_EVENT_COLUMNS = ("seq", "account_id", "type", "purpose", "at", "received_at", "channel", "hash")
-
-
-def _columns(rows: Sequence[dict[str, Any]], names: Sequence[str]) -> list[list[Any]]:
-    return [[r[n] for r in rows] for n in names]
+def _execute_unnest(pg: Any, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        pg.execute(_PG_INSERTS[table.name], [[r[c.name] for r in rows] for c in table.c])
 
 
 class PipelinedIO:
@@ -200,33 +200,26 @@ class PipelinedIO:
         if keys is not None:
             for account, key, fingerprint, first, last in keys.fetchall():
                 known[(account, key)] = (fingerprint, first, last)
-        found: list[EventLike] = [
-            _Row(s, a, t, p, at.astimezone(UTC)) for s, a, t, p, at in rows.fetchall()
-        ]
+        found: list[EventLike] = [_Row(s, a, t, p, utc(at)) for s, a, t, p, at in rows.fetchall()]
         return Reads(Head(int(seq), str(hash_)), known, found)
 
     def replayed(self, ranges: Sequence[tuple[int, int]]) -> list[Event]:
         pg = self.pg
         with pg.pipeline():
             curs = [pg.execute(_PG_RANGE, r) for r in ranges]
+        found = [dict(zip(_EVENT_COLUMNS, row, strict=True)) for c in curs for row in c.fetchall()]
         return [
-            Event(s, a, t, p, at.astimezone(UTC), rec.astimezone(UTC), c, h)
-            for cur in curs
-            for s, a, t, p, at, rec, c, h in cur.fetchall()
+            Event(**(e | {"at": utc(e["at"]), "received_at": utc(e["received_at"])})) for e in found
         ]
 
     def write(self, writes: Writes) -> None:
         pg = self.pg
         with pg.pipeline():  # the writes and COMMIT: one round trip, then the WAL flush
+            _execute_unnest(pg, schema.events, [e.__dict__ for e in writes.events])
             if writes.events:
-                rows = [e.__dict__ for e in writes.events]
-                pg.execute(_PG_EVENTS, _columns(rows, _EVENT_COLUMNS))
                 pg.execute(_PG_HEAD_SET, (writes.events[-1].seq, writes.events[-1].hash))
-            if writes.keys:
-                names = ("account_id", "key", "fingerprint", "first_seq", "last_seq", "created_at")
-                pg.execute(_PG_KEYS_ADD, _columns(writes.keys, names))
-            if writes.reasons:
-                pg.execute(_PG_REASONS_ADD, _columns(writes.reasons, ("seq", "reason")))
+            _execute_unnest(pg, schema.idempotency_keys, writes.keys)
+            _execute_unnest(pg, schema.reasons, writes.reasons)
             pg.commit()
 
     def close(self, *, failed: bool = False) -> None:
