@@ -195,7 +195,7 @@ def test_the_scan_markers_in_a_post_survive_both_paths() -> None:
         None,
         "ring [PHONE] \x02",
     ]
-    column, _ = REDACTOR.redact_array(pa.chunked_array([MARKED[:2], MARKED[2:]], pa.string()))
+    column, _ = REDACTOR.redact_array(pa.array(MARKED, pa.string()))
     assert column.to_pylist() == listed
 
 

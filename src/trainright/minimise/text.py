@@ -134,14 +134,13 @@ class Redactor:
                 out[row] = text
         return out, counts
 
-    def redact_array(self, texts: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, Counter[str]]:
-        """Redact a column of post texts: Arrow in, Arrow out, as the build streams them.
+    def redact_array(self, texts: pa.Array) -> tuple[pa.Array, Counter[str]]:
+        """Redact a column of post texts: Arrow in, Arrow out, as both engines stream them.
 
         The same result as `redact`, without turning every post into a Python string and
         back (a quarter of `redact`'s time on short posts).
         """
-        array = texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
-        array = array.cast(pa.string())
+        array = texts.cast(pa.string())
         counts: Counter[str] = Counter()
         if array.null_count == len(array) or not (self._detectors or self._names):
             return array, counts

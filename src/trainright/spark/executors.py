@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.fs as pafs
 from pydantic import SecretStr
@@ -63,17 +64,20 @@ def minimise_posts(
                 continue
             countries = batch.column("country").to_pylist()
             authors = batch.column("author_id").to_pylist()
-            texts = batch.column("text").to_pylist()
+            texts = batch.column("text")
             groups: dict[tuple[str, ...], list[int]] = {}
             for i, c in enumerate(countries):
                 groups.setdefault(categories_of[c], []).append(i)
             counts: Counter[str] = Counter()
-            redacted: list[str | None] = list(texts)
+            parts: list[pa.Array] = []
+            order: list[int] = []
             for cats, idx in groups.items():
-                out, n = _redactor(build, names, cats).redact([texts[i] for i in idx])
+                out, n = _redactor(build, names, cats).redact_array(texts.take(idx))
                 counts.update(n)
-                for i, t in zip(idx, out, strict=True):
-                    redacted[i] = t
+                parts.append(out)
+                order += idx
+            # back in the batch's row order
+            redacted = pa.concat_arrays(parts).take(np.argsort(np.array(order)))
             subject_of = {a: pseudo.subject(a) for a in set(authors)}
             subjects = [subject_of[a] for a in authors]
             shards = [
@@ -89,7 +93,7 @@ def minimise_posts(
                     "shard": pa.array(shards, pa.int64()),
                     "created_at": batch.column("created_at"),
                     "lang": batch.column("lang"),
-                    "text": pa.array(redacted, pa.string()),
+                    "text": redacted,
                     "media_state": batch.column("media_state").cast(pa.int32()),
                     "redactions": pa.array(tally, pa.string()),
                 }
