@@ -82,9 +82,11 @@ class BatchIO(Protocol):
 
 
 def open_batch_io(ledger: Ledger) -> BatchIO:
-    """The writer's connection: pipelined on PostgreSQL, SQLAlchemy elsewhere."""
+    """The writer's connection: pipelined on PostgreSQL through psycopg 3 (the driver
+    trainright ships with), SQLAlchemy statement by statement elsewhere."""
     ledger.head()  # migrated, reachable
-    if ledger.engine.dialect.name == "postgresql":
+    dialect = ledger.engine.dialect
+    if (dialect.name, dialect.driver) == ("postgresql", "psycopg"):
         return PipelinedIO(ledger)
     return SqlIO(ledger)
 
