@@ -8,6 +8,7 @@ import time
 from collections import Counter
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from corpus import ACCOUNTS, CASES, Case, precision_recall, score
 from hypothesis import given, settings
@@ -16,7 +17,7 @@ from hypothesis import strategies as st
 from trainright.errors import PolicyError
 from trainright.minimise import Redactor
 from trainright.minimise import text as text_module
-from trainright.minimise.detect import CATEGORIES
+from trainright.minimise.detect import CATEGORIES, PATTERN_DETECTORS
 
 ALL = CATEGORIES
 REDACTOR = Redactor(ALL, ACCOUNTS)
@@ -219,3 +220,26 @@ def test_a_batch_too_large_for_one_arrow_array_is_split(monkeypatch: pytest.Monk
 )
 def test_look_alikes_in_ordinary_text(text: str, expected: str) -> None:
     assert REDACTOR.redact([text])[0] == [expected]
+
+
+_NOT_TRIGGER = "OlIZSBoO°'.-/+ "  # what a value's digits, "@" and ":" are swapped for
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.one_of(
+        st.tuples(st.sampled_from([c.text for c in CASES]), st.randoms()).map(
+            lambda pair: "".join(
+                pair[1].choice(_NOT_TRIGGER) if ch in "0123456789@:" else ch for ch in pair[0]
+            )
+        ),
+        st.text(st.characters(blacklist_characters="0123456789@:"), max_size=80),
+    )
+)
+def test_no_value_is_located_without_a_trigger_character(text: str) -> None:
+    """Rows without a digit, "@" or ":" skip the value scan: no locator may need them."""
+    column = pa.array([text], pa.string())
+    for detector in PATTERN_DETECTORS.values():
+        for fragment in detector.locator:
+            assert not pc.match_substring_regex(column, fragment)[0].as_py(), fragment
+    assert text_module.TRIGGER == "[0-9@:]"

@@ -9,6 +9,8 @@ once rather than each post:
    context, and the few such display names; the distinct regions are decided by the precise
    patterns and check digits, and Arrow splices the decisions back into the posts;
 3. a second RE2 pass does the same for runs of capitalised words and first names.
+Each pass marks only the rows a plain RE2 match (a DFA run, several times cheaper than
+marking) says can hold something: most posts have no digit, "@" or ":" and so no value.
 A region's text (with its context) always gets the same decision, so decisions are memoised
 across batches. Posts with nothing marked are never converted to Python strings.
 """
@@ -33,7 +35,7 @@ from trainright.minimise.detect import (
     PERSON_NAME,
     PERSON_PLACEHOLDER,
 )
-from trainright.minimise.detect.base import DIGIT_RUN
+from trainright.minimise.detect.base import DIGIT_RUN, TRIGGER
 from trainright.minimise.detect.names import NameFinder
 
 _OPEN, _CLOSE = "\x01", "\x02"  # mark candidates in the RE2 output
@@ -48,6 +50,8 @@ _KEEP = ""  # category of a value kept as written (an IBAN with wrong check digi
 
 Found = tuple[int, int, str]  # start, end, category
 Decision = tuple[str, tuple[tuple[str, int], ...]]  # new text, replacements per category
+Scan = tuple[str, np.ndarray[Any, Any]]  # a locator and the rows it marks
+Marked = tuple[np.ndarray[Any, Any], pa.Array]  # rows with marked regions, their texts
 
 
 class Redactor:
@@ -154,22 +158,13 @@ class Redactor:
     def _passes(self, array: pa.Array, counts: Counter[str]) -> tuple[pa.Array, set[int]]:
         """The RE2 passes over a batch; returns the redacted batch and the rows changed."""
         original = array
-        escaped = [m for m in _ESCAPES if pc.any(pc.match_substring(array, m)).as_py()]
+        escaped = _markers_in(array)
         for marker in escaped:
             array = pc.replace_substring(array, marker, _ESCAPES[marker])
-        passes: list[tuple[str, Callable[[str], Decision]]] = []
-        literal = self._names.literal_locator if self._names is not None else None
-        if self._detectors or literal:
-            # Literal display names share the values' pass (one RE2 scan fewer).
-            located = [self._locator] if self._detectors else []
-            passes.append(
-                ("|".join([*([literal] if literal else []), *located]), self._decide_values)
-            )
-        if self._names is not None:
-            passes.append((self._names.locator, self._decide_names))
         changed: set[int] = set()
-        for locator, decide in passes:
-            found, new = _apply(array, locator, decide, counts)
+        for plan, decide in self._plans():
+            marked = [_mark(array, locator, rows) for locator, rows in plan(array)]
+            found, new = _apply(marked, decide, counts)
             if len(found):  # each pass scans the texts the one before it left
                 array = pc.replace_with_mask(array, _mask(len(array), found), new)
                 changed.update(found.tolist())
@@ -179,6 +174,36 @@ class Redactor:
             keep = _mask(len(array), np.fromiter(changed, dtype=np.int64, count=len(changed)))
             array = pc.if_else(keep, array, original)
         return array, changed
+
+    def _plans(self) -> list[tuple[Callable[[pa.Array], list[Scan]], Callable[[str], Decision]]]:
+        """Each pass: which rows to mark with which locator, and how to decide a region.
+
+        Marking (RE2 with the match copied out) costs several times a plain yes/no match
+        on large patterns, so each pass first matches cheaply and marks only the rows that
+        can hold something: a value needs a digit, "@" or ":" (`TRIGGER`), and only the few
+        rows with a literal display name pay for that larger locator."""
+        plans: list[tuple[Callable[[pa.Array], list[Scan]], Callable[[str], Decision]]] = []
+        literal = self._names.literal_locator if self._names is not None else None
+        if self._detectors or literal:
+            plans.append((self._value_scans, self._decide_values))
+        if self._names is not None:
+            runs = self._names.locator
+            plans.append((lambda array: [(runs, _matching(array, runs))], self._decide_names))
+        return plans
+
+    def _value_scans(self, array: pa.Array) -> list[Scan]:
+        literal = self._names.literal_locator if self._names is not None else None
+        if not self._detectors:
+            assert literal is not None
+            return [(literal, _matching(array, literal))]
+        rows = _matching(array, "|".join([TRIGGER, *([literal] if literal else [])]))
+        if not literal or not len(rows):
+            return [(self._locator, rows)]
+        named = _matching(array.take(rows), literal)
+        plain = np.ones(len(rows), dtype=bool)
+        plain[named] = False
+        # Literal display names share the values' pass (one RE2 scan fewer).
+        return [(f"{literal}|{self._locator}", rows[named]), (self._locator, rows[plain])]
 
     def _literal_names(self, out: list[str | None], counts: Counter[str]) -> set[int]:
         """Replace display names that are not plain words, found by the automaton."""
@@ -281,18 +306,47 @@ def _mask(length: int, rows: np.ndarray[Any, Any]) -> pa.Array:
     return pa.array(mask)
 
 
+def _markers_in(array: pa.Array) -> list[str]:
+    """The scan's marker characters that occur in the batch (one byte search each)."""
+    data = array.buffers()[2]
+    if data is None or not len(array):
+        return []
+    offsets = np.frombuffer(array.buffers()[1], np.int32, len(array) + 1, array.offset * 4)
+    text = data.slice(int(offsets[0]), int(offsets[-1] - offsets[0])).to_pybytes()
+    return [m for m in _ESCAPES if m.encode() in text]
+
+
+def _matching(array: pa.Array, pattern: str) -> np.ndarray[Any, Any]:
+    """Rows where the pattern matches somewhere: RE2's DFA alone, no match copied out."""
+    found = pc.match_substring_regex(array, pattern)
+    rows: np.ndarray[Any, Any] = pc.indices_nonzero(pc.fill_null(found, False)).to_numpy()
+    return rows.astype(np.int64)
+
+
+def _mark(array: pa.Array, locator: str, rows: np.ndarray[Any, Any]) -> Marked:
+    """Wrap every located region of the given rows in markers; returns the rows that
+    have one and their marked texts."""
+    subset = array.take(pa.array(rows))
+    marked = pc.replace_substring_regex(subset, locator, f"{_OPEN}\\0{_CLOSE}")
+    grew = pc.not_equal(pc.binary_length(marked), pc.binary_length(subset))
+    hit = pc.indices_nonzero(pc.fill_null(grew, False))
+    return rows[hit.to_numpy()], marked.take(hit)
+
+
 def _apply(
-    array: pa.Array, locator: str, decide: Callable[[str], Decision], counts: Counter[str]
+    marked: list[Marked], decide: Callable[[str], Decision], counts: Counter[str]
 ) -> tuple[np.ndarray[Any, Any], pa.Array]:
-    """One vectorised pass: mark regions, decide each distinct region, splice the results.
+    """Decide each distinct marked region once and splice the decisions back.
 
     Returns the rows that changed and their new texts."""
-    marked = pc.replace_substring_regex(array, locator, f"{_OPEN}\\0{_CLOSE}")
-    grew = pc.not_equal(pc.binary_length(marked), pc.binary_length(array))
-    rows = pc.indices_nonzero(pc.fill_null(grew, False))
+    rows = np.concatenate([r for r, _ in marked]) if marked else np.empty(0, np.int64)
     if len(rows) == 0:
         return np.empty(0, dtype=np.int64), pa.array([], pa.string())
-    pieces = pc.split_pattern(marked.take(rows), _OPEN)
+    texts = pa.concat_arrays([m for _, m in marked])
+    if len(marked) > 1:  # callers splice by row order
+        order = np.argsort(rows)
+        rows, texts = rows[order], texts.take(pa.array(order))
+    pieces = pc.split_pattern(texts, _OPEN)
     flat = pc.list_flatten(pieces)
     offsets = pieces.offsets.to_numpy()
     first = np.zeros(len(flat), dtype=bool)
@@ -314,4 +368,4 @@ def _apply(
     order[~first] = len(heads) + np.arange(len(tails))
     spliced = pa.concat_arrays([heads, tails]).take(pa.array(order))
     texts = pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets - offsets[0]), spliced), "")
-    return rows.to_numpy(), texts
+    return rows, texts

@@ -50,6 +50,10 @@ def digits(value: str) -> str:
     return "".join(ch for ch in value if ch.isdigit())
 
 
+# Every locator fragment needs one of these characters, so a text without them is not
+# scanned for values at all (a test holds every detector to it).
+TRIGGER = "[0-9@:]"
+
 # Any run of seven or more digits and separators: covers phone numbers, national ids,
 # card numbers, IPv4 addresses and decimal or degree coordinates in one locator.
 DIGIT_RUN = r"[+(]?\b\d[\d \t().,/:°'′’\"″\-]{5,}\d"
