@@ -6,6 +6,7 @@ import hashlib
 import hmac
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partialmethod
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -14,8 +15,10 @@ from pyroaring import BitMap64
 from sqlalchemy import select
 
 from factories import CUTOFF, SECRET, account, post
-from trainright import ConfigError, InputError, Ledger, NewEvent, build, parse_policy
+from trainright import ConfigError, InputError, Ledger, NewEvent, build, parse_policy, pipeline
 from trainright.ledger import schema
+from trainright.minimise import text as text_module
+from trainright.rules import DuckDBRunner
 
 POLICY = parse_policy("notice_days = 0\nshards = 4\n")
 
@@ -90,6 +93,29 @@ def test_same_inputs_same_bytes(snap: Path, tmp_path: Path, ledger: Ledger) -> N
         assert (a.out / f).read_bytes() == (b.out / f).read_bytes(), f
     other_key = build(snap, POLICY, CUTOFF, tmp_path / "c", ledger=ledger, secret=SECRET + "x")
     assert other_key.dataset_id != a.dataset_id
+
+
+def test_the_same_bytes_in_any_batching(
+    snap: Path, tmp_path: Path, ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Included posts are gathered across the rules' batches into redaction jobs; where
+    the batches and jobs break must not show in the dataset."""
+    whole = build(snap, POLICY, CUTOFF, tmp_path / "a", ledger=ledger, secret=SECRET)
+    monkeypatch.setattr(DuckDBRunner, "decide", partialmethod(DuckDBRunner.decide, batch_rows=5))
+    monkeypatch.setattr(text_module, "BATCH_ROWS", 12)
+    jobs: list[int] = []
+    job = pipeline._redaction_job
+    monkeypatch.setattr(
+        pipeline,
+        "_redaction_job",
+        lambda cats, parts: (jobs.append(len(parts)), job(cats, parts))[1],
+    )
+    split = build(snap, POLICY, CUTOFF, tmp_path / "b", ledger=ledger, secret=SECRET, workers=2)
+    assert len(jobs) > 2  # several jobs,
+    assert max(jobs) > 1  # each gathered from several batches
+    files = sorted(p.relative_to(whole.out) for p in whole.out.rglob("*") if p.is_file())
+    for f in files:
+        assert (whole.out / f).read_bytes() == (split.out / f).read_bytes(), f
 
 
 def test_existing_out_is_refused(snap: Path, tmp_path: Path, ledger: Ledger) -> None:

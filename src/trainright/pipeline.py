@@ -33,6 +33,7 @@ from trainright.ledger.events import iso
 from trainright.ledger.importer import parse_timestamp
 from trainright.lineage import openlineage, register_dataset
 from trainright.minimise import Pseudonymiser
+from trainright.minimise import text as redaction
 from trainright.policy import Policy, RegionRules, load_policy
 from trainright.regions import ISO_COUNTRIES
 from trainright.rules import DuckDBRunner, region_rules_table
@@ -203,6 +204,7 @@ class _Stages:
     def _batches(self, cut: datetime) -> Iterator[tuple[pa.Table, tuple[Any, ...]]]:
         """Decide every post; tally and record exclusions; yield included rows to redact."""
         total = self.runner.count_posts(cut)
+        pending: dict[tuple[str, ...], list[pa.Table]] = {}  # included posts by redact list
         for batch in self.runner.decide(cut):
             self.report("rules", batch.num_rows, total)
             tbl = pa.Table.from_batches([batch])
@@ -225,7 +227,12 @@ class _Stages:
                 groups.setdefault(tuple(self.rules[c].redact), []).append(i)
             for cats, idx in groups.items():
                 part = inc.take(pa.array(idx, pa.int64())) if len(groups) > 1 else inc
-                yield part, (cats, part["text"].combine_chunks())
+                waiting = pending.setdefault(cats, [])
+                waiting.append(part)
+                if sum(t.num_rows for t in waiting) >= redaction.BATCH_ROWS:
+                    yield _redaction_job(cats, pending.pop(cats))
+        for cats, parts in pending.items():
+            yield _redaction_job(cats, parts)
 
     def _rows(self, pool: WorkerPool, cut: datetime) -> None:
         for part, (texts, counts) in pool.imap(redact, self._batches(cut)):
@@ -289,3 +296,11 @@ class _Stages:
                 item = MediaItem(f"media/{res.path.name}", res.orientation or 1)
                 media_of_post.setdefault(m["post_id"], []).append(item)
         return media_of_post, dict(warnings)
+
+
+def _redaction_job(
+    categories: tuple[str, ...], parts: list[pa.Table]
+) -> tuple[pa.Table, tuple[tuple[str, ...], pa.Array]]:
+    """Included posts with one redact list, and what a worker needs to redact them."""
+    table = pa.concat_tables(parts)
+    return table, (categories, table["text"].combine_chunks())
