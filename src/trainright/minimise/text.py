@@ -45,9 +45,11 @@ _SEPARATOR = "\x00"  # joins a batch for the automaton; no name spans it
 # Up to two words before a value: "order no. 12345678", "version 1.2.3.4", "tlf 91234567".
 _CONTEXT = r"(?:[A-Za-z#]+[^A-Za-z0-9\n\x01\x02]{1,3}){0,2}"
 _CACHE_LIMIT = 200_000
-# Posts per call that callers should gather: each call builds its RE2 automata anew (tens
-# of milliseconds), so calls of 25,000 posts ran at half the speed of calls of 100,000.
-BATCH_ROWS = 100_000
+# Posts per call that callers should gather. Each call builds its RE2 automata anew, and
+# their states are made lazily as the scan meets them: about 0.1 s per call with the
+# name lists. On 1M synthetic posts (one process, warm, median of 5) calls of 25,000 posts
+# ran at 22 MB/s, of 100,000 at 32 MB/s, of 200,000 at 40 MB/s, of 400,000 at 36 MB/s.
+BATCH_ROWS = 200_000
 MAX_BATCH_CHARS = 400_000_000  # UTF-8 bytes; a larger batch is redacted in halves
 _KEEP = ""  # category of a value kept as written (an IBAN with wrong check digits)
 
