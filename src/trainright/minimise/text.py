@@ -57,6 +57,7 @@ Found = tuple[int, int, str]  # start, end, category
 Decision = tuple[str, tuple[tuple[str, int], ...]]  # new text, replacements per category
 Scan = tuple[str, np.ndarray[Any, Any]]  # a locator and the rows it marks
 Marked = tuple[np.ndarray[Any, Any], pa.Array]  # rows with marked regions, their texts
+Pass = tuple[Callable[[pa.Array], list[Scan]], Callable[[str], Decision]]  # scans, decider
 
 
 class Redactor:
@@ -180,23 +181,23 @@ class Redactor:
             array = pc.if_else(keep, array, original)
         return array, changed
 
-    def _plans(self) -> list[tuple[Callable[[pa.Array], list[Scan]], Callable[[str], Decision]]]:
+    def _plans(self) -> list[Pass]:
         """Each pass: which rows to mark with which locator, and how to decide a region.
 
         Marking (RE2 with the match copied out) costs several times a plain yes/no match
         on large patterns, so each pass first matches cheaply and marks only the rows that
-        can hold something: a value needs a digit, "@" or ":" (`TRIGGER`), and only the few
-        rows with a literal display name pay for that larger locator."""
-        plans: list[tuple[Callable[[pa.Array], list[Scan]], Callable[[str], Decision]]] = []
+        can hold something."""
+        plans: list[Pass] = []
         literal = self._names.literal_locator if self._names is not None else None
         if self._detectors or literal:
             plans.append((self._value_scans, self._decide_values))
         if self._names is not None:
-            runs = self._names.locator
-            plans.append((lambda array: [(runs, _matching(array, runs))], self._decide_names))
+            plans.append((self._name_scans, self._decide_names))
         return plans
 
     def _value_scans(self, array: pa.Array) -> list[Scan]:
+        """A value needs a digit, "@" or ":" (`TRIGGER`); literal display names join the
+        values' pass (one RE2 scan fewer), and only their few rows pay for that locator."""
         literal = self._names.literal_locator if self._names is not None else None
         if not self._detectors:
             assert literal is not None
@@ -207,8 +208,12 @@ class Redactor:
         named = _matching(array.take(rows), literal)
         plain = np.ones(len(rows), dtype=bool)
         plain[named] = False
-        # Literal display names share the values' pass (one RE2 scan fewer).
         return [(f"{literal}|{self._locator}", rows[named]), (self._locator, rows[plain])]
+
+    def _name_scans(self, array: pa.Array) -> list[Scan]:
+        assert self._names is not None
+        runs = self._names.locator
+        return [(runs, _matching(array, runs))]
 
     def _literal_names(self, out: list[str | None], counts: Counter[str]) -> set[int]:
         """Replace display names that are not plain words, found by the automaton."""
