@@ -243,3 +243,25 @@ def test_no_value_is_located_without_a_trigger_character(text: str) -> None:
         for fragment in detector.locator:
             assert not pc.match_substring_regex(column, fragment)[0].as_py(), fragment
     assert text_module.TRIGGER == "[0-9@:]"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a display name ending in s is not read as a genitive, after a greeting or not
+        ("Thanks Hannah Roberts for the lift", "Thanks [PERSON] for the lift"),
+        ("Hannah Roberts gave me a lift", "[PERSON] gave me a lift"),
+        ("Gefeliciteerd Anna Peters!", "Gefeliciteerd [PERSON]!"),
+        # nor is a surname from the lists
+        ("Op bezoek bij oma Iris Peters, ze wordt 90!", "Op bezoek bij oma [PERSON], ze wordt 90!"),
+        # a real genitive still keeps its suffix outside the placeholder
+        ("Hannah Roberts's bike", "[PERSON]'s bike"),
+        # an everyday word that starts a display name is part of the name
+        ("Takk Hansen AS har levert", "[PERSON] AS har levert"),
+        ("Takk Kari Nordmann!", "Takk [PERSON]!"),
+    ],
+)
+def test_names_after_greetings_and_names_ending_in_s(text: str, expected: str) -> None:
+    redactor = Redactor(ALL, ["Hannah Roberts", "Anna Peters", "Takk Hansen", "Kari Nordmann"])
+    assert redactor.redact([text])[0] == [expected]
+    assert redactor.redact_array(pa.array([text]))[0].to_pylist() == [expected]

@@ -249,8 +249,13 @@ class Redactor:
             if len(self._runs) >= _CACHE_LIMIT:
                 self._runs.clear()
             assert self._names is not None
-            found = [(s, e, PERSON_NAME) for s, e in self._names.in_run(region)]
-            decided = self._runs[region] = self._decision(region, found)
+            cut = self._names.lead(region)
+            if cut:  # "Thanks Kari Nordmann": decided as "Kari Nordmann"
+                text, found_counts = self._decide_names(region[cut:])
+                decided = self._runs[region] = region[:cut] + text, found_counts
+            else:
+                found = [(s, e, PERSON_NAME) for s, e in self._names.in_run(region)]
+                decided = self._runs[region] = self._decision(region, found)
         return decided
 
     def _decision(self, region: str, found: list[Found]) -> Decision:

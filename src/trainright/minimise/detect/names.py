@@ -114,6 +114,8 @@ _WORD = rf"{_UP}{_LET}*(?:['’-]{_LET}+)*"
 _END = r"(?:[^A-Za-z0-9@\x{00C0}-\x{017F}]|$)"  # not an IBAN's or email's letters
 _START = r"(?:^|[^A-Za-z0-9\x{00C0}-\x{017F}])"
 _LATIN_END = 0x17F
+# A run's first word, after the boundary character the scan may include, and its spaces.
+_LEAD = re.compile(rf"[^\w]?({TOKEN.pattern})[ \t]+(?=\w)")
 
 
 @dataclass
@@ -235,7 +237,15 @@ class NameFinder:
         return any(form in names for form in self._forms(word))
 
     def _end(self, word: str, end: int) -> int:
-        """End of a name word, leaving a genitive suffix outside the placeholder."""
+        """End of a name word, leaving a genitive suffix outside the placeholder; a name
+        that itself ends in s ("Peters", "Williams") is not read as a genitive."""
+        lex = self.lexicon
+        whole = self._forms(word)[0]
+        if not word.endswith(("'s", "’s")) and any(
+            whole in names
+            for names in (lex.first, lex.surname, lex.first_ambiguous, lex.surname_ambiguous)
+        ):
+            return end
         for form in self._forms(word)[1:]:
             if form in self.lexicon.first or form in self.lexicon.surname:
                 return end - (len(word) - len(form))
@@ -251,6 +261,25 @@ class NameFinder:
             if region[start : len(region) - cut] in self.display_literal:
                 return start, len(region) - cut
         return None
+
+    @cached_property
+    def _display_starts(self) -> frozenset[str]:
+        """The first word of every display name of two words or more (case-folded)."""
+        return frozenset(name.split(" ", 1)[0] for name in self.display)
+
+    def lead(self, run: str) -> int:
+        """Length of a leading everyday word that `in_run` passes over ("Thanks Kari
+        Nordmann"), with the spaces after it; 0 when there is none.
+
+        Such a word never starts or changes a name, so the rest of the run can be decided
+        (and memoised) alone: greetings and names recur in every combination."""
+        match = _LEAD.match(run)
+        if match is None:
+            return 0
+        word = match.group(1)
+        if word not in self.lexicon.stop or self._kind(word) != "C":
+            return 0
+        return match.end() if word.casefold() not in self._display_starts else 0
 
     def in_run(self, run: str) -> Iterator[Span]:
         """Names inside a located run, as offsets into the run."""
@@ -268,9 +297,11 @@ class NameFinder:
             if kinds[i] in "xI":
                 i += 1
                 continue
-            hit = self._display_end(folded, i) if self.display and kinds[i] != "K" else 0
+            hit, suffix = (
+                self._display_end(folded, i) if self.display and kinds[i] != "K" else (0, 0)
+            )
             if hit:
-                yield toks[i][0], self._end(toks[hit - 1][2], toks[hit - 1][1])
+                yield toks[i][0], toks[hit - 1][1] - suffix
                 i = hit
                 continue
             word = toks[i][2]
@@ -302,16 +333,21 @@ class NameFinder:
             yield toks[begin][0], self._end(toks[last - 1][2], toks[last - 1][1])
             i = last
 
-    def _display_end(self, folded: list[str], i: int) -> int:
-        """End index of the longest display name (two words or more) starting at word i."""
+    def _display_end(self, folded: list[str], i: int) -> tuple[int, int]:
+        """End index of the longest display name (two words or more) starting at word i,
+        and the length of a genitive suffix after it ("Kari Nordmanns", "Kari Nordmann's");
+        (0, 0) when none starts there."""
         display = self.display
         for j in range(min(len(folded), i + 6), i + 1, -1):
             key = " ".join(folded[i:j])
             if key in display:
-                return j
-            if key[-1] == "s" and (key[:-1] in display or key[:-2] in display):
-                return j
-        return 0
+                return j, 0
+            if key[-1] == "s":
+                if key[:-1] in display:
+                    return j, 1
+                if key[:-2] in display:
+                    return j, 2
+        return 0, 0
 
     @staticmethod
     def _next_cap(kinds: list[str], j: int) -> int | None:
