@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from functools import partialmethod
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from pyroaring import BitMap64
 from sqlalchemy import select
 
 from factories import CUTOFF, SECRET, account, post
-from trainright import ConfigError, InputError, Ledger, NewEvent, build, parse_policy, pipeline
+from trainright import ConfigError, InputError, Ledger, NewEvent, build, parse_policy
 from trainright.ledger import schema
 from trainright.minimise import text as text_module
 from trainright.rules import DuckDBRunner
@@ -104,12 +105,14 @@ def test_the_same_bytes_in_any_batching(
     monkeypatch.setattr(DuckDBRunner, "decide", partialmethod(DuckDBRunner.decide, batch_rows=5))
     monkeypatch.setattr(text_module, "BATCH_ROWS", 12)
     jobs: list[int] = []
-    job = pipeline._redaction_job
-    monkeypatch.setattr(
-        pipeline,
-        "_redaction_job",
-        lambda cats, parts: (jobs.append(len(parts)), job(cats, parts))[1],
-    )
+    gathered = text_module.gathered
+
+    def counted(parts: Iterable[pa.Table], rows: int) -> Iterator[list[pa.Table]]:
+        for job in gathered(parts, rows):
+            jobs.append(len(job))
+            yield job
+
+    monkeypatch.setattr(text_module, "gathered", counted)
     split = build(snap, POLICY, CUTOFF, tmp_path / "b", ledger=ledger, secret=SECRET, workers=2)
     assert len(jobs) > 2  # several jobs,
     assert max(jobs) > 1  # each gathered from several batches

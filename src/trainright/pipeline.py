@@ -202,9 +202,19 @@ class _Stages:
         )
 
     def _batches(self, cut: datetime) -> Iterator[tuple[pa.Table, tuple[Any, ...]]]:
-        """Decide every post; tally and record exclusions; yield included rows to redact."""
+        """Included posts in redaction jobs of `BATCH_ROWS`, one redact list per job."""
+        for parts in redaction.gathered(self._included(cut), redaction.BATCH_ROWS):
+            inc = pa.concat_tables(parts)
+            groups: dict[tuple[str, ...], list[int]] = {}
+            for i, c in enumerate(inc["country"].to_pylist()):
+                groups.setdefault(tuple(self.rules[c].redact), []).append(i)
+            for cats, idx in groups.items():
+                part = inc.take(pa.array(idx, pa.int64())) if len(groups) > 1 else inc
+                yield part, (cats, part["text"].combine_chunks())
+
+    def _included(self, cut: datetime) -> Iterator[pa.Table]:
+        """Decide every post; tally and record exclusions; yield the included posts."""
         total = self.runner.count_posts(cut)
-        pending: dict[tuple[str, ...], list[pa.Table]] = {}  # included posts by redact list
         for batch in self.runner.decide(cut):
             self.report("rules", batch.num_rows, total)
             tbl = pa.Table.from_batches([batch])
@@ -213,8 +223,6 @@ class _Stages:
             ex = tbl.filter(excluded)
             self.writer.exclude(ex["post_id"].combine_chunks(), ex["reason"].combine_chunks())
             inc = tbl.filter(pc.invert(excluded))
-            if inc.num_rows == 0:
-                continue
             media = inc.filter(pc.greater(inc["media_state"], 0))
             if media.num_rows:
                 self.with_media.append(media.select(["post_id", "country"]))
@@ -222,17 +230,7 @@ class _Stages:
                 self.image_only.update(
                     zip(only["post_id"].to_pylist(), only["country"].to_pylist(), strict=True)
                 )
-            groups: dict[tuple[str, ...], list[int]] = {}
-            for i, c in enumerate(inc["country"].to_pylist()):
-                groups.setdefault(tuple(self.rules[c].redact), []).append(i)
-            for cats, idx in groups.items():
-                part = inc.take(pa.array(idx, pa.int64())) if len(groups) > 1 else inc
-                waiting = pending.setdefault(cats, [])
-                waiting.append(part)
-                if sum(t.num_rows for t in waiting) >= redaction.BATCH_ROWS:
-                    yield _redaction_job(cats, pending.pop(cats))
-        for cats, parts in pending.items():
-            yield _redaction_job(cats, parts)
+            yield inc
 
     def _rows(self, pool: WorkerPool, cut: datetime) -> None:
         for part, (texts, counts) in pool.imap(redact, self._batches(cut)):
@@ -296,11 +294,3 @@ class _Stages:
                 item = MediaItem(f"media/{res.path.name}", res.orientation or 1)
                 media_of_post.setdefault(m["post_id"], []).append(item)
         return media_of_post, dict(warnings)
-
-
-def _redaction_job(
-    categories: tuple[str, ...], parts: list[pa.Table]
-) -> tuple[pa.Table, tuple[tuple[str, ...], pa.Array]]:
-    """Included posts with one redact list, and what a worker needs to redact them."""
-    table = pa.concat_tables(parts)
-    return table, (categories, table["text"].combine_chunks())

@@ -22,7 +22,7 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import accumulate
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -58,6 +58,7 @@ Decision = tuple[str, tuple[tuple[str, int], ...]]  # new text, replacements per
 Scan = tuple[str, np.ndarray[Any, Any]]  # a locator and the rows it marks
 Marked = tuple[np.ndarray[Any, Any], pa.Array]  # rows with marked regions, their texts
 Pass = tuple[Callable[[pa.Array], list[Scan]], Callable[[str], Decision]]  # scans, decider
+_Rows = TypeVar("_Rows", pa.Table, pa.RecordBatch)
 
 
 class Redactor:
@@ -384,3 +385,19 @@ def _apply(
     spliced = pa.concat_arrays([heads, tails]).take(pa.array(order))
     texts = pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets - offsets[0]), spliced), "")
     return rows, texts
+
+
+def gathered(parts: Iterable[_Rows], rows: int) -> Iterator[list[_Rows]]:
+    """Consecutive Arrow tables or batches in groups of at least `rows` rows (the last
+    may be smaller; empty ones are dropped), so that redaction calls are large."""
+    waiting: list[_Rows] = []
+    size = 0
+    for part in parts:
+        if part.num_rows:
+            waiting.append(part)
+            size += part.num_rows
+        if size >= rows:
+            yield waiting
+            waiting, size = [], 0
+    if waiting:
+        yield waiting

@@ -20,7 +20,7 @@ from pydantic import SecretStr
 from pyspark import Broadcast
 
 from trainright.minimise import Pseudonymiser, Redactor, UnsupportedImage, scrub_bytes
-from trainright.minimise.text import BATCH_ROWS
+from trainright.minimise.text import BATCH_ROWS, gathered
 
 ArrowMap = Callable[[Iterable[pa.RecordBatch]], Iterator[pa.RecordBatch]]
 
@@ -60,7 +60,8 @@ def minimise_posts(
 
     def run(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         pseudo = Pseudonymiser(secret)
-        for batch in _gathered(batches, BATCH_ROWS):
+        for joined in gathered(batches, BATCH_ROWS):
+            batch = pa.concat_batches(joined)  # one redaction call for Spark's small batches
             countries = batch.column("country").to_pylist()
             authors = batch.column("author_id").to_pylist()
             texts = batch.column("text")
@@ -99,20 +100,6 @@ def minimise_posts(
             )
 
     return run
-
-
-def _gathered(batches: Iterable[pa.RecordBatch], rows: int) -> Iterator[pa.RecordBatch]:
-    """Spark's Arrow batches (10,000 rows by default) joined into batches of at least
-    `rows`, since every redaction call builds its RE2 automata anew."""
-    waiting: list[pa.RecordBatch] = []
-    for batch in batches:
-        if batch.num_rows:
-            waiting.append(batch)
-        if sum(b.num_rows for b in waiting) >= rows:
-            yield pa.concat_batches(waiting)
-            waiting = []
-    if waiting:
-        yield pa.concat_batches(waiting)
 
 
 def scrub_media(root: str) -> ArrowMap:
