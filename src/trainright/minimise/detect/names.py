@@ -239,12 +239,7 @@ class NameFinder:
     def _end(self, word: str, end: int) -> int:
         """End of a name word, leaving a genitive suffix outside the placeholder; a name
         that itself ends in s ("Peters", "Williams") is not read as a genitive."""
-        lex = self.lexicon
-        whole = self._forms(word)[0]
-        if not word.endswith(("'s", "’s")) and any(
-            whole in names
-            for names in (lex.first, lex.surname, lex.first_ambiguous, lex.surname_ambiguous)
-        ):
+        if not word.endswith(("'s", "’s")) and self._forms(word)[0] in self._listed:
             return end
         for form in self._forms(word)[1:]:
             if form in self.lexicon.first or form in self.lexicon.surname:
@@ -261,6 +256,12 @@ class NameFinder:
             if region[start : len(region) - cut] in self.display_literal:
                 return start, len(region) - cut
         return None
+
+    @cached_property
+    def _listed(self) -> frozenset[str]:
+        """Every first name and surname in the lists, everyday words among them too."""
+        lex = self.lexicon
+        return lex.first | lex.surname | lex.first_ambiguous | lex.surname_ambiguous
 
     @cached_property
     def _display_starts(self) -> frozenset[str]:
