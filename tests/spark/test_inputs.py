@@ -94,34 +94,33 @@ def test_an_events_file_without_its_ledger_position_is_refused(tmp_path: Path) -
     assert err.value.file == str(path)
 
 
-def test_an_export_made_for_an_earlier_cutoff_is_refused(tmp_path: Path) -> None:
-    """It lacks the events between its cutoff and the build's: an objection could be missed."""
-    from trainright.spark.build import export_head
-
+def _export_as_of(tmp_path: Path, as_of: bytes) -> str:
+    """A ledger export file whose metadata records the cutoff `as_of`."""
     path = tmp_path / "events.parquet"
     meta = {
         b"trainright.ledger_seq": b"7",
         b"trainright.ledger_hash": b"ab" * 32,
-        b"trainright.as_of": b"2026-06-25T23:59:59.000000Z",
+        b"trainright.as_of": as_of,
     }
     pq.write_table(pa.table({"ord": [1]}).replace_schema_metadata(meta), path)
+    return str(path)
+
+
+def test_an_export_made_for_an_earlier_cutoff_is_refused(tmp_path: Path) -> None:
+    """It lacks the events between its cutoff and the build's: an objection could be missed."""
+    from trainright.spark.build import export_head
+
+    path = _export_as_of(tmp_path, b"2026-06-25T23:59:59.000000Z")
     with pytest.raises(InputError) as err:
-        export_head(str(path), datetime(2026, 6, 26, tzinfo=UTC))
+        export_head(path, datetime(2026, 6, 26, tzinfo=UTC))
     assert err.value.field == "as_of"
     assert err.value.value == "2026-06-25T23:59:59.000000Z"
-    assert export_head(str(path), datetime(2026, 6, 25, 23, 59, 59, tzinfo=UTC)).seq == 7
+    assert export_head(path, datetime(2026, 6, 25, 23, 59, 59, tzinfo=UTC)).seq == 7
 
 
 def test_an_export_whose_cutoff_is_not_a_timestamp_is_refused(tmp_path: Path) -> None:
     from trainright.spark.build import export_head
 
-    path = tmp_path / "events.parquet"
-    meta = {
-        b"trainright.ledger_seq": b"7",
-        b"trainright.ledger_hash": b"ab" * 32,
-        b"trainright.as_of": b"last tuesday",
-    }
-    pq.write_table(pa.table({"ord": [1]}).replace_schema_metadata(meta), path)
     with pytest.raises(InputError) as err:
-        export_head(str(path), CUTOFF)
+        export_head(_export_as_of(tmp_path, b"last tuesday"), CUTOFF)
     assert (err.value.field, err.value.value) == ("as_of", "last tuesday")
