@@ -13,7 +13,8 @@ Side by side, in one run:
   since it is slow; trainright is timed on the same sample too.
 
 Every timing is the median of three runs, each with a fresh Redactor (nothing memoised),
-after one untimed run that warms the process. Prints a table with the ratios and writes `bench/out/minimise.json`.
+after one untimed run that warms the process. Prints a table with the ratios and writes
+`bench/out/minimise.json`.
 Run: `python -m bench.minimise [--posts N --accounts N --presidio-mb MB]`.
 """
 
@@ -41,7 +42,6 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "tests" / "minimise"))
 from corpus import ACCOUNTS, CASES, precision_recall, score
 
 OUT = Path(__file__).parent / "out"
-BATCH = BATCH_ROWS  # posts per redact call, as the build gathers them
 REPEAT = 3  # timed runs per measurement (a fresh Redactor each); the median is reported
 # Presidio entity -> (trainright category, placeholder)
 SHARED = {
@@ -163,7 +163,10 @@ def run_ours(redactor: Redactor, texts: pa.Array) -> tuple[list[str | None], flo
     """Redact an Arrow column in batches in this process, as the build does; returns the
     texts, wall and CPU seconds."""
     wall, cpu = time.perf_counter(), time.process_time()
-    parts = [redactor.redact_array(texts[i : i + BATCH])[0] for i in range(0, len(texts), BATCH)]
+    parts = [
+        redactor.redact_array(texts[i : i + BATCH_ROWS])[0]
+        for i in range(0, len(texts), BATCH_ROWS)
+    ]
     seconds, cpu = time.perf_counter() - wall, time.process_time() - cpu
     return pa.chunked_array(parts, pa.string()).to_pylist(), seconds, cpu
 
@@ -171,8 +174,8 @@ def run_ours(redactor: Redactor, texts: pa.Array) -> tuple[list[str | None], flo
 def _worker(redactor: Redactor, texts: pa.Array, start: Any, results: Any) -> None:
     start.wait()  # every worker has its posts in memory before the clock starts
     began, cpu = time.perf_counter(), time.process_time()
-    for i in range(0, len(texts), BATCH):
-        redactor.redact_array(texts[i : i + BATCH])
+    for i in range(0, len(texts), BATCH_ROWS):
+        redactor.redact_array(texts[i : i + BATCH_ROWS])
     results.put((began, time.perf_counter(), time.process_time() - cpu))
 
 
@@ -246,13 +249,14 @@ def main(argv: list[str] | None = None) -> None:
     size = megabytes(texts)
 
     start = time.process_time()
-    Redactor(CATEGORIES, names.to_pylist())
+    name_list = names.to_pylist()
+    Redactor(CATEGORIES, name_list)
     build_s = time.process_time() - start
     column = posts["text"].combine_chunks()
-    out, _, _ = run_ours(Redactor(CATEGORIES, names.to_pylist()), column)  # warms the process
-    ones = [run_ours(Redactor(CATEGORIES, names.to_pylist()), column)[1:] for _ in range(REPEAT)]
+    out, _, _ = run_ours(Redactor(CATEGORIES, name_list), column)  # warms the process
+    ones = [run_ours(Redactor(CATEGORIES, name_list), column)[1:] for _ in range(REPEAT)]
     wall1, cpu1 = statistics.median(w for w, _ in ones), statistics.median(c for _, c in ones)
-    twos = [run_parallel(Redactor(CATEGORIES, names.to_pylist()), column, 2) for _ in range(REPEAT)]
+    twos = [run_parallel(Redactor(CATEGORIES, name_list), column, 2) for _ in range(REPEAT)]
     wall2, cpu2 = statistics.median(w for w, _ in twos), statistics.median(c for _, c in twos)
     planted = planted_report(snap, ids, out)
 
@@ -266,7 +270,7 @@ def main(argv: list[str] | None = None) -> None:
     sample_mb = megabytes(sample)
     ours_times, theirs_times = [], []
     for _ in range(REPEAT):
-        fresh = Redactor(CATEGORIES, names.to_pylist())
+        fresh = Redactor(CATEGORIES, name_list)
         start = time.process_time()
         ours_sample = fresh.redact_array(pa.array(sample, pa.string()))[0].to_pylist()
         ours_times.append(time.process_time() - start)
