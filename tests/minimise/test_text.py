@@ -271,3 +271,42 @@ def test_names_after_greetings_and_names_ending_in_s(text: str, expected: str) -
     redactor = Redactor(ALL, ["Hannah Roberts", "Anna Peters", "Takk Hansen", "Kari Nordmann"])
     assert redactor.redact([text])[0] == [expected]
     assert redactor.redact_array(pa.array([text]))[0].to_pylist() == [expected]
+
+
+RUNS = ["Kari Nordmann", "Kari N.", "Thanks Kari Nordmann", "bestemor Kari", "Jan van der Berg",
+        "Will Smith", "Will", "Ingrid", "Dr. Smith", "Nordmann's"]  # fmt: skip
+BOUNDARIES = ["", " ", "!", ",", ".", "(", ")", "'", "-", "_", "\n", "ß"]
+_NAMES_ONLY = Redactor(["person_name"], ["Kari Nordmann", "Jan van der Berg"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(BOUNDARIES), st.sampled_from(RUNS), st.sampled_from(BOUNDARIES)
+        ).map("".join),
+        min_size=1,
+        max_size=16,
+    )
+)
+def test_a_run_is_decided_alike_whatever_surrounds_it(texts: list[str]) -> None:
+    """A run is memoised without the boundary characters the scan takes with it: a batch
+    that decides it next to every kind of boundary gives each post what a Redactor with
+    nothing memoised gives it alone."""
+    fresh = pickle.dumps(_NAMES_ONLY)
+    together = pickle.loads(fresh).redact_array(pa.array(texts))[0].to_pylist()
+    assert together == [pickle.loads(fresh).redact([text])[0][0] for text in texts]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Hi Kari N.!", "Hi [PERSON]!"),
+        ("bestemor Kari N.)", "bestemor [PERSON])"),
+        ("Hei Ingrid B.,", "Hei [PERSON],"),
+        ("Hi Kari N.", "Hi [PERSON]"),
+    ],
+)
+def test_an_initial_keeps_its_full_stop_whatever_follows(text: str, expected: str) -> None:
+    """The "." after an initial is part of the name, not a boundary the scan took."""
+    assert _NAMES_ONLY.redact([text])[0] == [expected]

@@ -245,18 +245,30 @@ class Redactor:
         return decided
 
     def _decide_names(self, region: str) -> Decision:
-        decided = self._runs.get(region)
+        """Decide a located run without the boundary characters the scan took with it
+        ("Kari Nordmann!", " Kari Nordmann,"), so that all its occurrences share one
+        decision; a trailing "." may end an initial ("N.") and stays."""
+        head = 0 if region[:1].isalpha() else 1
+        last = region[-1:]
+        tail = len(region) - (not last.isalpha() and last != "." and region[-2:-1].isalpha())
+        if head == 0 and tail == len(region):
+            return self._decide_run(region)
+        text, found = self._decide_run(region[head:tail])
+        return region[:head] + text + region[tail:], found
+
+    def _decide_run(self, run: str) -> Decision:
+        decided = self._runs.get(run)
         if decided is None:
             if len(self._runs) >= _CACHE_LIMIT:
                 self._runs.clear()
             assert self._names is not None
-            cut = self._names.lead(region)
+            cut = self._names.lead(run)
             if cut:  # "Thanks Kari Nordmann": decided as "Kari Nordmann"
-                text, found_counts = self._decide_names(region[cut:])
-                decided = self._runs[region] = region[:cut] + text, found_counts
+                text, found_counts = self._decide_run(run[cut:])
+                decided = self._runs[run] = run[:cut] + text, found_counts
             else:
-                found = [(s, e, PERSON_NAME) for s, e in self._names.in_run(region)]
-                decided = self._runs[region] = self._decision(region, found)
+                found = [(s, e, PERSON_NAME) for s, e in self._names.in_run(run)]
+                decided = self._runs[run] = self._decision(run, found)
         return decided
 
     def _decision(self, region: str, found: list[Found]) -> Decision:
