@@ -374,15 +374,13 @@ def _apply(
     if len(marked) > 1:  # callers splice by row order
         order = np.argsort(rows)
         rows, texts = rows[order], texts.take(pa.array(order))
-    pieces = pc.split_pattern(texts, _OPEN)
+    # Split at both markers: a post's pieces alternate text, region, text, ... region, text.
+    pieces = pc.split_pattern(pc.replace_substring(texts, _CLOSE, _OPEN), _OPEN)
     flat = pc.list_flatten(pieces)
-    offsets = pieces.offsets.to_numpy()
-    first = np.zeros(len(flat), dtype=bool)
-    first[offsets[:-1] - offsets[0]] = True
-    heads = flat.filter(pa.array(first))
-    split = pc.split_pattern(flat.filter(pa.array(~first)), _CLOSE, max_splits=1)
-    regions, rests = pc.list_element(split, 0), pc.list_element(split, 1)
-    encoded = pc.dictionary_encode(regions)  # one hash pass: the distinct regions, and which
+    offsets = pieces.offsets.to_numpy() - pieces.offsets[0].as_py()
+    index = np.arange(len(flat)) - np.repeat(offsets[:-1], np.diff(offsets))
+    is_region = pa.array(index % 2 == 1)
+    encoded = pc.dictionary_encode(flat.filter(is_region))  # the distinct regions, and which
     decisions = [decide(region) for region in encoded.dictionary.to_pylist()]
     which = encoded.indices
     seen = np.bincount(which.to_numpy(), minlength=len(decisions))
@@ -390,12 +388,8 @@ def _apply(
         for category, n in found:
             counts[category] += n * int(times)
     replaced = pa.array([text for text, _ in decisions], pa.string()).take(which)
-    tails = pc.binary_join_element_wise(replaced, rests, "")
-    order = np.empty(len(flat), dtype=np.int64)
-    order[first] = np.arange(len(heads))
-    order[~first] = len(heads) + np.arange(len(tails))
-    spliced = pa.concat_arrays([heads, tails]).take(pa.array(order))
-    texts = pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets - offsets[0]), spliced), "")
+    spliced = pc.replace_with_mask(flat, is_region, replaced)
+    texts = pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), spliced), "")
     return rows, texts
 
 
