@@ -121,6 +121,31 @@ def test_the_same_bytes_in_any_batching(
         assert (whole.out / f).read_bytes() == (split.out / f).read_bytes(), f
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_each_country_is_redacted_by_its_own_regions_list(
+    snapshot_factory: Callable[..., Path], tmp_path: Path, ledger: Ledger, workers: int
+) -> None:
+    """SPEC §4: a region may override `redact`; posts of both lists share one batch."""
+    text = "Call 07700 900123 or mail kari@example.no"
+    snap = snapshot_factory(
+        [account(1), account(2, country="GB")],
+        [post(10 + i, 1 + i % 2, text=text) for i in range(6)],
+    )
+    policy = parse_policy('notice_days = 0\nshards = 4\n[regions.GB]\nredact = ["email"]\n')
+    result = build(
+        snap, policy, CUTOFF, tmp_path / "ds", ledger=ledger, secret=SECRET, workers=workers
+    )
+    rows = pq.read_table(result.out / "data").to_pylist()
+    by_post = {r["post_id"]: r["text"] for r in rows}
+    assert by_post == {
+        10 + i: "Call [PHONE] or mail [EMAIL]"
+        if i % 2 == 0
+        else "Call 07700 900123 or mail [EMAIL]"
+        for i in range(6)
+    }
+    assert result.manifest["redactions"] == {"email": 6, "phone": 3}
+
+
 def test_existing_out_is_refused(snap: Path, tmp_path: Path, ledger: Ledger) -> None:
     (tmp_path / "ds").mkdir()
     with pytest.raises(InputError, match="already exists") as info:

@@ -168,6 +168,7 @@ class _Stages:
         self.report = report
         self.rules: dict[str, RegionRules] = {c: pol.rules_for(c) for c in ISO_COUNTRIES}
         self.region_of = {c: r.region for c, r in self.rules.items()}
+        self.categories_of = {c: tuple(r.redact) for c, r in self.rules.items()}
         self.writer = DatasetWriter(tmp, pol.max_shards())
         self.pseudo = Pseudonymiser(key)
         self.subject_of: dict[int, tuple[str, int]] = {}
@@ -205,9 +206,7 @@ class _Stages:
         """Included posts in redaction jobs of `BATCH_ROWS`, one redact list per job."""
         for parts in redaction.gathered(self._included(cut), redaction.BATCH_ROWS):
             inc = pa.concat_tables(parts)
-            groups: dict[tuple[str, ...], list[int]] = {}
-            for i, c in enumerate(inc["country"].to_pylist()):
-                groups.setdefault(tuple(self.rules[c].redact), []).append(i)
+            groups = redaction.by_categories(inc["country"].to_pylist(), self.categories_of)
             for cats, idx in groups.items():
                 part = inc.take(pa.array(idx, pa.int64())) if len(groups) > 1 else inc
                 yield part, (cats, part["text"].combine_chunks())

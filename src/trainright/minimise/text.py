@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import accumulate
 from typing import Any, TypeVar
 
@@ -407,3 +407,14 @@ def gathered(parts: Iterable[_Rows], rows: int) -> Iterator[list[_Rows]]:
             waiting, size = [], 0
     if waiting:
         yield waiting
+
+
+def by_categories(
+    countries: Iterable[str], categories_of: Mapping[str, tuple[str, ...]]
+) -> dict[tuple[str, ...], list[int]]:
+    """Row numbers per set of redact categories: a batch mixes countries, and each
+    country's rules name their own categories."""
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for i, country in enumerate(countries):
+        groups.setdefault(categories_of[country], []).append(i)
+    return groups

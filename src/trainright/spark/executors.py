@@ -20,7 +20,7 @@ from pydantic import SecretStr
 from pyspark import Broadcast
 
 from trainright.minimise import Pseudonymiser, Redactor, UnsupportedImage, scrub_bytes
-from trainright.minimise.text import BATCH_ROWS, gathered
+from trainright.minimise.text import BATCH_ROWS, by_categories, gathered
 
 ArrowMap = Callable[[Iterable[pa.RecordBatch]], Iterator[pa.RecordBatch]]
 
@@ -65,13 +65,10 @@ def minimise_posts(
             countries = batch.column("country").to_pylist()
             authors = batch.column("author_id").to_pylist()
             texts = batch.column("text")
-            groups: dict[tuple[str, ...], list[int]] = {}
-            for i, c in enumerate(countries):
-                groups.setdefault(categories_of[c], []).append(i)
             counts: Counter[str] = Counter()
             parts: list[pa.Array] = []
             order: list[int] = []
-            for cats, idx in groups.items():
+            for cats, idx in by_categories(countries, categories_of).items():
                 out, n = _redactor(build, names, cats).redact_array(texts.take(idx))
                 counts.update(n)
                 parts.append(out)
