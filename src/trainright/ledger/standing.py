@@ -1,9 +1,11 @@
-"""Where a person's data stands now: objected, consented, both or neither.
+"""What the ledger says of one account now: objected, consented, deleted, noticed.
 
 The same reading of the ledger as a build's (SPEC §5, docs/design.md): for the
 purpose asked about, an event counts when its purpose is that purpose or `all`;
 the latest objection-type and the latest consent-type event decide, latest by
 `at` with ties broken by `seq`; events that take effect later do not count yet.
+This is only the ledger's half of a standing: `trainright.rules.standing` adds
+the account's own facts and the region's rules to make the decision a build makes.
 """
 
 from __future__ import annotations
@@ -46,6 +48,10 @@ class Standing:
     deleted: bool
     #: an objection was ever withdrawn (the GPC signal never overrides that choice)
     withdrawn: bool
+    #: the instant the standing was folded at (the events after it do not count)
+    at: datetime
+    #: the earliest `notice_sent` for the purpose, at or before `at` (None: never told)
+    noticed_at: datetime | None = None
 
     @property
     def summary(self) -> Summary:
@@ -66,6 +72,7 @@ def standing_of(
     """
     objection: tuple[datetime, int, str] | None = None
     consent: tuple[datetime, int, str] | None = None
+    noticed_at: datetime | None = None
     deleted = withdrawn = False
     for e in events:
         if e.at > now:
@@ -77,7 +84,10 @@ def standing_of(
         if e.purpose != purpose and e.purpose != ALL_PURPOSES:
             continue
         key = (e.at, e.seq, kind)
-        if kind in OBJECTION_TYPES:
+        if kind == "notice_sent":
+            if noticed_at is None or e.at < noticed_at:
+                noticed_at = e.at
+        elif kind in OBJECTION_TYPES:
             withdrawn = withdrawn or kind == "objection_withdrawn"
             if objection is None or key > objection:
                 objection = key
@@ -90,4 +100,6 @@ def standing_of(
         consented=consent is not None and consent[2] == "consent_given",
         deleted=deleted,
         withdrawn=withdrawn,
+        at=now,
+        noticed_at=noticed_at,
     )

@@ -204,16 +204,20 @@ class Ledger:
         account_ids: Iterable[int],
         conn: Connection | None = None,
         purpose: str = DEFAULT_PURPOSE,
+        now: datetime | None = None,
     ) -> dict[int, Standing]:
-        """Each account's standing now, from its events (see `trainright.ledger.standing`)."""
+        """Each account's standing at `now` (default: this instant), from its events.
+
+        See `trainright.ledger.standing`.
+        """
         ids = sorted(set(account_ids))
         if conn is None:
             with self.read() as own:
-                return self.standings(ids, own, purpose)
+                return self.standings(ids, own, purpose, now)
         by_account: dict[int, list[Any]] = {a: [] for a in ids}
         for r in conn.execute(STANDING_ROWS, {"ids": ids}):
             by_account[r.account_id].append(r)
-        now = datetime.now(UTC)
+        now = utc(now) if now is not None else datetime.now(UTC)
         return {a: standing_of(a, rows, purpose, now) for a, rows in by_account.items()}
 
     def export_until(self, cutoff: datetime) -> tuple[Head, pa.Table]:

@@ -1,0 +1,116 @@
+"""SPEC §5 "A person's standing": the account-level decision for one account, now.
+
+The rights service answers "will my posts be used?" for one account per
+request, where running the rules' SQL would cost a DuckDB query each time. So
+this module restates `account_state` of `definition.py` in Python, over facts
+read once from the snapshot (`AccountFacts`) and the ledger's fold of the
+account's events (`trainright.ledger.Standing`). It is pinned to the SQL by
+`tests/test_standing_conformance.py`, a property test over random platforms,
+event histories and policies that fails when either side changes alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Literal
+
+from trainright.ledger.standing import Standing
+from trainright.policy import RegionRules
+
+#: The account-level reasons of `definition.REASONS`, in the order they apply.
+ACCOUNT_REASONS: tuple[str, ...] = (
+    "region_hold",
+    "account_status",
+    "account_kind",
+    "age_unknown",
+    "under_age",
+    "objected",
+    "no_consent",
+    "no_notice",
+)
+
+
+@dataclass(frozen=True)
+class AccountFacts:
+    """What the snapshot says of an account that the account-level rules read."""
+
+    kind: Literal["personal", "business"]
+    country: str
+    status: str = "active"
+    birth_date: date | None = None
+
+
+def age_on(birth: date, day: date) -> int:
+    """Whole years from `birth` to `day`; a 29 February birthday falls on 1 March."""
+    return day.year - birth.year - ((birth.month, birth.day) > (day.month, day.day))
+
+
+def account_reason(facts: AccountFacts | None, ledger: Standing, rules: RegionRules) -> str | None:
+    """The first account-level reason that keeps the account out at `ledger.at` (None: cleared).
+
+    `ledger` must be folded for `rules.purpose`, the purpose the region's builds use.
+    An account the snapshot lacks is `account_status`, as for a post's unknown author.
+    """
+    if facts is None:
+        return "account_status"
+    if rules.hold:
+        return "region_hold"
+    if facts.status != "active" or ledger.deleted:
+        return "account_status"
+    if facts.kind not in rules.account_kinds:
+        return "account_kind"
+    if facts.birth_date is None:
+        return "age_unknown"
+    if age_on(facts.birth_date, ledger.at.date()) < rules.min_age:
+        return "under_age"
+    if rules.legal_basis == "legitimate_interest":
+        if ledger.objected:
+            return "objected"
+        if rules.notice_days > 0 and (
+            ledger.noticed_at is None
+            or ledger.noticed_at > ledger.at - timedelta(days=rules.notice_days)
+        ):
+            return "no_notice"
+    elif not ledger.consented:
+        return "no_consent"
+    return None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A person's standing: the ledger's fold, the region's rules and the decision."""
+
+    ledger: Standing
+    rules: RegionRules
+    #: the first failing account-level reason; None when a build now would use the posts
+    reason: str | None
+
+    @property
+    def used(self) -> bool:
+        """Whether a build at this instant clears the account (its public posts may go in)."""
+        return self.reason is None
+
+
+def verdict(facts: AccountFacts | None, ledger: Standing, rules: RegionRules) -> Verdict:
+    """The decision for one account, with what it was made from."""
+    return Verdict(ledger, rules, account_reason(facts, ledger, rules))
+
+
+def load_account_facts(snapshot_dir: str | Path) -> dict[int, AccountFacts]:
+    """Every account's rule-relevant facts, from a snapshot validated as a build would."""
+    import duckdb
+
+    from trainright.snapshot import load_into_duckdb, locate
+
+    snap = locate(snapshot_dir)
+    conn = duckdb.connect()
+    try:
+        load_into_duckdb(conn, snap)
+        rows = conn.execute(
+            "SELECT account_id, kind, country, status, birth_date FROM accounts"
+        ).fetchall()
+    finally:
+        conn.close()
+    return {int(a): AccountFacts(k, c, s, b) for a, k, c, s, b in rows}
