@@ -35,12 +35,16 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pyarrow as pa
+import pyarrow.parquet as pq
 from pydantic import SecretStr
+
+from trainright.rules.standing import AccountFacts
 
 OUT = Path(__file__).parent / "out"
 ROOT = Path(__file__).parent.parent
@@ -201,8 +205,10 @@ def run_target(
     limits = ["--client-rate", "100000000", "--account-rate", "100000"]
     if url is None:
         cmd = [sys.executable, "-m", "bench.web", "--serve-sink", str(port)]
+        cmd += ["--accounts", str(args.accounts)]
     else:
         cmd = [str(TRAINRIGHT), "serve", "--ledger", url, "--port", str(port), *limits]
+        cmd += ["--snapshot", str(work / "snapshot")]
     run_id = secrets.token_hex(4)
     script = work / f"{target}.lua"
     script.write_text(LUA % {"tokens": work / "tokens.txt", "run": run_id})
@@ -229,7 +235,47 @@ def run_target(
     )
 
 
-def serve_sink(port: int) -> None:
+def adults(n: int) -> dict[int, AccountFacts]:
+    """Accounts 1..n, all adults in a legitimate-interest region: every one may file."""
+    return {i: AccountFacts("personal", "US", "active", date(1990, 5, 17)) for i in range(1, n + 1)}
+
+
+def write_snapshot(root: Path, n: int) -> None:
+    """The snapshot `serve --snapshot` reads the accounts' facts from: n adults, one post."""
+    root.mkdir(parents=True)
+    ids = pa.array(range(1, n + 1), pa.int64())
+    created = datetime(2026, 1, 1, tzinfo=UTC)
+    pq.write_table(
+        pa.table(
+            {
+                "account_id": ids,
+                "kind": pa.repeat("personal", n),
+                "birth_date": pa.array([date(1990, 5, 17)] * n, pa.date32()),
+                "country": pa.repeat("US", n),
+                "status": pa.repeat("active", n),
+                "display_name": pa.array([f"Person {i}" for i in range(1, n + 1)]),
+                "created_at": pa.array([created] * n, pa.timestamp("us", tz="UTC")),
+            }
+        ),
+        root / "accounts.parquet",
+    )
+    pq.write_table(
+        pa.table(
+            {
+                "post_id": pa.array([1], pa.int64()),
+                "author_id": pa.array([1], pa.int64()),
+                "created_at": pa.array([created], pa.timestamp("us", tz="UTC")),
+                "visibility": ["public"],
+                "lang": ["en"],
+                "text": ["hello"],
+                "deleted": [False],
+            }
+        ),
+        root / "posts.parquet",
+    )
+
+
+def serve_sink(port: int, accounts: int) -> None:
     """The ceiling: the real app and endpoint, with a writer that touches no database."""
     import uvicorn
 
@@ -265,6 +311,7 @@ def serve_sink(port: int) -> None:
         ledger_url=LedgerURL("sqlite://", "bench"),
         secret=web_secret(),
         policy=policy_from(None),
+        accounts=adults(accounts),
         limits=Limits(account_per_minute=100_000, client_per_minute=100_000_000),
     )
     app = create_app(config, writer=Sink())
@@ -284,7 +331,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--serve-sink", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.serve_sink:
-        serve_sink(args.serve_sink)
+        serve_sink(args.serve_sink, args.accounts)
         return
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
@@ -298,6 +345,7 @@ def main(argv: list[str] | None = None) -> None:
     results: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="trainright-bench-web-") as tmp:
         work = Path(tmp)
+        write_snapshot(work / "snapshot", args.accounts)
         (work / "tokens.txt").write_text(
             "\n".join(signer.session_token(a) for a in range(1, args.accounts + 1)) + "\n"
         )

@@ -3,36 +3,41 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
-from datetime import UTC, date, datetime
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
 import httpx
 import pyarrow as pa
 import pyarrow.parquet as pq
-from people import API_KEY, SECRET
+from people import API_KEY, SECRET, accounts
+
+from trainright.rules.standing import AccountFacts
 
 TRAINRIGHT = Path(sys.executable).parent / "trainright"
 
 
-def write_snapshot(root: Path, accounts: dict[int, tuple[str, str]]) -> Path:
-    """A minimal snapshot: the given accounts (kind, country) and one post."""
+def write_snapshot(root: Path, facts: Mapping[int, AccountFacts]) -> Path:
+    """A minimal snapshot: the given accounts and one post."""
     root.mkdir(parents=True, exist_ok=True)
-    ids = sorted(accounts)
+    ids = sorted(facts)
     now = datetime(2026, 1, 1, tzinfo=UTC)
     pq.write_table(
         pa.table(
             {
                 "account_id": pa.array(ids, pa.int64()),
-                "kind": [accounts[i][0] for i in ids],
-                "birth_date": pa.array([date(1990, 1, 1)] * len(ids), pa.date32()),
-                "country": [accounts[i][1] for i in ids],
-                "status": ["active"] * len(ids),
+                "kind": [facts[i].kind for i in ids],
+                "birth_date": pa.array([facts[i].birth_date for i in ids], pa.date32()),
+                "country": [facts[i].country for i in ids],
+                "status": [facts[i].status for i in ids],
                 "display_name": [f"Person {i}" for i in ids],
                 "created_at": pa.array([now] * len(ids), pa.timestamp("us", tz="UTC")),
             }
@@ -63,10 +68,17 @@ def free_port() -> int:
 
 
 class Server:
-    """Start `trainright serve`; stop it gently or kill it (and its writer) with SIGKILL."""
+    """Start `trainright serve`; stop it gently or kill it (and its writer) with SIGKILL.
+
+    Without a `--snapshot` argument it serves a snapshot of the web tests' people.
+    """
 
     def __init__(self, ledger_url: str, *args: str, log: Path | None = None) -> None:
         self.ledger_url = ledger_url
+        self._own: Path | None = None
+        if "--snapshot" not in args:
+            self._own = Path(tempfile.mkdtemp(prefix="trainright-snapshot-"))
+            args = (*args, "--snapshot", str(write_snapshot(self._own, accounts())))
         self.args = args
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -120,10 +132,16 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.kill()
 
+    def close(self) -> None:
+        """Stop, and remove the snapshot this server wrote for itself."""
+        self.stop()
+        if self._own is not None:
+            shutil.rmtree(self._own, ignore_errors=True)
+
     def __enter__(self) -> Server:
         return self.start()
 
     def __exit__(
         self, t: type[BaseException] | None, v: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self.stop()
+        self.close()

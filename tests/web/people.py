@@ -4,35 +4,50 @@ from __future__ import annotations
 
 import itertools
 import re
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from pydantic import SecretStr
 
-from trainright.ledger import Ledger
+from trainright.ledger import Ledger, NewEvent
+from trainright.rules.standing import AccountFacts
 from trainright.settings import LedgerURL
-from trainright.web import Account, Limits, WebConfig
+from trainright.web import Limits, WebConfig
 from trainright.web.auth import Signer
 from trainright.web.config import policy_from
 
 SECRET = SecretStr("web-test-secret-0123456789abcdef")
 API_KEY = SecretStr("operator-key-for-tests")
 SIGNER = Signer(SECRET)
-#: An account's last digit picks its country, which decides the legal basis under the
-#: default policy: 1 US (legitimate interest), 2 NO and 3 NL (consent); 7 is a business.
-US, NO, NL = 1, 2, 3
-COUNTRY = {US: "US", NO: "NO", NL: "NL"}
-BUSINESS = 7
+#: An account's last digit picks its facts, which decide its standing under the default
+#: policy: 1 US (legitimate interest, 30 days' notice), 2 NO and 3 NL (consent), 4 GB
+#: (legitimate interest), 5 a 14-year-old in the US, 6 a deleted GB account, 7 a
+#: business, 8 a US account without a birth date; 0 and 9 are US adults too.
+US, NO, NL, GB, MINOR, DELETED, BUSINESS, AGE_UNKNOWN = 1, 2, 3, 4, 5, 6, 7, 8
+ADULT = date(1990, 5, 17)
+FACTS = {
+    US: AccountFacts("personal", "US", "active", ADULT),
+    NO: AccountFacts("personal", "NO", "active", ADULT),
+    NL: AccountFacts("personal", "NL", "active", ADULT),
+    GB: AccountFacts("personal", "GB", "active", ADULT),
+    MINOR: AccountFacts(
+        "personal", "US", "active", date.today().replace(year=date.today().year - 14, day=1)
+    ),
+    DELETED: AccountFacts("personal", "GB", "deleted", ADULT),
+    BUSINESS: AccountFacts("business", "NL", "active", ADULT),
+    AGE_UNKNOWN: AccountFacts("personal", "US", "active", None),
+}
 _ids = itertools.count(100)
 
 
-def accounts() -> dict[int, Account]:
-    out: dict[int, Account] = {}
-    for i in range(1, 20000):
-        if i % 10 == BUSINESS:
-            out[i] = Account("business", "NL")
-        else:
-            out[i] = Account("personal", COUNTRY.get(i % 10, "US"))
-    return out
+def accounts() -> dict[int, AccountFacts]:
+    return {i: FACTS.get(i % 10, FACTS[US]) for i in range(1, 20000)}
+
+
+def noticed(client: Any, account_id: int) -> None:
+    """Record a notice sent long enough ago that the notice rule no longer holds them out."""
+    at = datetime.now(UTC) - timedelta(days=40)
+    ledger_of(client).append([NewEvent(account_id, "notice_sent", at=at, channel="import")])
 
 
 def person(country: int = US) -> int:

@@ -10,7 +10,21 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from people import API_KEY, NO, US, bearer, business, config, ledger_of, person
+from people import (
+    API_KEY,
+    DELETED,
+    GB,
+    MINOR,
+    NL,
+    NO,
+    US,
+    bearer,
+    business,
+    config,
+    ledger_of,
+    noticed,
+    person,
+)
 
 from trainright.ledger import verify
 from trainright.web import create_app
@@ -33,8 +47,10 @@ def test_filing_returns_a_receipt_of_the_committed_event(any_store: TestClient) 
     assert body["events"][0]["seq"] == event.seq
     assert body["events"][0]["hash"] == event.hash
     assert body["reference"] == f"R{event.seq}-{event.hash[:8].upper()}"
-    assert body["standing"]["summary"] == "objected"
+    assert body["standing"]["reason"] == "objected"
     assert body["standing"]["used_for_training"] is False
+    assert body["next"][0] == "Datasets built from now on leave your posts and images out."
+    assert "unlearning list" in body["next"][1]
     assert verify(ledger).ok
 
 
@@ -53,12 +69,70 @@ def test_a_retry_with_the_same_idempotency_key_gets_the_same_receipt(any_store: 
 
 def test_my_standing(client: TestClient) -> None:
     acc = person(NO)
-    assert client.get("/api/v1/me/standing", headers=bearer(acc)).json()["summary"] == "neither"
+    before = client.get("/api/v1/me/standing", headers=bearer(acc)).json()
+    assert (before["used_for_training"], before["reason"]) == (False, "no_consent")
+    assert before["explanation"] == [
+        "Consent is needed here and you have not given it, so your posts are not used."
+    ]
     client.post("/api/v1/events", json={"type": "consent_given"}, headers=bearer(acc))
     standing = client.get("/api/v1/me/standing", headers=bearer(acc)).json()
-    assert standing["summary"] == "consented"
+    assert (standing["used_for_training"], standing["reason"]) == (True, None)
+    assert standing["consented"] is True
     assert standing["legal_basis"] == "consent"
-    assert standing["used_for_training"] is True
+
+
+@pytest.mark.parametrize(
+    ("kind", "reason", "says"),
+    [
+        (MINOR, "under_age", "You are under 18 here, so your posts are not used."),
+        (DELETED, "account_status", "Your account is deleted or not active"),
+        (US, "no_notice", "We must tell you 30 days before your posts can be used"),
+    ],
+)
+def test_the_standing_says_why_posts_are_not_used(
+    client: TestClient, kind: int, reason: str, says: str
+) -> None:
+    standing = client.get("/api/v1/me/standing", headers=bearer(person(kind))).json()
+    assert (standing["used_for_training"], standing["reason"]) == (False, reason)
+    assert standing["explanation"][0].startswith(says)
+
+
+def test_a_consent_no_in_a_legitimate_interest_region_is_not_an_opt_out(
+    client: TestClient,
+) -> None:
+    acc = person(GB)
+    noticed(client, acc)
+    resp = client.post("/api/v1/events", json={"type": "consent_withdrawn"}, headers=bearer(acc))
+    body = resp.json()
+    assert body["standing"]["used_for_training"] is True
+    assert body["next"][0].startswith("Here your posts are used on the basis of legitimate")
+    assert body["next"][-1] == "Datasets built from now on may use your public posts and images."
+    assert not any("left out" in line for line in body["next"])
+
+
+def test_a_withdrawn_objection_in_a_consent_region_is_not_consent(client: TestClient) -> None:
+    acc = person(NL)
+    client.post("/api/v1/events", json={"type": "objection"}, headers=bearer(acc))
+    body = client.post(
+        "/api/v1/events", json={"type": "objection_withdrawn"}, headers=bearer(acc)
+    ).json()
+    assert (body["standing"]["used_for_training"], body["standing"]["reason"]) == (
+        False,
+        "no_consent",
+    )
+    assert body["next"][0].startswith("Withdrawing your objection does not give consent")
+    assert "may be used" not in " ".join(body["next"])
+
+
+def test_a_purpose_the_region_does_not_build_for_is_refused(client: TestClient) -> None:
+    acc = person(US)
+    resp = client.post(
+        "/api/v1/events", json={"type": "objection", "purpose": "research"}, headers=bearer(acc)
+    )
+    assert resp.status_code == 422
+    assert resp.json()["error"] == "unknown_purpose"
+    assert "'ai-training'" in resp.json()["message"]
+    assert ledger_of(client).events(account_id=acc) == []
 
 
 def test_an_objection_to_all_purposes_counts_for_ai_training(client: TestClient) -> None:
@@ -70,8 +144,16 @@ def test_an_objection_to_all_purposes_counts_for_ai_training(client: TestClient)
 def test_gpc_on_an_api_request_records_one_objection(client: TestClient) -> None:
     acc = person(US)
     headers = {**bearer(acc), "Sec-GPC": "1"}
-    for _ in range(3):
-        assert client.get("/api/v1/me/standing", headers=headers).json()["objected"] is True
+    first = client.get("/api/v1/me/standing", headers=headers)
+    assert first.json()["objected"] is True
+    recorded = first.json()["gpc"]
+    assert first.headers["GPC-Objection"] == recorded["reference"]
+    assert recorded["receipt"] in first.headers["Link"]
+    for _ in range(2):
+        again = client.get("/api/v1/me/standing", headers=headers)
+        assert again.json()["objected"] is True
+        assert again.json()["gpc"] is None
+        assert "GPC-Objection" not in again.headers
     page = client.get(
         f"/api/v1/operator/events?account_id={acc}",
         headers={"X-API-Key": API_KEY.get_secret_value()},
@@ -112,7 +194,7 @@ def test_operator_reads_events_in_pages_and_any_standing(client: TestClient) -> 
     ).json()
     assert [e["type"] for e in rest["events"]] == ["objection"]
     standing = client.get(f"/api/v1/operator/accounts/{acc}/standing", headers=key).json()
-    assert standing["summary"] == "objected"
+    assert standing["reason"] == "objected"
     assert (
         client.get("/api/v1/operator/accounts/1000000000/standing", headers=key).status_code == 404
     )

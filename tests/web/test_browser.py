@@ -1,7 +1,9 @@
 """The pages in a real headless Chromium (Debian's), driven by Playwright.
 
-A person objects in each of the three languages and sees the receipt; a business
-account sees the switch message; consent defaults to "no". Every page is saved
+In each of the three languages a person acts and the receipt's "what happens
+next" agrees with the standing box: a UK objection, a Dutch withdrawal after an
+objection, a child's and a deleted account's page; a business account sees the
+switch message; consent defaults to "no" where consent is the basis. Every page is saved
 as a screenshot under artifacts/web/ (kept out of git) for people to look at.
 """
 
@@ -12,9 +14,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from live_server import Server, write_snapshot
-from people import SIGNER
+from people import FACTS, SIGNER
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
@@ -29,14 +32,8 @@ ARGS = [
     "--no-first-run",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "web"
-#: account -> (kind, country): one person per language and legal basis, and a business.
-PEOPLE = {
-    11: ("personal", "US"),
-    12: ("personal", "NO"),
-    13: ("personal", "NL"),
-    14: ("personal", "GB"),
-    17: ("business", "NL"),
-}
+#: One person per language and legal basis, a business, a child and a deleted account.
+PEOPLE = {account: FACTS[account % 10] for account in (11, 12, 13, 14, 15, 16, 17, 22, 23)}
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="apt-get install -y chromium")
 
@@ -69,44 +66,81 @@ def shot(page: Any, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
+def agree(page: Any, standing: str, box: str, *next_lines: str) -> None:
+    """The receipt's "what happens next" and the standing box say the same thing."""
+    expect = sync_api.expect
+    expect(page.locator("#standing")).to_have_attribute("data-standing", standing)
+    expect(page.locator("#standing")).to_contain_text(box)
+    for line in next_lines:
+        expect(page.locator("#next")).to_contain_text(line)
+
+
+def test_a_uk_no_is_an_objection_and_the_receipt_agrees(browser: Any, live: Server) -> None:
+    page = open_as(browser, live, 14, "en-GB")
+    expect = sync_api.expect
+    expect(page.locator("h1")).to_have_text("Your data and AI training")
+    # Legitimate interest: the form offers the objection, never a consent "no".
+    assert page.locator("#consent").count() == 0
+    shot(page, "choices-en-GB")
+    page.fill("#reason", "Personal reasons.")
+    page.get_by_role("button", name="Object", exact=True).click()
+    expect(page.locator("h1")).to_have_text("Receipt")
+    assert re.fullmatch(r"R\d+-[0-9A-F]{8}", page.locator("#reference").inner_text())
+    agree(
+        page,
+        "objected",
+        "You have objected, so your posts and images are left out.",
+        "Datasets built from now on leave your posts and images out.",
+        "put on the unlearning list",
+    )
+    shot(page, "receipt-objection-en-GB")
+
+
+def test_a_dutch_withdrawal_after_an_objection_is_not_consent(browser: Any, live: Server) -> None:
+    # The objection came through the API (an app); the form is where it is withdrawn.
+    headers = {"Authorization": f"Bearer {SIGNER.session_token(23)}"}
+    filed = httpx.post(
+        f"{live.base}/api/v1/events", json={"type": "objection"}, headers=headers, timeout=30
+    )
+    assert filed.status_code == 201, filed.text
+    page = open_as(browser, live, 23, "nl-NL")
+    expect = sync_api.expect
+    expect(page.locator("h1")).to_have_text("Jouw gegevens en AI-training")
+    # Consent is the basis: without consent the posts are out, objection or not.
+    expect(page.locator("#standing")).to_have_attribute("data-standing", "no_consent")
+    shot(page, "choices-objected-nl")
+    page.get_by_role("button", name="Mijn bezwaar intrekken").click()
+    expect(page.locator("h1")).to_have_text("Ontvangstbewijs")
+    agree(
+        page,
+        "no_consent",
+        "Hier is toestemming nodig en die heb je niet gegeven",
+        "Je bezwaar intrekken is geen toestemming",
+        "Datasets die vanaf nu worden gebouwd, laten je berichten en afbeeldingen weg.",
+    )
+    shot(page, "receipt-withdrawal-nl")
+
+
 @pytest.mark.parametrize(
-    ("locale", "account", "heading", "button", "receipt", "objected"),
+    ("account", "locale", "standing", "box"),
     [
-        ("en-US", 11, "Your data and AI training", "Object", "Receipt", "You have objected."),
-        ("nb-NO", 12, "Dine data og KI-trening", "Protester", "Kvittering", "Du har protestert."),
-        (
-            "nl-NL",
-            13,
-            "Jouw gegevens en AI-training",
-            "Bezwaar maken",
-            "Ontvangstbewijs",
-            "Je hebt bezwaar gemaakt.",
-        ),
+        (15, "nb-NO", "under_age", "Du er under 18 år her, så innleggene dine brukes ikke."),
+        (16, "en-GB", "account_status", "Your account is deleted or not active"),
     ],
 )
-def test_a_person_objects_in_their_language_and_gets_a_receipt(
-    browser: Any,
-    live: Server,
-    locale: str,
-    account: int,
-    heading: str,
-    button: str,
-    receipt: str,
-    objected: str,
+def test_a_minor_and_a_deleted_account_are_told_they_are_not_used(
+    browser: Any, live: Server, account: int, locale: str, standing: str, box: str
 ) -> None:
     page = open_as(browser, live, account, locale)
     expect = sync_api.expect
-    expect(page.locator("h1")).to_have_text(heading)
-    shot(page, f"choices-{locale}")
-    page.fill(
-        "#reason",
-        "Mine innlegg handler om barna mine." if locale == "nb-NO" else "Personal reasons.",
-    )
-    page.get_by_role("button", name=button, exact=True).click()
-    expect(page.locator("h1")).to_have_text(receipt)
-    assert re.fullmatch(r"R\d+-[0-9A-F]{8}", page.locator("#reference").inner_text())
-    expect(page.locator("#standing")).to_contain_text(objected)
-    shot(page, f"receipt-{locale}")
+    expect(page.locator("#standing")).to_have_attribute("data-standing", standing)
+    expect(page.locator("#standing")).to_contain_text(box)
+    shot(page, f"choices-{standing}-{locale}")
+    # Their own objection is recorded, and the receipt still gives the first reason.
+    page.get_by_role("button", name="Protester" if locale == "nb-NO" else "Object").click()
+    agree(page, standing, box)
+    expect(page.locator("#next")).not_to_contain_text("may use")
+    shot(page, f"receipt-{standing}-{locale}")
 
 
 def test_a_business_account_is_told_to_switch(browser: Any, live: Server) -> None:
@@ -120,7 +154,7 @@ def test_a_business_account_is_told_to_switch(browser: Any, live: Server) -> Non
 
 
 def test_consent_defaults_to_no_and_yes_is_one_click(browser: Any, live: Server) -> None:
-    page = open_as(browser, live, 14, "en-GB")
+    page = open_as(browser, live, 22, "en-GB")
     no = page.locator('input[name="choice"][value="no"]')
     yes = page.locator('input[name="choice"][value="yes"]')
     assert no.is_checked()

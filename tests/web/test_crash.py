@@ -46,7 +46,7 @@ def test_nothing_acknowledged_is_lost_when_the_server_is_killed(
     stop = threading.Event()
     acked: list[dict[str, object]] = []
     threads = [
-        threading.Thread(target=load, args=(server.base, stop, 1000 + i, acked))
+        threading.Thread(target=load, args=(server.base, stop, 1001 + 10 * i, acked))
         for i in range(CLIENTS)
     ]
     for t in threads:
@@ -55,6 +55,7 @@ def test_nothing_acknowledged_is_lost_when_the_server_is_killed(
     while len(acked) < 200 and time.monotonic() < deadline:
         time.sleep(0.05)
     server.kill()  # mid-load: requests are in flight and batches are committing
+    server.close()
     stop.set()
     for t in threads:
         t.join()
@@ -70,7 +71,7 @@ def test_nothing_acknowledged_is_lost_when_the_server_is_killed(
 
     with Server(ledger_url, *args, log=tmp_path / "serve.log") as again:
         resp = httpx.post(
-            f"{again.base}/api/v1/events", json={"type": "objection"}, headers=bearer(7)
+            f"{again.base}/api/v1/events", json={"type": "objection"}, headers=bearer(1)
         )
         assert resp.status_code == 201
         assert resp.json()["events"][0]["seq"] == max(committed) + 1  # gap-free after restart

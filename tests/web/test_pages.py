@@ -6,7 +6,19 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
-from people import NL, NO, SIGNER, US, business, cookie, csrf_of, form_key_of, ledger_of, person
+from people import (
+    NL,
+    NO,
+    SIGNER,
+    US,
+    business,
+    cookie,
+    csrf_of,
+    form_key_of,
+    ledger_of,
+    noticed,
+    person,
+)
 
 
 def post_form(client: TestClient, acc: int, path: str, **fields: str) -> tuple[int, str]:
@@ -55,10 +67,13 @@ def test_an_objection_without_a_reason_is_accepted_the_same(client: TestClient) 
 
 def test_withdrawal_is_one_click_and_standing_follows(client: TestClient) -> None:
     acc = person(US)
+    noticed(client, acc)
     post_form(client, acc, "/object")
     status, location = post_form(client, acc, "/withdraw")
     assert status == 303
-    assert 'data-standing="neither"' in client.get(location, headers=cookie(acc)).text
+    receipt = client.get(location, headers=cookie(acc)).text
+    assert 'data-standing="used"' in receipt
+    assert "Datasets built from now on may use your public posts and images." in receipt
 
 
 def test_consent_defaults_to_no(client: TestClient) -> None:
@@ -70,19 +85,34 @@ def test_consent_defaults_to_no(client: TestClient) -> None:
 def test_consent_given_and_withdrawn_with_the_same_form(client: TestClient) -> None:
     acc = person(NO)
     _, location = post_form(client, acc, "/consent", choice="yes")
-    assert 'data-standing="consented"' in client.get(location, headers=cookie(acc)).text
+    assert 'data-standing="used"' in client.get(location, headers=cookie(acc)).text
     assert re.search(r'value="yes"\s+checked', client.get("/", headers=cookie(acc)).text)
     _, location = post_form(client, acc, "/consent", choice="no")
-    assert 'data-standing="neither"' in client.get(location, headers=cookie(acc)).text
+    receipt = client.get(location, headers=cookie(acc)).text
+    assert 'data-standing="no_consent"' in receipt
+    assert "unlearning list" in receipt
 
 
-@pytest.mark.parametrize(("country", "first"), [(US, "objection"), (NO, "consent")])
-def test_the_regions_legal_basis_decides_what_comes_first(
-    client: TestClient, country: int, first: str
+@pytest.mark.parametrize(("country", "offered"), [(US, "objection"), (NO, "consent")])
+def test_the_regions_legal_basis_decides_the_choice_offered(
+    client: TestClient, country: int, offered: str
 ) -> None:
     html = client.get("/", headers=cookie(person(country))).text
-    positions = {name: html.index(f'<section id="{name}">') for name in ("objection", "consent")}
-    assert min(positions, key=positions.__getitem__) == first
+    shown = {name for name in ("objection", "consent") if f'<section id="{name}">' in html}
+    assert shown == {offered}
+
+
+def test_a_consent_region_offers_to_withdraw_an_objection_on_record(client: TestClient) -> None:
+    acc = person(NL)
+    client.post(
+        "/api/v1/events",
+        json={"type": "objection"},
+        headers={"Authorization": f"Bearer {SIGNER.session_token(acc)}"},
+    )
+    html = client.get("/", headers=cookie(acc)).text
+    assert '<section id="consent">' in html
+    assert 'action="/withdraw"' in html
+    assert 'action="/object"' not in html
 
 
 def test_an_objection_in_a_consent_region_also_withdraws_consent(client: TestClient) -> None:

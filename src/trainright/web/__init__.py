@@ -9,16 +9,17 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from trainright.rules.standing import AccountFacts
     from trainright.web.app import create_app
-    from trainright.web.config import Account, Limits, WebConfig
+    from trainright.web.config import Limits, WebConfig
 
 _HOME = {
-    "Account": "trainright.web.config",
+    "AccountFacts": "trainright.rules.standing",
     "Limits": "trainright.web.config",
     "WebConfig": "trainright.web.config",
     "create_app": "trainright.web.app",
 }
-__all__ = ["Account", "Limits", "WebConfig", "create_app"]
+__all__ = ["AccountFacts", "Limits", "WebConfig", "create_app"]
 
 
 def __getattr__(name: str) -> Any:

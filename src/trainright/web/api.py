@@ -8,10 +8,11 @@ Every refusal is a `Problem` and is in the OpenAPI description.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Header, Path, Query, Request, Response
 from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
@@ -19,12 +20,16 @@ from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from trainright.ledger import Filed
+from trainright.ledger.events import ALL_PURPOSES
 from trainright.report import render_report
 from trainright.web.auth import AuthFailure
+from trainright.web.explain import next_lines
 from trainright.web.models import (
     EventIn,
     EventOut,
     EventsPage,
+    GpcOut,
     HoldingOut,
     ModelOut,
     MyDataOut,
@@ -33,10 +38,14 @@ from trainright.web.models import (
     QueuedOut,
     ReceiptOut,
     StandingOut,
+    english,
 )
 from trainright.web.mydata import AFTER_OBJECTING, my_data
 from trainright.web.pages import auth_refusal, service
-from trainright.web.service import NEXT_STEPS, Person, Refusal, reference
+from trainright.web.service import Person, Refusal, reference
+
+#: The response header that says a request's Sec-GPC: 1 was recorded as an objection.
+GPC_HEADER = "GPC-Objection"
 
 bearer = HTTPBearer(auto_error=False, description="A session token from the platform's sign-in.")
 operator_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="The operator API key.")
@@ -51,7 +60,8 @@ def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
         404: "No such resource.",
         409: "The Idempotency-Key was used for a different request.",
         413: "The body is too large.",
-        422: "The body or a parameter does not match the schema.",
+        422: "The body or a parameter does not match the schema, or the purpose is not "
+        "one the account's region builds datasets for.",
         429: "Rate limit: wait Retry-After seconds.",
         503: "The ledger is unavailable; nothing was recorded.",
     }
@@ -127,11 +137,30 @@ def person_of(request: Request, creds: HTTPAuthorizationCredentials | None) -> P
     return svc.person(session.account_id)
 
 
-async def gpc(request: Request, person: Person) -> None:
-    """A signed-in API request with Sec-GPC: 1 counts as the signal too."""
-    if request.headers.get("sec-gpc") == "1":
-        svc = service(request)
-        await svc.honour_gpc(person, await svc.standing(person.account_id))
+async def gpc(request: Request, person: Person) -> GpcOut | None:
+    """A signed-in API request with Sec-GPC: 1 counts as the signal too; say when it did."""
+    if request.headers.get("sec-gpc") != "1":
+        return None
+    svc = service(request)
+    filed = await svc.honour_gpc(person, await svc.standing(person))
+    return gpc_out(filed) if filed is not None else None
+
+
+def gpc_out(filed: Filed) -> GpcOut:
+    """The recorded GPC objection, with its receipt."""
+    first = filed.events[0]
+    return GpcOut(
+        reference=reference(first),
+        receipt=f"/receipt/{first.seq}",
+        events=[EventOut.of(e) for e in filed.events],
+    )
+
+
+def gpc_headers(recorded: GpcOut | None) -> dict[str, str]:
+    """`GPC-Objection: <reference>` and a Link to its receipt, when the signal was recorded."""
+    if recorded is None:
+        return {}
+    return {GPC_HEADER: recorded.reference, "Link": f'<{recorded.receipt}>; rel="gpc-receipt"'}
 
 
 @router.post(
@@ -152,40 +181,51 @@ async def file_event(
     """
     svc = service(request)
     person = person_of(request, creds)
-    if body.type != "objection_withdrawn":
-        await gpc(request, person)
-    svc.limit_account(person.account_id)
-    reason = body.reason if isinstance(body, ObjectionIn) else None
-    filed = await svc.file(
-        svc.filing(person, body.type, "api", reason=reason, key=key, purpose=body.purpose)
+    filing = svc.filing(
+        person,
+        body.type,
+        "api",
+        reason=body.reason if isinstance(body, ObjectionIn) else None,
+        key=key,
+        purpose=body.purpose,
     )
+    recorded = await gpc(request, person) if body.type != "objection_withdrawn" else None
+    svc.limit_account(person.account_id)
+    filed = await svc.file(filing)
     first = filed.events[0]
+    after = svc.verdict(person, filed.standing)
     receipt = ReceiptOut(
         reference=reference(first),
         events=[EventOut.of(e) for e in filed.events],
         replayed=filed.replayed,
-        standing=StandingOut.of(filed.standing, person.rules),
-        next=NEXT_STEPS[first.type],
+        standing=StandingOut.of(after),
+        next=english(next_lines(first.type, after)),
+        gpc=recorded,
     )
     # Serialised here, once: the model was built from committed data, not user input.
     return Response(
         receipt.model_dump_json(),
         status_code=200 if filed.replayed else 201,
         media_type="application/json",
+        headers=gpc_headers(recorded),
     )
 
 
+class MyStandingOut(StandingOut):
+    """My standing, and whether this request's Sec-GPC: 1 was just recorded."""
+
+    gpc: GpcOut | None = None
+
+
 @router.get("/me/standing", responses=problems(403))
-async def my_standing(
-    request: Request,
-    creds: Bearer,
-    purpose: Annotated[str, Query(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")] = "ai-training",
-) -> StandingOut:
-    """Where my data stands now: objected, consented or neither."""
+async def my_standing(request: Request, response: Response, creds: Bearer) -> MyStandingOut:
+    """Where my data stands now: whether a dataset built now would use my posts, and why."""
     svc = service(request)
     person = person_of(request, creds)
-    await gpc(request, person)
-    return StandingOut.of(await svc.standing(person.account_id, purpose), person.rules)
+    recorded = await gpc(request, person)
+    response.headers.update(gpc_headers(recorded))
+    standing = StandingOut.of(await svc.standing(person))
+    return MyStandingOut(**standing.model_dump(), gpc=recorded)
 
 
 @router.get("/me/data", responses=problems(403))
@@ -256,15 +296,15 @@ async def operator_standing(
     request: Request,
     key: OperatorKey,
     account_id: Annotated[int, Path(ge=0, le=2**63 - 1)],
-    purpose: Annotated[str, Query(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")] = "ai-training",
 ) -> StandingOut:
-    """One account's standing, judged by the rules of its region."""
+    """One account's standing: the decision a build at this instant makes for it."""
     check_operator(request, key)
     svc = service(request)
     account = svc.config.account(account_id)
     if account is None:
         raise Refusal(404, "unknown_account", "the platform's account list has no such account")
-    return StandingOut.of(await svc.standing(account_id, purpose), svc.rules(account.country))
+    person = Person(account_id, account, svc.rules(account.country))
+    return StandingOut.of(await svc.standing(person))
 
 
 @router.get(
@@ -282,3 +322,24 @@ async def operator_report(request: Request, key: OperatorKey) -> HTMLResponse:
     check_operator(request, key)
     html = await run_in_threadpool(render_report, service(request).ledger)
     return HTMLResponse(html)
+
+
+def document_purposes(app: FastAPI, purposes: Iterable[str]) -> None:
+    """State in the OpenAPI description the purposes this service's policy builds for.
+
+    The filing bodies' `purpose` is an enum of them and `all`, so a client (and the
+    schema fuzzer) knows which values are accepted before it gets a 422.
+    """
+    allowed = sorted({*purposes, ALL_PURPOSES})
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            for name in ("ObjectionIn", "ChoiceIn"):
+                field = schema["components"]["schemas"][name]["properties"]["purpose"]
+                field["anyOf"] = [{"type": "string", "enum": allowed}, {"type": "null"}]
+                field.pop("pattern", None)
+        return app.openapi_schema or build()
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -20,6 +20,7 @@ from trainright import __version__
 from trainright.errors import LedgerError
 from trainright.ledger import Ledger
 from trainright.ledger.process import ProcessWriter
+from trainright.regions import ISO_COUNTRIES
 from trainright.web import api, pages
 from trainright.web.config import WebConfig
 from trainright.web.guard import Guard
@@ -59,6 +60,7 @@ def create_app(config: WebConfig, writer: Filer | None = None) -> FastAPI:
     app.state.service = svc
     app.include_router(api.router)  # first: the API's routes are matched most often
     app.include_router(pages.router)
+    api.document_purposes(app, {config.policy.rules_for(c).purpose for c in ISO_COUNTRIES})
 
     @app.exception_handler(Refusal)
     async def on_refusal(request: Request, exc: Refusal) -> Response:

@@ -10,7 +10,7 @@ import typer
 from trainright.errors import InputError
 from trainright.settings import resolve_ledger_url
 from trainright.web.auth import Signer
-from trainright.web.config import Limits, WebConfig, api_key, load_accounts, policy_from, web_secret
+from trainright.web.config import Limits, WebConfig, api_key, policy_from, web_secret
 
 
 def serve(
@@ -31,8 +31,8 @@ def serve(
     snapshot: Annotated[
         Path | None,
         typer.Option(
-            help="Snapshot directory: its accounts table gives each account's kind and country. "
-            "Without it every account is treated as personal, under the default region's rules."
+            help="Snapshot directory (required): its accounts table gives each account's kind, "
+            "country, status and birth date, which decide a person's standing as a build would."
         ),
     ] = None,
     account_rate: Annotated[int, typer.Option(help="Filings allowed per account per minute.")] = 30,
@@ -50,8 +50,15 @@ def serve(
     """
     import uvicorn
 
+    from trainright.rules.standing import load_account_facts
     from trainright.web.app import create_app
 
+    if snapshot is None:
+        raise InputError(
+            "serve needs the platform's snapshot to tell people the truth about their posts",
+            field="--snapshot",
+            hint="pass --snapshot DIR, the same snapshot the builds read (e.g. snapshot/)",
+        )
     if account_rate < 1 or client_rate < 1:
         raise InputError(
             "rate limits must be at least 1 per minute", field="--account-rate/--client-rate"
@@ -61,7 +68,7 @@ def serve(
         secret=web_secret(),
         policy=policy_from(policy),
         api_key=api_key(),
-        accounts=load_accounts(snapshot) if snapshot else None,
+        accounts=load_account_facts(snapshot),
         limits=Limits(account_per_minute=account_rate, client_per_minute=client_rate),
     )
     app = create_app(config)

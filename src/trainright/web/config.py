@@ -1,4 +1,4 @@
-"""What the rights service needs to run: ledger, policy, accounts, keys and limits.
+"""What the rights service needs to run: ledger, policy, account facts, keys and limits.
 
 The token signing key (`TRAINRIGHT_WEB_SECRET`) and the operator API key
 (`TRAINRIGHT_API_KEY`) come from the environment and are `SecretStr`s, so they
@@ -8,27 +8,19 @@ never appear in a repr, a log line or a traceback.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 from pydantic import SecretStr
 
 from trainright.errors import ConfigError
 from trainright.policy import DEFAULT_POLICY_TOML, Policy, load_policy, parse_policy
+from trainright.rules.standing import AccountFacts
 from trainright.settings import MIN_SECRET_BYTES, LedgerURL
 
 SECRET_ENV = "TRAINRIGHT_WEB_SECRET"  # noqa: S105 (the name of the variable, not a secret)
 API_KEY_ENV = "TRAINRIGHT_API_KEY"
-Kind = Literal["personal", "business"]
-
-
-@dataclass(frozen=True)
-class Account:
-    """What the service knows of an account: its kind and its country."""
-
-    kind: Kind
-    country: str | None
 
 
 @dataclass(frozen=True)
@@ -50,15 +42,14 @@ class WebConfig:
     ledger_url: LedgerURL
     secret: SecretStr
     policy: Policy
+    #: every account's facts from the snapshot (`load_account_facts`): a standing is the
+    #: rules' decision, and the rules read kind, country, status and birth date
+    accounts: Mapping[int, AccountFacts]
     api_key: SecretStr | None = None
-    #: None: no snapshot given, every account is treated as personal with unknown country.
-    accounts: dict[int, Account] | None = None
     limits: Limits = field(default_factory=Limits)
 
-    def account(self, account_id: int) -> Account | None:
-        """The account's kind and country, or None when the snapshot lacks it."""
-        if self.accounts is None:
-            return Account("personal", None)
+    def account(self, account_id: int) -> AccountFacts | None:
+        """The account's facts, or None when the snapshot lacks it."""
         return self.accounts.get(account_id)
 
 
@@ -91,19 +82,3 @@ def policy_from(path: str | Path | None) -> Policy:
     if path is None:
         return parse_policy(DEFAULT_POLICY_TOML, "<built-in default policy>")
     return load_policy(path)
-
-
-def load_accounts(snapshot_dir: str | Path) -> dict[int, Account]:
-    """Read kind and country of every account from a snapshot (validated as a build would)."""
-    import duckdb
-
-    from trainright.snapshot import load_into_duckdb, locate
-
-    snap = locate(snapshot_dir)
-    conn = duckdb.connect()
-    try:
-        load_into_duckdb(conn, snap)
-        rows = conn.execute("SELECT account_id, kind, country FROM accounts").fetchall()
-    finally:
-        conn.close()
-    return {int(a): Account(k, c) for a, k, c in rows}

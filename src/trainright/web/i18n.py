@@ -74,3 +74,8 @@ def choose(query: str | None, cookie: str | None, accept: str | None) -> str:
             if lang:
                 return lang
     return from_accept_language(accept) or DEFAULT
+
+
+def N_(message: str) -> str:
+    """Mark text for translation where it is defined; it is translated where shown."""
+    return message

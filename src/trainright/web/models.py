@@ -7,9 +7,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from trainright.ledger import Event, Standing
-from trainright.ledger.events import DEFAULT_PURPOSE
-from trainright.policy import PURPOSE_PATTERN, RegionRules
+from trainright.ledger import Event
+from trainright.policy import PURPOSE_PATTERN
+from trainright.rules.standing import ACCOUNT_REASONS, Verdict
+from trainright.web.explain import Line, standing_lines
 
 MAX_REASON = 2000
 
@@ -17,11 +18,13 @@ MAX_REASON = 2000
 class _Filing(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    purpose: str = Field(
-        DEFAULT_PURPOSE,
+    purpose: str | None = Field(
+        None,
         pattern=PURPOSE_PATTERN,
         max_length=64,
-        description="The purpose it is about; `all` applies to every purpose.",
+        description="The purpose it is about: the purpose your region's datasets are built "
+        "for (the default), or `all` for every purpose. Any other purpose is refused (422), "
+        "because no dataset built for you would be affected.",
     )
 
 
@@ -64,37 +67,59 @@ class EventOut(BaseModel):
         return cls(**e.__dict__)
 
 
+Reason = Literal[ACCOUNT_REASONS]  # type: ignore[valid-type]
+
+
 class StandingOut(BaseModel):
-    """Where an account's data stands now for one purpose."""
+    """Where an account's data stands now: the decision a build at this instant makes."""
 
     account_id: int
-    purpose: str
-    summary: str = Field(description="objected, consented or neither")
-    objected: bool
-    consented: bool
-    deleted: bool
+    purpose: str = Field(description="The purpose the account's region builds datasets for.")
+    region: str = Field(description="The policy section whose rules apply to the account.")
     legal_basis: str = Field(description="The legal basis of the account's region.")
     used_for_training: bool = Field(
-        description="Whether the ledger lets a new dataset use this account's public posts "
-        "(other rules such as age or visibility may still leave them out)."
+        description="Whether a dataset built now would use this account's public posts: "
+        "every account-level rule of SPEC §5 (region hold, account status and kind, age, "
+        "objection or consent, notice), as the build decides it."
     )
+    reason: Reason | None = Field(
+        description="Why not, when not used: the first account-level rule that fails, in "
+        "the SPEC's order. None when used."
+    )
+    explanation: list[str] = Field(description="The decision in plain words (English).")
+    objected: bool = Field(description="The ledger: the latest objection-type event objects.")
+    consented: bool = Field(description="The ledger: the latest consent-type event consents.")
+    deleted: bool = Field(description="The ledger holds an account_deleted event.")
+    at: datetime = Field(description="The instant the standing was decided at.")
 
     @classmethod
-    def of(cls, s: Standing, rules: RegionRules) -> StandingOut:
-        if rules.legal_basis == "consent":
-            used = s.consented and not s.deleted
-        else:
-            used = not s.objected and not s.deleted
+    def of(cls, v: Verdict) -> StandingOut:
         return cls(
-            account_id=s.account_id,
-            purpose=s.purpose,
-            summary=s.summary,
-            objected=s.objected,
-            consented=s.consented,
-            deleted=s.deleted,
-            legal_basis=rules.legal_basis,
-            used_for_training=used,
+            account_id=v.ledger.account_id,
+            purpose=v.ledger.purpose,
+            region=v.rules.region,
+            legal_basis=v.rules.legal_basis,
+            used_for_training=v.used,
+            reason=v.reason,
+            explanation=english(standing_lines(v)),
+            objected=v.ledger.objected,
+            consented=v.ledger.consented,
+            deleted=v.ledger.deleted,
+            at=v.ledger.at,
         )
+
+
+def english(lines: list[Line]) -> list[str]:
+    """Explanation lines as the API states them."""
+    return [line.english() for line in lines]
+
+
+class GpcOut(BaseModel):
+    """The browser's Global Privacy Control signal was recorded as an objection."""
+
+    reference: str = Field(description="The receipt reference of the recorded objection.")
+    receipt: str = Field(description="Where the receipt page is (for a signed-in browser).")
+    events: list[EventOut]
 
 
 class ReceiptOut(BaseModel):
@@ -103,8 +128,13 @@ class ReceiptOut(BaseModel):
     reference: str
     events: list[EventOut]
     replayed: bool = Field(description="True when an Idempotency-Key retry got the first answer.")
-    standing: StandingOut
-    next: str = Field(description="What happens next.")
+    standing: StandingOut = Field(description="The standing just after the events.")
+    next: list[str] = Field(
+        description="What happens next, derived from the standing after the events."
+    )
+    gpc: GpcOut | None = Field(
+        None, description="Set when this request's Sec-GPC: 1 was recorded as an objection first."
+    )
 
 
 class EventsPage(BaseModel):

@@ -13,7 +13,7 @@ import numpy as np
 
 from trainright.ledger import Ledger
 from trainright.lineage import Holding, LineageIndex, Task, compute_impact
-from trainright.web.service import N_
+from trainright.web.i18n import N_
 
 AFTER_OBJECTING = N_(
     "Objecting stops your posts being used in future datasets. Models already trained on "

@@ -13,10 +13,12 @@ from starlette.responses import PlainTextResponse
 
 from trainright.ledger import Filed
 from trainright.web.auth import AuthFailure, Session
+from trainright.web.explain import next_lines, standing_lines
+from trainright.web.i18n import N_
 from trainright.web.models import MAX_REASON
 from trainright.web.mydata import AFTER_OBJECTING, my_data
 from trainright.web.render import page
-from trainright.web.service import N_, NEXT_STEPS, Action, Person, Refusal, Service, reference
+from trainright.web.service import Action, Person, Refusal, Service, reference
 
 SESSION_COOKIE = "tr_session"
 STATIC_CSS = (Path(__file__).parent / "static" / "site.css").read_text()
@@ -83,32 +85,38 @@ async def login(request: Request, token: str | None = None) -> Response:
 
 @router.get("/")
 async def choices(request: Request) -> Response:
-    """The person's standing and the forms; legal basis decides which comes first."""
-    return await _choices(request, None)
+    """The person's standing and the choice their region's legal basis gives them."""
+    return await _choices(request)
 
 
 @router.get("/object")
 async def object_form(request: Request) -> Response:
-    """The same page with the objection first: where notice e-mails link to."""
-    return await _choices(request, "objection")
+    """The same page: where notice e-mails link to."""
+    return await _choices(request)
 
 
-async def _choices(request: Request, first: str | None) -> Response:
+async def _choices(request: Request) -> Response:
+    """Consent regions ask for consent; legitimate-interest regions offer the objection.
+
+    A consent "no" is not offered where consent is not the basis: it would not
+    leave the posts out, and people would take it for an opt-out. In a consent
+    region an objection on record (e.g. filed through the API) can be withdrawn.
+    """
     svc = service(request)
     session, person = signed_in(request)
-    standing = await svc.standing(person.account_id)
+    standing = await svc.standing(person)
     gpc_seq = None
     if request.headers.get("sec-gpc") == "1":
         filed = await svc.honour_gpc(person, standing)
         if filed is not None:
-            standing, gpc_seq = filed.standing, filed.events[0].seq
+            standing, gpc_seq = svc.verdict(person, filed.standing), filed.events[0].seq
     return page(
         request,
         "rights.html",
         account_id=person.account_id,
         standing=standing,
+        lines=standing_lines(standing),
         legal_basis=person.rules.legal_basis,
-        first=first or ("consent" if person.rules.legal_basis == "consent" else "objection"),
         csrf=svc.signer.csrf_token(session),
         max_reason=MAX_REASON,
         gpc=gpc_seq,
@@ -167,16 +175,18 @@ async def receipt(request: Request, seq: Annotated[int, PathParam(ge=1, le=2**63
     event = await svc.event(seq)
     if event is None or event.account_id != person.account_id:
         raise Refusal(404, "not_found", "no such receipt for this account")
-    standing = await svc.standing(person.account_id, event.purpose)
+    # "What happens next" is the standing just after the event; the box is the standing now.
+    after = await svc.standing(person, event.at)
+    standing = await svc.standing(person)
     return page(
         request,
         "receipt.html",
         reference=reference(event),
         event=event,
         what=WHAT.get(event.type, event.type),
-        next=NEXT_STEPS.get(event.type, ""),
+        next=next_lines(event.type, after),
         standing=standing,
-        legal_basis=person.rules.legal_basis,
+        lines=standing_lines(standing),
     )
 
 

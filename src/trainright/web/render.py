@@ -11,7 +11,8 @@ from starlette.requests import HTTPConnection
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from trainright.web import i18n
-from trainright.web.service import N_, Refusal, form_key
+from trainright.web.i18n import N_
+from trainright.web.service import Refusal, form_key
 
 TEMPLATES = Path(__file__).parent / "templates"
 LANG_COOKIE = "tr_lang"

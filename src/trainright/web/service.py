@@ -2,24 +2,27 @@
 
 Who may file (a signed-in personal account the snapshot knows), what a filing
 commits (an objection in a consent region also withdraws consent, so that it
-takes effect under the rules of SPEC §5), the rate limit per account, and the
-Global Privacy Control signal (Art. 21(5)).
+takes effect under the rules of SPEC §5), which purposes a filing may name, the
+person's standing (the rules' decision, `trainright.rules.standing`), the rate
+limit per account, and the Global Privacy Control signal (Art. 21(5)).
 """
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal, Protocol
 
 from starlette.concurrency import run_in_threadpool
 
 from trainright.errors import LedgerError
 from trainright.ledger import Event, Filed, Filing, IdempotencyConflict, Ledger, NewEvent, Standing
-from trainright.ledger.events import DEFAULT_PURPOSE, Channel, EventType
+from trainright.ledger.events import ALL_PURPOSES, Channel, EventType
 from trainright.policy import RegionRules
+from trainright.rules.standing import AccountFacts, Verdict, verdict
 from trainright.web.auth import Signer
-from trainright.web.config import Account, WebConfig
+from trainright.web.config import WebConfig
 from trainright.web.ratelimit import RateLimiter
 
 Action = Literal["objection", "objection_withdrawn", "consent_given", "consent_withdrawn"]
@@ -29,32 +32,6 @@ ACTIONS: tuple[Action, ...] = (
     "consent_given",
     "consent_withdrawn",
 )
-
-
-def N_(message: str) -> str:
-    """Mark text for translation where it is defined; it is translated where shown."""
-    return message
-
-
-#: What happens after each kind of filing, shown on every receipt.
-NEXT_STEPS: dict[str, str] = {
-    "objection": N_(
-        "Your posts and images are left out of every training dataset built from now on. "
-        "Datasets built before that hold them are put on the unlearning list, so the "
-        "affected part is retrained without them."
-    ),
-    "objection_withdrawn": N_(
-        "Your public posts and images may again be used in training datasets built from now on."
-    ),
-    "consent_given": N_(
-        "Your public posts and images may be used in training datasets built from now on. "
-        "You can withdraw your consent at any time, as easily as you gave it."
-    ),
-    "consent_withdrawn": N_(
-        "Your posts and images are left out of every training dataset built from now on. "
-        "Datasets built before that hold them are put on the unlearning list."
-    ),
-}
 
 
 class Refusal(Exception):
@@ -83,7 +60,7 @@ class Person:
     """A signed-in personal account and the rules of its region."""
 
     account_id: int
-    account: Account
+    account: AccountFacts
     rules: RegionRules
 
 
@@ -131,6 +108,24 @@ class Service:
         if wait:
             raise Refusal(429, "rate_limited", "too many requests for this account", int(wait) + 1)
 
+    @staticmethod
+    def purpose(person: Person, requested: str | None) -> str:
+        """The purpose a filing names: the region's own, or `all`; anything else is refused.
+
+        Builds for this account's region use only `rules.purpose` (SPEC §5); an event
+        for another purpose would change nothing the person can see, so it is a 422
+        rather than a receipt that promises an effect.
+        """
+        own = person.rules.purpose
+        if requested is None or requested in (own, ALL_PURPOSES):
+            return requested or own
+        raise Refusal(
+            422,
+            "unknown_purpose",
+            f"datasets for your region are built for the purpose {own!r}; an event for "
+            f"{requested!r} would affect none of them. Use {own!r} or {ALL_PURPOSES!r}.",
+        )
+
     def filing(
         self,
         person: Person,
@@ -139,16 +134,19 @@ class Service:
         *,
         reason: str | None = None,
         key: str | None = None,
-        purpose: str = DEFAULT_PURPOSE,
+        purpose: str | None = None,
     ) -> Filing:
-        """The events one action commits for this person."""
+        """The events one action commits for this person (standing folded for its region)."""
+        named = self.purpose(person, purpose)
         types: list[EventType] = [action]
         if action == "objection" and person.rules.legal_basis == "consent":
             types.append("consent_withdrawn")
         events = tuple(
-            NewEvent(person.account_id, t, purpose=purpose, channel=channel) for t in types
+            NewEvent(person.account_id, t, purpose=named, channel=channel) for t in types
         )
-        return Filing(person.account_id, events, key=key, reason=reason, purpose=purpose)
+        return Filing(
+            person.account_id, events, key=key, reason=reason, purpose=person.rules.purpose
+        )
 
     async def file(self, filing: Filing) -> Filed:
         """Commit and wait for the commit; a ledger failure is a 503, nothing recorded."""
@@ -161,12 +159,19 @@ class Service:
                 503, "ledger_unavailable", "the ledger could not commit; nothing was recorded"
             ) from None
 
-    async def standing(self, account_id: int, purpose: str = DEFAULT_PURPOSE) -> Standing:
-        """The account's standing, read from the ledger now."""
-        found = await run_in_threadpool(self.ledger.standings, [account_id], None, purpose)
-        return found[account_id]
+    async def standing(self, person: Person, at: datetime | None = None) -> Verdict:
+        """The person's standing: what a build at `at` (default: now) decides for the account."""
+        found = await run_in_threadpool(
+            self.ledger.standings, [person.account_id], None, person.rules.purpose, at
+        )
+        return self.verdict(person, found[person.account_id])
 
-    async def honour_gpc(self, person: Person, standing: Standing) -> Filed | None:
+    @staticmethod
+    def verdict(person: Person, ledger_standing: Standing) -> Verdict:
+        """The rules' decision from the ledger's fold (e.g. the one a receipt carries)."""
+        return verdict(person.account, ledger_standing, person.rules)
+
+    async def honour_gpc(self, person: Person, standing: Verdict) -> Filed | None:
         """Record the browser's Sec-GPC: 1 as one objection, where the policy says so.
 
         Only when the person has not objected and has never withdrawn an
@@ -174,7 +179,7 @@ class Service:
         choice, and the signal does not override it. The fixed key "gpc" makes
         concurrent requests record it once.
         """
-        if not person.rules.honor_gpc or standing.objected or standing.withdrawn:
+        if not person.rules.honor_gpc or standing.ledger.objected or standing.ledger.withdrawn:
             return None
         return await self.file(self.filing(person, "objection", "gpc", key="gpc"))
 
