@@ -1,7 +1,8 @@
 """A person's standing (SPEC §5) is the build's account-level decision, account by account.
 
-The rights service decides standing in Python (`trainright.rules.standing`) from
-facts read once from the snapshot and the ledger's fold; the build decides it in
+The rights service decides standing in Python (`Service.standing`, through
+`trainright.rules.standing`) from facts read once from the snapshot and the
+ledger's fold; the build decides it in
 SQL (`account_state`). Over random platforms, histories and policies, the two
 must give every account the same first failing reason (or none). The test fails
 when either side changes alone.
@@ -9,12 +10,14 @@ when either side changes alone.
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from hypothesis import example, given
+from pydantic import SecretStr
 
 from helpers import Scenario, open_ledger, write_snapshot
 from reference import Account, Platform
@@ -29,7 +32,12 @@ from trainright.rules.standing import (
     age_on,
     load_account_facts,
 )
+from trainright.settings import LedgerURL
 from trainright.snapshot import locate
+from trainright.web.config import WebConfig
+from trainright.web.service import Person, Service
+
+SECRET = SecretStr("standing-conformance-secret-0123456789")
 
 
 def build_reasons(snapshot: Path, ledger: Ledger, policy: Policy, at: datetime) -> dict[int, str]:
@@ -47,14 +55,19 @@ def build_reasons(snapshot: Path, ledger: Ledger, policy: Policy, at: datetime) 
 
 
 def service_reasons(snapshot: Path, ledger: Ledger, policy: Policy, at: datetime) -> dict[int, str]:
-    """Every account's reason as the rights service decides it at `at`."""
+    """Every account's reason as the rights service's own `Service.standing` decides it."""
     facts = load_account_facts(snapshot)
-    out: dict[int, str] = {}
-    for account_id, f in facts.items():
-        rules = policy.rules_for(f.country)
-        ledger_standing = ledger.standings([account_id], purpose=rules.purpose, now=at)
-        out[account_id] = account_reason(f, ledger_standing[account_id], rules)  # type: ignore[assignment]
-    return out
+    config = WebConfig(LedgerURL(str(ledger.engine.url), "test"), SECRET, policy, facts)
+    svc = Service(config, ledger, writer=None)  # type: ignore[arg-type]  # reads only
+
+    async def all_reasons() -> dict[int, str]:
+        out = {}
+        for account_id, f in facts.items():
+            person = Person(account_id, f, svc.rules(f.country))
+            out[account_id] = (await svc.standing(person, at)).reason
+        return out
+
+    return asyncio.run(all_reasons())  # type: ignore[arg-type]
 
 
 def check(scenario: Scenario) -> None:
