@@ -80,6 +80,48 @@ def test_build_end_to_end(tmp_path: Path, snap: Path, policy: Path) -> None:
     assert manifest["counts"]["included"] == 2
 
 
+def test_lookup_gives_the_standing_and_each_events_channel(
+    tmp_path: Path, snap: Path, policy: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'l.db'}"
+    events = tmp_path / "events.jsonl"
+    events.write_text(
+        json.dumps({"account_id": 1, "type": "objection", "at": "2026-01-01T00:00:00Z"}) + "\n"
+    )
+    assert (
+        trainright("rights", "import", str(events), "--ledger", url, cwd=tmp_path).returncode == 0
+    )
+    objector = trainright(
+        "lookup",
+        "1",
+        "--ledger",
+        url,
+        "--snapshot",
+        str(snap),
+        "--policy",
+        str(policy),
+        cwd=tmp_path,
+    )
+    assert objector.returncode == 0, objector.stderr
+    assert "#1 objection (ai-training, import)" in objector.stdout
+    assert "leave account 1's posts out: objected (region default, legitimate interest" in (
+        " ".join(objector.stdout.split())
+    )
+    # Norway: consent is the basis, and account 2 never gave it.
+    silent = trainright(
+        "lookup",
+        "2",
+        "--ledger",
+        url,
+        "--snapshot",
+        str(snap),
+        "--policy",
+        str(policy),
+        cwd=tmp_path,
+    )
+    assert "out: no_consent (region EEA, consent" in " ".join(silent.stdout.split())
+
+
 @pytest.mark.parametrize(
     ("mutate", "needle"),
     [

@@ -303,18 +303,40 @@ def models_register(
 def lookup(
     account_id: Annotated[int, typer.Argument(help="The platform's account id.")],
     ledger: LedgerOpt = None,
+    snapshot: Annotated[
+        Path | None,
+        typer.Option(
+            help="Snapshot directory: with it, lookup also says whether a build now would use "
+            "the account's posts, and why not (the rights service's answer)."
+        ),
+    ] = None,
+    policy: Annotated[
+        Path | None,
+        typer.Option(help="Policy TOML for the standing (default: the built-in default policy)."),
+    ] = None,
 ) -> None:
     """Which datasets, shards and models hold this account's data.
 
     Answered from the catalog's per-shard subject sets; also shows the account's
-    rights events, so an operator can tell why it is (or is not) in a dataset.
+    rights events and the channel each came through (form, api, gpc, import), so
+    an operator can tell why it is (or is not) in a dataset. With --snapshot it
+    adds the account's standing: the decision a build at this instant makes.
     """
     from trainright.ledger import Ledger
     from trainright.lineage import lookup as find
-    from trainright.summary import print_lookup
+    from trainright.summary import print_lookup, print_standing
 
     led = Ledger(ledger)
     print_lookup(out, account_id, find(led, account_id), led.events(account_id=account_id))
+    if snapshot is not None:
+        from trainright.rules.standing import load_account_facts, verdict
+        from trainright.web.config import policy_from
+
+        rules_of = policy_from(policy).rules_for
+        facts = load_account_facts(snapshot).get(account_id)
+        rules = rules_of(facts.country if facts else None)
+        found = led.standings([account_id], purpose=rules.purpose)[account_id]
+        print_standing(out, account_id, verdict(facts, found, rules))
 
 
 @impact_app.callback()

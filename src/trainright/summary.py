@@ -13,6 +13,7 @@ from trainright.demo import DemoResult
 from trainright.ledger import Event
 from trainright.lineage import Holding, Impact
 from trainright.rules import REASONS
+from trainright.rules.standing import Verdict
 
 _EXPLAIN = {
     "post_deleted": "the post was deleted",
@@ -133,8 +134,22 @@ def print_lookup(
         console.print(
             "rights events: "
             + "; ".join(
-                f"#{e.seq} {e.type} ({e.purpose}) {e.at:%Y-%m-%d %H:%M:%S}" for e in events[-10:]
+                f"#{e.seq} {e.type} ({e.purpose}, {e.channel}) {e.at:%Y-%m-%d %H:%M:%S}"
+                for e in events[-10:]
             )
+        )
+
+
+def print_standing(console: Console, account_id: int, v: Verdict) -> None:
+    """The account's standing now: the rules' decision, and the first reason it fails."""
+    r = v.rules
+    where = f"region {r.region}, {r.legal_basis.replace('_', ' ')}, purpose {r.purpose}"
+    if v.used:
+        console.print(f"standing now: a build would use account {account_id}'s posts ({where})")
+    else:
+        console.print(
+            f"standing now: a build would leave account {account_id}'s posts out: "
+            f"[bold]{v.reason}[/] ({where})"
         )
 
 
