@@ -75,12 +75,15 @@ def test_my_data_lists_dataset_shard_and_model_then_the_queue_after_objecting(
     assert held["cutoff"].startswith("2026-06-26")
     assert held["models"] == [{"name": "chat-small", "version": "v1"}]
     assert before["unlearning"] == []
+    # Held in a dataset, yet not told "may be used": no notice has been sent since.
+    assert before["standing"]["reason"] == "no_notice"
 
     html = client.get("/my-data", headers=cookie(ALICE)).text
     assert f'data-dataset="{dataset_id}" data-shard="{shard_of(ALICE)}"' in html
     assert "chat-small v1" in html
     assert "Nothing is queued for unlearning for your account." in html
     assert "queued to retrain the affected part (shard)" in html
+    assert 'data-standing="no_notice"' in html
 
     object_through_the_page(client, ALICE)
     after = my_data(client, ALICE)
@@ -92,7 +95,9 @@ def test_my_data_lists_dataset_shard_and_model_then_the_queue_after_objecting(
             "shards": SHARDS,
         }
     ]
+    assert after["standing"]["reason"] == "objected"
     html = client.get("/my-data", headers=cookie(ALICE)).text
+    assert 'data-standing="objected"' in html
     assert "Model chat-small v1 is queued to be retrained on part" in html
 
     # another account sees its own holding, never ALICE's queue

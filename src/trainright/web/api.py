@@ -236,6 +236,7 @@ async def my_data_(request: Request, creds: Bearer) -> MyDataOut:
     found = await run_in_threadpool(my_data, svc.ledger, person.account_id)
     return MyDataOut(
         account_id=person.account_id,
+        standing=StandingOut.of(await svc.standing(person)),
         datasets=[
             HoldingOut(
                 dataset_id=h.dataset_id,

@@ -182,6 +182,7 @@ class MyDataOut(BaseModel):
     """Where my posts are (SPEC §8) and what is queued because I objected."""
 
     account_id: int
+    standing: StandingOut = Field(description="Whether a dataset built now would use my posts.")
     datasets: list[HoldingOut]
     unlearning: list[QueuedOut]
     after_objecting: str = Field(description="What an objection does, in plain words.")

@@ -196,10 +196,13 @@ async def where_is_my_data(request: Request) -> Response:
     svc = service(request)
     _, person = signed_in(request)
     found = await run_in_threadpool(my_data, svc.ledger, person.account_id)
+    standing = await svc.standing(person)
     return page(
         request,
         "my_data.html",
         account_id=person.account_id,
+        standing=standing,
+        lines=standing_lines(standing),
         holdings=found.holdings,
         queued=found.queued,
         after_objecting=AFTER_OBJECTING,
