@@ -146,7 +146,7 @@ def platforms(draw: st.DrawFn, cutoff: datetime) -> Platform:
             post_id=100 + i,
             author_id=draw(anyone),
             created_at=draw(post_created),
-            visibility=draw(st.sampled_from(["public"] * 4 + ["friends", "only_me"])),
+            visibility=draw(st.sampled_from(["public"] * 4 + ["unlisted", "friends", "only_me"])),
             lang=draw(st.sampled_from([None, "en", "nb", "nl"])),
             text=draw(st.sampled_from(TEXTS)),
             deleted=draw(st.sampled_from([False] * 9 + [True])),

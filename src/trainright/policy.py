@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from trainright import regions
 from trainright.errors import PolicyError
 
-Visibility = Literal["public", "friends", "only_me"]
+Visibility = Literal["public", "unlisted", "friends", "only_me"]
 AccountKind = Literal["personal", "business"]
 LegalBasis = Literal["legitimate_interest", "consent"]
 RedactCategory = Literal[

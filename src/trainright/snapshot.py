@@ -31,6 +31,10 @@ class Column:
     kind: Kind
     nullable: bool = False
     values: tuple[str, ...] = ()  # allowed values for an enum column
+    optional: bool = False  # a file may lack the column: it reads as all null
+
+    def __post_init__(self) -> None:
+        assert self.nullable or not self.optional, "an optional column must be nullable"
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,9 @@ TABLES: tuple[TableSpec, ...] = (
             ),
             Column("display_name", "string", nullable=True),
             Column("created_at", "timestamp"),
+            Column("age_attested_min", "int", nullable=True, optional=True),
+            Column("age_attested_at", "timestamp", nullable=True, optional=True),
+            Column("content_usage", "string", nullable=True, optional=True),
         ),
         key="account_id",
     ),
@@ -66,10 +73,13 @@ TABLES: tuple[TableSpec, ...] = (
             Column("post_id", "int"),
             Column("author_id", "int"),
             Column("created_at", "timestamp"),
-            Column("visibility", "string", values=("public", "friends", "only_me")),
+            Column("visibility", "string", values=("public", "unlisted", "friends", "only_me")),
             Column("lang", "string", nullable=True),
             Column("text", "string", nullable=True),
             Column("deleted", "bool"),
+            Column("reshare_of", "int", nullable=True, optional=True),
+            Column("quote_of", "int", nullable=True, optional=True),
+            Column("content_usage", "string", nullable=True, optional=True),
         ),
         key="post_id",
     ),
@@ -91,6 +101,15 @@ TABLES: tuple[TableSpec, ...] = (
             Column("account_id", "int"),
             Column("kind", "string", values=("photo_tag", "mention")),
         ),
+        required=False,
+    ),
+    TableSpec(
+        "persons",
+        (
+            Column("account_id", "int"),
+            Column("person_id", "int"),
+        ),
+        key="account_id",
         required=False,
     ),
 )
@@ -334,7 +353,7 @@ def load_into_duckdb(conn: Any, snapshot: Snapshot) -> None:
             ) from None
         types = {row[0]: str(row[1]) for row in described}
         for col in spec.columns:
-            if col.name not in types:
+            if col.name not in types and not col.optional:
                 raise SnapshotError(
                     f"required column {col.name!r} is missing; the file has: " + ", ".join(types),
                     file=file,
@@ -343,6 +362,9 @@ def load_into_duckdb(conn: Any, snapshot: Snapshot) -> None:
         selects = []
         for col in spec.columns:
             q = _quote(col.name)
+            if col.name not in types:
+                selects.append(f"CAST(NULL AS {SQL_TYPE[col.kind]}) AS {q}")
+                continue
             if tf.format == "parquet":
                 found = types[col.name]
                 if found not in _PARQUET_OK[col.kind]:

@@ -46,6 +46,7 @@ INTRO = (
 WHAT = "What we will use: the posts and photos you have shared {audiences}."
 AUDIENCES = {
     "public": "publicly",
+    "unlisted": "with anyone who has the link",
     "friends": "with your friends",
     "only_me": "only with yourself",
 }

@@ -42,6 +42,7 @@ WITH usable AS (
     JOIN region_rules AS r ON r.country = s.country
     WHERE NOT p.deleted
       AND ((p.visibility = 'public' AND r.vis_public)
+           OR (p.visibility = 'unlisted' AND r.vis_unlisted)
            OR (p.visibility = 'friends' AND r.vis_friends)
            OR (p.visibility = 'only_me' AND r.vis_only_me))
 ),

@@ -55,6 +55,7 @@ REGION_RULES_SCHEMA = pa.schema(
         ("notice_deadline", pa.timestamp("us")),
         ("hold", pa.string()),
         ("vis_public", pa.bool_()),
+        ("vis_unlisted", pa.bool_()),
         ("vis_friends", pa.bool_()),
         ("vis_only_me", pa.bool_()),
         ("kind_personal", pa.bool_()),
@@ -82,6 +83,7 @@ def region_rules_table(policy: Policy, cutoff: datetime) -> pa.Table:
             "notice_deadline": cutoff - timedelta(days=r.notice_days),
             "hold": r.hold,
             "vis_public": "public" in r.visibility,
+            "vis_unlisted": "unlisted" in r.visibility,
             "vis_friends": "friends" in r.visibility,
             "vis_only_me": "only_me" in r.visibility,
             "kind_personal": "personal" in r.account_kinds,
@@ -151,6 +153,7 @@ SELECT
     acc.country,
     -- the post-level rules of the account's region, so that posts need no second join
     acc.vis_public,
+    acc.vis_unlisted,
     acc.vis_friends,
     acc.vis_only_me,
     acc.exclude_tagged,
@@ -208,6 +211,7 @@ decided AS (
             WHEN s.account_id IS NULL THEN 'account_status'
             WHEN s.reason IS NOT NULL THEN s.reason
             WHEN NOT ((p.visibility = 'public' AND s.vis_public)
+                      OR (p.visibility = 'unlisted' AND s.vis_unlisted)
                       OR (p.visibility = 'friends' AND s.vis_friends)
                       OR (p.visibility = 'only_me' AND s.vis_only_me)) THEN 'not_public'
             WHEN s.exclude_tagged AND COALESCE(x.uncleared, 0) = 1 THEN 'tagged_not_cleared'

@@ -192,6 +192,9 @@ def _typed(spark: SparkSession, table: SparkTable) -> DataFrame:
     types = {f.name: f.dataType for f in raw.schema.fields}
     selects = []
     for col in table.spec.columns:
+        if col.name not in types and col.optional:
+            selects.append(f"CAST(NULL AS {SPARK_TYPE[col.kind].simpleString()}) AS `{col.name}`")
+            continue
         if col.name not in types:
             raise SnapshotError(
                 f"required column {col.name!r} is missing; the file has: " + ", ".join(types),
