@@ -41,6 +41,8 @@ POSTS = pa.schema(
         ("lang", pa.string()),
         ("text", pa.string()),
         ("deleted", pa.bool_()),
+        ("reshare_of", pa.int64()),
+        ("quote_of", pa.int64()),
     ]
 )
 MEDIA = pa.schema(
@@ -52,6 +54,7 @@ MEDIA = pa.schema(
     ]
 )
 TAGS = pa.schema([("post_id", pa.int64()), ("account_id", pa.int64()), ("kind", pa.string())])
+PERSONS = pa.schema([("account_id", pa.int64()), ("person_id", pa.int64())])
 
 
 @dataclass(frozen=True)
@@ -88,7 +91,11 @@ def _table(rows: list[Any], schema: pa.Schema) -> pa.Table:
 
 
 def write_snapshot(platform: Platform, directory: Path) -> Path:
-    """The four Parquet tables of SPEC §2, with a real image file for every media row."""
+    """The Parquet tables of SPEC §2, with a real image file for every media row.
+
+    `persons` is written only when the platform links accounts, so the absent table
+    stays covered too.
+    """
     directory.mkdir(parents=True)
     (directory / "images").mkdir()
     for m in platform.media:
@@ -97,6 +104,8 @@ def write_snapshot(platform: Platform, directory: Path) -> Path:
     pq.write_table(_table(list(platform.posts), POSTS), directory / "posts.parquet")
     pq.write_table(_table(list(platform.media), MEDIA), directory / "media.parquet")
     pq.write_table(_table(list(platform.tags), TAGS), directory / "tags.parquet")
+    if platform.persons:
+        pq.write_table(_table(list(platform.persons), PERSONS), directory / "persons.parquet")
     return directory
 
 

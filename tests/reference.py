@@ -29,6 +29,7 @@ REASONS: tuple[str, ...] = (
     "no_notice",
     "not_public",
     "tagged_not_cleared",
+    "shares_excluded",
     "empty_after_minimisation",
 )
 INCLUDED = "included"
@@ -43,6 +44,7 @@ DEFAULTS: dict[str, Any] = {
     "notice_days": 30,
     "exclude_tagged_not_cleared": True,
     "drop_flagged_minor_media": True,
+    "exclude_shares_of_excluded": True,
     "hold": "",
 }
 _EU27 = "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE"
@@ -71,6 +73,8 @@ class Post:
     lang: str | None
     text: str | None
     deleted: bool
+    reshare_of: int | None = None
+    quote_of: int | None = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,14 @@ class Tag:
 
 
 @dataclass(frozen=True)
+class Link:
+    """`persons`: this account is held by that person."""
+
+    account_id: int
+    person_id: int
+
+
+@dataclass(frozen=True)
 class Event:
     """A rights event; its ledger seq is its position in the list it is passed in."""
 
@@ -104,6 +116,14 @@ class Platform:
     posts: tuple[Post, ...] = ()
     media: tuple[Media, ...] = ()
     tags: tuple[Tag, ...] = ()
+    persons: tuple[Link, ...] = ()
+
+    def linked(self, account_id: int) -> set[int]:
+        """Every account of the account's person (itself alone when `persons` omits it)."""
+        person = {link.account_id: link.person_id for link in self.persons}.get(account_id)
+        if person is None:
+            return {account_id}
+        return {link.account_id for link in self.persons if link.person_id == person}
 
 
 @dataclass(frozen=True)
@@ -118,6 +138,7 @@ class Rules:
     notice_days: int
     exclude_tagged_not_cleared: bool
     drop_flagged_minor_media: bool
+    exclude_shares_of_excluded: bool
     hold: str
 
 
@@ -153,6 +174,7 @@ def rules_for(policy_toml: str, country: str | None) -> Rules:
         notice_days=merged["notice_days"],
         exclude_tagged_not_cleared=merged["exclude_tagged_not_cleared"],
         drop_flagged_minor_media=merged["drop_flagged_minor_media"],
+        exclude_shares_of_excluded=merged["exclude_shares_of_excluded"],
         hold=merged["hold"],
     )
 
@@ -166,15 +188,25 @@ def birthday(birth: date, years: int) -> date:
 
 
 def counted(
-    events: Sequence[Event], account_id: int, purpose: str, cutoff: datetime
+    events: Sequence[Event], account_id: int, linked: set[int], purpose: str, cutoff: datetime
 ) -> list[Event]:
-    """The account's events at or before T for this purpose (or `all`), in (at, seq) order."""
+    """The account's events at or before T for this purpose (or `all`), in (at, seq) order.
+
+    A person's choices and notices, made on any of their accounts (`linked`), count for
+    each; a deletion counts for its own account only.
+    """
     mine = [
         (e.at, seq, e)
         for seq, e in enumerate(events)
-        if e.account_id == account_id
-        and e.at <= cutoff
-        and (e.purpose in (purpose, "all") or e.type == "account_deleted")
+        if e.at <= cutoff
+        and (
+            (e.type == "account_deleted" and e.account_id == account_id)
+            or (
+                e.type != "account_deleted"
+                and e.account_id in linked
+                and e.purpose in (purpose, "all")
+            )
+        )
     ]
     return [e for _, _, e in sorted(mine, key=lambda t: (t[0], t[1]))]
 
@@ -186,22 +218,30 @@ def latest(events: list[Event], types: tuple[str, str]) -> str | None:
 
 
 def account_reason(
-    account: Account | None, events: Sequence[Event], policy_toml: str, cutoff: datetime
+    platform: Platform,
+    account: Account | None,
+    events: Sequence[Event],
+    policy_toml: str,
+    cutoff: datetime,
 ) -> str | None:
     """Why an account is not cleared at T, or None when it is cleared."""
     if account is None:
         return "account_status"  # a dangling reference is not cleared
     rules = rules_for(policy_toml, account.country)
-    mine = counted(events, account.account_id, rules.purpose, cutoff)
+    linked = platform.linked(account.account_id)
+    mine = counted(events, account.account_id, linked, rules.purpose, cutoff)
+    # The person's age is the youngest known: the latest birth date among their accounts.
+    births = [a.birth_date for a in platform.accounts if a.account_id in linked and a.birth_date]
+    birth = max(births) if births else None
     if rules.hold:
         return "region_hold"
     if account.status != "active" or any(e.type == "account_deleted" for e in mine):
         return "account_status"
     if account.kind not in rules.account_kinds:
         return "account_kind"
-    if account.birth_date is None:
+    if birth is None:
         return "age_unknown"
-    if birthday(account.birth_date, rules.min_age) > cutoff.astimezone(UTC).date():
+    if birthday(birth, rules.min_age) > cutoff.astimezone(UTC).date():
         return "under_age"
     objection = latest(mine, ("objection", "objection_withdrawn"))
     if rules.legal_basis == "legitimate_interest" and objection == "objection":
@@ -226,36 +266,69 @@ def evaluate(
 ) -> Outcome:
     """Include or exclude (with the first reason) every post created at or before T."""
     accounts = {a.account_id: a for a in platform.accounts}
-    outcome = Outcome()
-    for post in platform.posts:
-        if post.created_at > cutoff:
-            continue  # not part of a dataset with this cutoff (design.md §2)
+    posts = {p.post_id: p for p in platform.posts if p.created_at <= cutoff}
+
+    def reason_of(account_id: int) -> str | None:
+        return account_reason(platform, accounts.get(account_id), events, policy_toml, cutoff)
+
+    kept: dict[int, tuple[int, ...]] = {}
+    before: dict[int, str | None] = {}  # the first reason ordered before shares_excluded
+    after: dict[int, str | None] = {}  # ... and after it
+    for post in posts.values():
         author = accounts.get(post.author_id)
         rules = rules_for(policy_toml, author.country if author else None)
-        kept = tuple(
+        kept[post.post_id] = tuple(
             m.media_id
             for m in platform.media
             if m.post_id == post.post_id
             and not (m.flagged_minor and rules.drop_flagged_minor_media)
         )
         tagged = [t.account_id for t in platform.tags if t.post_id == post.post_id]
-        reason: str | None
         if post.deleted:
-            reason = "post_deleted"
-        elif (author_reason := account_reason(author, events, policy_toml, cutoff)) is not None:
-            reason = author_reason
+            before[post.post_id] = "post_deleted"
+        elif (author_reason := reason_of(post.author_id)) is not None:
+            before[post.post_id] = author_reason
         elif post.visibility not in rules.visibility:
-            reason = "not_public"
-        elif rules.exclude_tagged_not_cleared and any(
-            account_reason(accounts.get(t), events, policy_toml, cutoff) is not None for t in tagged
-        ):
-            reason = "tagged_not_cleared"
-        elif is_empty(post.text) and not kept:
-            reason = "empty_after_minimisation"
+            before[post.post_id] = "not_public"
+        elif rules.exclude_tagged_not_cleared and any(reason_of(t) is not None for t in tagged):
+            before[post.post_id] = "tagged_not_cleared"
         else:
-            reason = None
+            before[post.post_id] = None
+        empty = is_empty(post.text) and not kept[post.post_id]
+        after[post.post_id] = "empty_after_minimisation" if empty else None
+
+    def points_to(post: Post) -> int | None:
+        return post.reshare_of if post.reshare_of is not None else post.quote_of
+
+    def included(post_id: int, seen: frozenset[int]) -> bool:
+        """Whether the post is included: a share only if what it points to is, down the chain."""
+        post = posts.get(post_id)
+        if post is None or post_id in seen:
+            return False  # not in the snapshot at T (dangling, or after T), or a cycle
+        if before[post_id] is not None or after[post_id] is not None:
+            return False
+        target = points_to(post)
+        if target is None:
+            return True
+        author = accounts.get(post.author_id)
+        if not rules_for(
+            policy_toml, author.country if author else None
+        ).exclude_shares_of_excluded:
+            return True
+        return included(target, seen | {post_id})
+
+    outcome = Outcome()
+    for post in posts.values():
+        reason = before[post.post_id]
+        target = points_to(post)
+        if reason is None and target is not None:
+            author = accounts.get(post.author_id)
+            rules = rules_for(policy_toml, author.country if author else None)
+            if rules.exclude_shares_of_excluded and not included(target, frozenset({post.post_id})):
+                reason = "shares_excluded"
+        reason = reason or after[post.post_id]
         if reason is None:
-            outcome.included[post.post_id] = kept
+            outcome.included[post.post_id] = kept[post.post_id]
         else:
             outcome.excluded[post.post_id] = reason
     return outcome

@@ -13,6 +13,7 @@ from __future__ import annotations
 import calendar
 import json
 import os
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -20,7 +21,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from helpers import Scenario
-from reference import Account, Event, Media, Platform, Post, Tag
+from reference import Account, Event, Link, Media, Platform, Post, Tag
 
 _SLOW_OK = [HealthCheck.too_slow, HealthCheck.data_too_large]
 settings.register_profile(
@@ -173,7 +174,26 @@ def platforms(draw: st.DrawFn, cutoff: datetime) -> Platform:
         )
     )
     tags = tuple(Tag(post_id=p, account_id=a, kind=k) for p, a, k in tag_rows)
-    return Platform(accounts=accounts, posts=posts, media=media, tags=tags)
+    # Reshares and quotes: chains, cycles, pointers to unknown posts and to later ones.
+    targets = st.sampled_from([p.post_id for p in posts] * 4 + [99_999])
+    pointers = st.sampled_from(["none"] * 5 + ["reshare", "quote"])
+    shared = []
+    for p in posts:
+        kind = draw(pointers)
+        target = draw(targets) if kind != "none" else None
+        shared.append(
+            replace(
+                p,
+                reshare_of=target if kind == "reshare" else None,
+                quote_of=target if kind == "quote" else None,
+            )
+        )
+    # Persons: now and then a few accounts linked as one person's.
+    person_of = st.sampled_from([None, None, None, 1, 2])
+    persons = tuple(
+        Link(a.account_id, pid) for a in accounts if (pid := draw(person_of)) is not None
+    )
+    return Platform(accounts=accounts, posts=tuple(shared), media=media, tags=tags, persons=persons)
 
 
 @st.composite
@@ -234,10 +254,13 @@ def rule_keys(draw: st.DrawFn) -> dict[str, Any]:
         "legal_basis": st.sampled_from(["legitimate_interest", "consent"]),
         "min_age": st.sampled_from(AGES),
         "notice_days": st.sampled_from(NOTICE_DAYS),
-        "visibility": st.sampled_from([["public"], ["public", "friends"], ["friends"]]),
+        "visibility": st.sampled_from(
+            [["public"], ["public", "friends"], ["friends"], ["public", "unlisted"]]
+        ),
         "account_kinds": st.sampled_from([["personal"], ["personal", "business"]]),
         "hold": st.sampled_from(["", "", "", "regulator request"]),
         "exclude_tagged_not_cleared": st.booleans(),
+        "exclude_shares_of_excluded": st.booleans(),
         "drop_flagged_minor_media": st.booleans(),
         "purpose": st.sampled_from(["ai-training", OTHER_PURPOSE]),
     }

@@ -54,6 +54,7 @@ def test_layout_and_manifest(snap: Path, tmp_path: Path, ledger: Ledger) -> None
         "posts.parquet",
         "media (absent)",
         "tags (absent)",
+        "persons (absent)",
     }
     assert m["counts"]["included"] == 57
     assert m["counts"]["excluded"] == 5

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from helpers import Scenario, build_scenario
-from reference import Account, Event, Media, Platform, Post, Tag, evaluate
+from reference import Account, Event, Link, Media, Platform, Post, Tag, evaluate
 
 T = datetime(2026, 6, 26, tzinfo=UTC)
 S = timedelta(seconds=1)
@@ -58,13 +58,14 @@ class Edge:
     posts: tuple[Post, ...] = (POST,)
     media: tuple[Media, ...] = ()
     tags: tuple[Tag, ...] = ()
+    persons: tuple[Link, ...] = ()
     events: tuple[Event, ...] = (notice(),)
     policy: str = LI
     cutoff: datetime = T
     kept_media: int | None = None
 
     def scenario(self) -> Scenario:
-        platform = Platform(self.accounts, self.posts, self.media, self.tags)
+        platform = Platform(self.accounts, self.posts, self.media, self.tags, self.persons)
         return Scenario(platform, self.events, self.policy, self.cutoff)
 
 
@@ -610,6 +611,189 @@ EDGES = [
         "tagged_not_cleared",
         posts=(post(text=None),),
         tags=(Tag(100, 99, "mention"),),
+    ),
+]
+
+
+#: One person holding account 1 (US) and account 2; post 100 is account 1's.
+BOTH = (Link(1, 7), Link(2, 7))
+
+
+#: A reshare (post 100 by account 1) of post 200, by account 2 unless a row says otherwise.
+def shared(author: int = 2, **changes: object) -> Post:
+    return replace(POST, post_id=200, author_id=author, **changes)  # type: ignore[arg-type]
+
+
+EDGES += [
+    # -- persons: one person's choices count on every account they hold ----------------
+    Edge(
+        "person: an objection on a linked account counts",
+        "objected",
+        accounts=(ADULT, acct(2)),
+        persons=BOTH,
+        events=(N, ev("objection", T - DAY, account_id=2)),
+    ),
+    Edge(
+        "person: a withdrawal on one account after an objection on the other",
+        "included",
+        accounts=(ADULT, acct(2)),
+        persons=BOTH,
+        events=(N, ev("objection", T - 2 * DAY, 2), ev("objection_withdrawn", T - DAY, 1)),
+    ),
+    Edge(
+        "person: an objection on an unlinked account does not count",
+        "included",
+        accounts=(ADULT, acct(2)),
+        events=(N, ev("objection", T - DAY, account_id=2)),
+    ),
+    Edge(
+        "person: a deletion counts for its own account only",
+        "included",
+        accounts=(ADULT, acct(2)),
+        persons=BOTH,
+        events=(N, ev("account_deleted", T - DAY, account_id=2)),
+    ),
+    Edge(
+        "person: the youngest known birth date decides the age",
+        "under_age",
+        accounts=(ADULT, acct(2, birth_date=date(2012, 1, 1))),
+        persons=BOTH,
+    ),
+    Edge(
+        "person: a birth date on a linked account makes the age known",
+        "included",
+        accounts=(acct(1, birth_date=None), acct(2)),
+        persons=BOTH,
+    ),
+    Edge(
+        "person: a notice on a linked account counts",
+        "included",
+        accounts=(ADULT, acct(2)),
+        persons=BOTH,
+        events=(notice(account_id=2),),
+    ),
+    Edge(
+        "person: accounts in two regions each follow their own country's rules",
+        "no_consent",
+        accounts=(acct(1, country="NO"), acct(2)),
+        persons=BOTH,
+        policy=LI + EEA_CONSENT,
+        events=(notice(account_id=2),),
+    ),
+    Edge(
+        "person: consent given on the other region's account counts here",
+        "included",
+        accounts=(acct(1, country="NO"), acct(2)),
+        persons=BOTH,
+        policy=LI + EEA_CONSENT,
+        events=(ev("consent_given", T - DAY, account_id=2),),
+    ),
+    # -- reshares and quotes carry the post they point to --------------------------------
+    Edge(
+        "share: a reshare of an included post is included",
+        "included",
+        accounts=(ADULT, acct(2)),
+        posts=(post(reshare_of=200), shared()),
+        events=(N, notice(2)),
+    ),
+    Edge(
+        "share: a reshare of an objector's post is shares_excluded",
+        "shares_excluded",
+        accounts=(ADULT, acct(2)),
+        posts=(post(reshare_of=200), shared()),
+        events=(N, notice(2), ev("objection", T - DAY, 2)),
+    ),
+    Edge(
+        "share: a reshare of a reshare of an objector",
+        "shares_excluded",
+        accounts=(ADULT, acct(2), acct(3)),
+        posts=(
+            post(reshare_of=200),
+            shared(author=3, reshare_of=300),
+            replace(POST, post_id=300, author_id=2),
+        ),
+        events=(N, notice(2), notice(3), ev("objection", T - DAY, 2)),
+    ),
+    Edge(
+        "share: a quote of an included post by an excluded author keeps its author's reason",
+        "objected",
+        accounts=(ADULT, acct(2)),
+        posts=(post(quote_of=200), shared()),
+        events=(N, notice(2), ev("objection", T - DAY, 1)),
+    ),
+    Edge(
+        "share: a quote of a deleted post",
+        "shares_excluded",
+        accounts=(ADULT, acct(2)),
+        posts=(post(quote_of=200), shared(deleted=True)),
+        events=(N, notice(2)),
+    ),
+    Edge(
+        "share: a cycle of reshares",
+        "shares_excluded",
+        accounts=(ADULT, acct(2)),
+        posts=(post(reshare_of=200), shared(reshare_of=100)),
+        events=(N, notice(2)),
+    ),
+    Edge(
+        "share: a chain that runs into a cycle",
+        "shares_excluded",
+        accounts=(ADULT, acct(2)),
+        posts=(
+            post(reshare_of=200),
+            shared(reshare_of=300),
+            replace(POST, post_id=300, author_id=2, reshare_of=200),
+        ),
+        events=(N, notice(2)),
+    ),
+    Edge(
+        "share: a reshare of a post the snapshot lacks",
+        "shares_excluded",
+        posts=(post(reshare_of=999),),
+    ),
+    Edge(
+        "share: a reshare of a post made after T",
+        "shares_excluded",
+        accounts=(ADULT, acct(2)),
+        posts=(post(reshare_of=200), shared(created_at=T + S)),
+        events=(N, notice(2)),
+    ),
+    Edge(
+        "share: where the switch is off, a reshare of an excluded post is included",
+        "included",
+        accounts=(ADULT, acct(2)),
+        posts=(post(reshare_of=200), shared()),
+        events=(N, notice(2), ev("objection", T - DAY, 2)),
+        policy=LI + "exclude_shares_of_excluded = false\n",
+    ),
+    Edge(
+        "share: the original's region switch does not decide for the reshare",
+        "shares_excluded",
+        accounts=(ADULT, acct(2, country="GB")),
+        posts=(post(reshare_of=200), shared()),
+        events=(N, notice(2), ev("objection", T - DAY, 2)),
+        policy=LI + "[regions.GB]\nexclude_shares_of_excluded = false\n",
+    ),
+    Edge(
+        "share: a text-less reshare of an included post is empty_after_minimisation",
+        "empty_after_minimisation",
+        accounts=(ADULT, acct(2)),
+        posts=(post(reshare_of=200, text=None), shared()),
+        events=(N, notice(2)),
+    ),
+    Edge(
+        "order: tagged_not_cleared before shares_excluded",
+        "tagged_not_cleared",
+        accounts=(ADULT, acct(2)),
+        posts=(post(reshare_of=999),),
+        tags=(Tag(100, 98, "mention"),),
+    ),
+    Edge(
+        "share: a quote whose original is empty is shares_excluded",
+        "shares_excluded",
+        accounts=(ADULT, acct(2)),
+        posts=(post(quote_of=200), shared(text="  ")),
+        events=(N, notice(2)),
     ),
 ]
 

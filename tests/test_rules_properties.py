@@ -30,13 +30,13 @@ def included(scenario: Scenario, engine: str) -> set[int]:
 
 
 def latest_of(
-    events: tuple[Event, ...], account_id: int, types: set[str], purpose: str, cutoff: datetime
+    events: tuple[Event, ...], accounts: set[int], types: set[str], purpose: str, cutoff: datetime
 ) -> str | None:
-    """The latest of these event types for the purpose at or before T (ties: ledger order)."""
+    """The latest of these event types on any of the person's accounts (ties: ledger order)."""
     found = [
         (e.at, seq, e.type)
         for seq, e in enumerate(events)
-        if e.account_id == account_id
+        if e.account_id in accounts
         and e.type in types
         and e.at <= cutoff
         and e.purpose in (purpose, "all")
@@ -55,17 +55,14 @@ def test_no_post_of_an_objector_of_a_non_consenter_or_after_the_cutoff(
     for post_id in included(scenario, engine):
         author = accounts[posts[post_id].author_id]
         rules = rules_for(scenario.policy, author.country)
+        linked = scenario.platform.linked(author.account_id)
         if rules.legal_basis == "legitimate_interest":
             objection = {"objection", "objection_withdrawn"}
-            latest = latest_of(
-                scenario.events, author.account_id, objection, rules.purpose, scenario.cutoff
-            )
+            latest = latest_of(scenario.events, linked, objection, rules.purpose, scenario.cutoff)
             assert latest != "objection", f"post {post_id} of objector {author.account_id}"
         else:
             consent = {"consent_given"}
-            given_ = latest_of(
-                scenario.events, author.account_id, consent, rules.purpose, scenario.cutoff
-            )
+            given_ = latest_of(scenario.events, linked, consent, rules.purpose, scenario.cutoff)
             assert given_ is not None, f"post {post_id} of {author.account_id}, never consented"
         assert posts[post_id].created_at <= scenario.cutoff
 

@@ -335,7 +335,8 @@ def lookup(
         rules_of = policy_from(policy).rules_for
         facts = load_account_facts(snapshot).get(account_id)
         rules = rules_of(facts.country if facts else None)
-        found = led.standings([account_id], purpose=rules.purpose)[account_id]
+        linked = {account_id: facts.accounts(account_id)} if facts else None
+        found = led.standings([account_id], purpose=rules.purpose, linked=linked)[account_id]
         print_standing(out, account_id, verdict(facts, found, rules))
 
 

@@ -56,6 +56,7 @@ class _Rules(BaseModel):
     account_kinds: list[AccountKind] | None = Field(default=None, min_length=1)
     notice_days: int | None = Field(default=None, ge=0, le=3650)
     exclude_tagged_not_cleared: bool | None = None
+    exclude_shares_of_excluded: bool | None = None
     drop_flagged_minor_media: bool | None = None
     honor_gpc: bool | None = None
     redact: list[RedactCategory] | None = None
@@ -98,6 +99,7 @@ DEFAULTS: dict[str, Any] = {
     "account_kinds": ("personal", "business"),
     "notice_days": 30,
     "exclude_tagged_not_cleared": True,
+    "exclude_shares_of_excluded": True,
     "drop_flagged_minor_media": True,
     "honor_gpc": True,
     "redact": ALL_REDACT,
@@ -113,6 +115,7 @@ visibility = ["public"]
 account_kinds = ["personal", "business"]
 notice_days = 30
 exclude_tagged_not_cleared = true
+exclude_shares_of_excluded = true
 drop_flagged_minor_media = true
 honor_gpc = true
 redact = ["email", "phone", "national_id", "iban", "payment_card", "ip", "gps", "person_name"]
@@ -136,6 +139,7 @@ class RegionRules:
     account_kinds: tuple[AccountKind, ...]
     notice_days: int
     exclude_tagged_not_cleared: bool
+    exclude_shares_of_excluded: bool
     drop_flagged_minor_media: bool
     honor_gpc: bool
     redact: tuple[RedactCategory, ...]

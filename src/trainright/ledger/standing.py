@@ -68,6 +68,9 @@ def standing_of(
 ) -> Standing:
     """Fold an account's events (any order) into its standing at `now`.
 
+    `events` may hold the events of every account of the account's person: their
+    choices and notices count for it, their deletions only for their own account.
+
     One pass, no sorting: it runs in the writer for every receipt.
     """
     objection: tuple[datetime, int, str] | None = None
@@ -79,7 +82,8 @@ def standing_of(
             continue
         kind = e.type
         if kind == "account_deleted":
-            deleted = True
+            # a person's other accounts' events count for this one; a deletion does not
+            deleted = deleted or e.account_id == account_id
             continue
         if e.purpose != purpose and e.purpose != ALL_PURPOSES:
             continue

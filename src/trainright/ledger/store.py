@@ -9,7 +9,7 @@ chain linear.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -205,20 +205,26 @@ class Ledger:
         conn: Connection | None = None,
         purpose: str = DEFAULT_PURPOSE,
         now: datetime | None = None,
+        linked: Mapping[int, Sequence[int]] | None = None,
     ) -> dict[int, Standing]:
         """Each account's standing at `now` (default: this instant), from its events.
 
-        See `trainright.ledger.standing`.
+        `linked` gives an account's person's accounts (itself included): their events
+        count for it too. See `trainright.ledger.standing`.
         """
         ids = sorted(set(account_ids))
         if conn is None:
             with self.read() as own:
-                return self.standings(ids, own, purpose, now)
-        by_account: dict[int, list[Any]] = {a: [] for a in ids}
-        for r in conn.execute(STANDING_ROWS, {"ids": ids}):
+                return self.standings(ids, own, purpose, now, linked)
+        group = {a: tuple((linked or {}).get(a) or (a,)) for a in ids}
+        by_account: dict[int, list[Any]] = {a: [] for g in group.values() for a in g}
+        for r in conn.execute(STANDING_ROWS, {"ids": sorted(by_account)}):
             by_account[r.account_id].append(r)
         now = utc(now) if now is not None else datetime.now(UTC)
-        return {a: standing_of(a, rows, purpose, now) for a, rows in by_account.items()}
+        return {
+            a: standing_of(a, [r for b in g for r in by_account[b]], purpose, now)
+            for a, g in group.items()
+        }
 
     def export_until(self, cutoff: datetime) -> tuple[Head, pa.Table]:
         """Events with `at <= cutoff` as Arrow, with `ord` = rank in (at, seq) order.

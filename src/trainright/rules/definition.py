@@ -1,21 +1,24 @@
 """SPEC §5, written once: who and what is in a dataset.
 
-The rules are SQL in DuckDB's dialect over six relations — the validated snapshot
-tables (`accounts`, `posts`, `media`, `tags`), the ledger's `events` up to the
+The rules are SQL in DuckDB's dialect over the validated snapshot tables
+(`accounts`, `posts`, `media`, `tags`, `persons`), the ledger's `events` up to the
 cutoff (with `ord`, the rank of each event in (at, seq) order) and `region_rules`
 (the policy resolved for every country). SQLGlot transpiles the same text for
 Apache Spark, so both engines run one definition.
 
 Reading guide: `account_state` gives each account its first failing account-level
-reason (NULL = cleared); `decisions` gives each post its first failing reason
-(NULL = included), in the SPEC's order.
+reason (NULL = cleared); `post_state` gives each post the first of its own reasons
+before and after `shares_excluded`; the share walk (`resolve_shares`) decides, for
+every reshare and quote, whether the chain of posts it points to is included;
+`decisions` joins them into each post's first failing reason (NULL = included), in
+the SPEC's order.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import pyarrow as pa
 
@@ -36,6 +39,7 @@ REASONS: tuple[str, ...] = (
     "no_notice",
     "not_public",
     "tagged_not_cleared",
+    "shares_excluded",
     "empty_after_minimisation",
 )
 
@@ -61,6 +65,7 @@ REGION_RULES_SCHEMA = pa.schema(
         ("kind_personal", pa.bool_()),
         ("kind_business", pa.bool_()),
         ("exclude_tagged", pa.bool_()),
+        ("exclude_shares", pa.bool_()),
         ("drop_minor", pa.bool_()),
         ("shards", pa.int64()),
     ]
@@ -89,6 +94,7 @@ def region_rules_table(policy: Policy, cutoff: datetime) -> pa.Table:
             "kind_personal": "personal" in r.account_kinds,
             "kind_business": "business" in r.account_kinds,
             "exclude_tagged": r.exclude_tagged_not_cleared,
+            "exclude_shares": r.exclude_shares_of_excluded,
             "drop_minor": r.drop_flagged_minor_media,
             "shards": r.shards,
         }
@@ -102,6 +108,7 @@ class RuleQueries:
     """The statements a runner executes, in DuckDB's dialect."""
 
     account_state: str  # SELECT: one row per account
+    post_state: str  # SELECT: one row per post created at or before the cutoff, own reasons
     decisions: str  # SELECT: one row per post created at or before the cutoff
     # media_state in `decisions`: 0 no images (or excluded), 1 text and images,
     # 2 images only (the post is empty if none of its images can be kept)
@@ -116,15 +123,36 @@ def rule_queries(cutoff: datetime) -> RuleQueries:
     # its day; comparing (month, day) makes a 29 February birthday fall on 1 March
     # in years without one.
     t_year, t_md = t.year, t.month * 100 + t.day
+    # A person is `persons.person_id`, or the account alone when `persons` omits it
+    # (`linked` tells the two id spaces apart). The person's choices and notices count
+    # for each of their accounts; a deletion for its own account; the youngest known
+    # birth date is the person's.
     account_state = f"""
-WITH ev AS (
-    SELECT e.account_id, e.type, e.purpose, e.at, e.ord
+WITH member AS (
+    SELECT a.account_id, p.person_id IS NOT NULL AS linked,
+           COALESCE(p.person_id, a.account_id) AS person, a.birth_date
+    FROM accounts AS a
+    LEFT JOIN persons AS p ON p.account_id = a.account_id
+),
+person_birth AS (
+    SELECT linked, person, MAX(birth_date) AS birth_date
+    FROM member
+    GROUP BY linked, person
+),
+ev AS (
+    -- each event, once for every account of its person (a deletion: its own account)
+    SELECT o.account_id, e.type, e.purpose, e.at, e.ord
     FROM events AS e
+    JOIN member AS m ON m.account_id = e.account_id
+    JOIN member AS o ON o.linked = m.linked AND o.person = m.person
     WHERE e.at <= {ts}
+      AND (e.type <> 'account_deleted' OR o.account_id = e.account_id)
 ),
 acc AS (
-    SELECT a.account_id, a.kind, a.status, a.birth_date, r.*
+    SELECT a.account_id, a.kind, a.status, b.birth_date, r.*
     FROM accounts AS a
+    JOIN member AS m ON m.account_id = a.account_id
+    JOIN person_birth AS b ON b.linked = m.linked AND b.person = m.person
     JOIN region_rules AS r ON r.country = a.country
 ),
 acc_ev AS (
@@ -157,6 +185,7 @@ SELECT
     acc.vis_friends,
     acc.vis_only_me,
     acc.exclude_tagged,
+    acc.exclude_shares,
     acc.drop_minor,
     CASE
         WHEN acc.hold <> '' THEN 'region_hold'
@@ -177,9 +206,10 @@ SELECT
 FROM acc
 LEFT JOIN acc_ev AS x ON x.account_id = acc.account_id
 """
-    # Only included posts carry their payload (dates, language, text) out of the
-    # engine; an excluded post leaves as its id, author, country and reason.
-    decisions = f"""
+    # Each post's own reasons, split at `shares_excluded`: `before` are the reasons the
+    # SPEC orders ahead of it, `after` those behind it. Ids and reasons only; the
+    # payload is joined back in `decisions`.
+    post_state = f"""
 WITH post_side AS (
     -- tags and images per post, in one pass: an uncleared tag, images, flagged images
     SELECT post_id, MAX(uncleared) AS uncleared, SUM(n_media) AS n_media, SUM(n_minor) AS n_minor
@@ -196,47 +226,65 @@ WITH post_side AS (
         FROM media AS m
     ) AS side
     GROUP BY post_id
-),
-decided AS (
-    SELECT
-        p.post_id,
-        p.author_id,
-        s.country,
-        p.created_at,
-        p.lang,
-        p.text,
-        COALESCE(x.n_media, 0) AS n_media,
-        CASE
-            WHEN p.deleted THEN 'post_deleted'
-            WHEN s.account_id IS NULL THEN 'account_status'
-            WHEN s.reason IS NOT NULL THEN s.reason
-            WHEN NOT ((p.visibility = 'public' AND s.vis_public)
-                      OR (p.visibility = 'unlisted' AND s.vis_unlisted)
-                      OR (p.visibility = 'friends' AND s.vis_friends)
-                      OR (p.visibility = 'only_me' AND s.vis_only_me)) THEN 'not_public'
-            WHEN s.exclude_tagged AND COALESCE(x.uncleared, 0) = 1 THEN 'tagged_not_cleared'
-            WHEN (p.text IS NULL OR REGEXP_MATCHES(p.text, {_BLANK}))
-                 AND COALESCE(x.n_media, 0)
-                     - CASE WHEN s.drop_minor THEN COALESCE(x.n_minor, 0) ELSE 0 END = 0
-                THEN 'empty_after_minimisation'
-        END AS reason
-    FROM posts AS p
-    LEFT JOIN account_state AS s ON s.account_id = p.author_id
-    LEFT JOIN post_side AS x ON x.post_id = p.post_id
-    WHERE p.created_at <= {ts}
 )
 SELECT
-    post_id,
-    author_id,
-    country,
-    reason,
-    CASE WHEN reason IS NULL THEN created_at END AS created_at,
-    CASE WHEN reason IS NULL THEN lang END AS lang,
-    CASE WHEN reason IS NULL THEN text END AS text,
-    CASE WHEN reason IS NULL AND n_media > 0 THEN
-        CASE WHEN text IS NULL OR REGEXP_MATCHES(text, {_BLANK}) THEN 2 ELSE 1 END
+    p.post_id,
+    p.author_id,
+    s.country,
+    COALESCE(x.n_media, 0) AS n_media,
+    COALESCE(p.reshare_of, p.quote_of) AS points_to,
+    COALESCE(s.exclude_shares, FALSE) AS exclude_shares,
+    CASE
+        WHEN p.deleted THEN 'post_deleted'
+        WHEN s.account_id IS NULL THEN 'account_status'
+        WHEN s.reason IS NOT NULL THEN s.reason
+        WHEN NOT ((p.visibility = 'public' AND s.vis_public)
+                  OR (p.visibility = 'unlisted' AND s.vis_unlisted)
+                  OR (p.visibility = 'friends' AND s.vis_friends)
+                  OR (p.visibility = 'only_me' AND s.vis_only_me)) THEN 'not_public'
+        WHEN s.exclude_tagged AND COALESCE(x.uncleared, 0) = 1 THEN 'tagged_not_cleared'
+    END AS before_reason,
+    CASE
+        WHEN (p.text IS NULL OR REGEXP_MATCHES(p.text, {_BLANK}))
+             AND COALESCE(x.n_media, 0)
+                 - CASE WHEN s.drop_minor THEN COALESCE(x.n_minor, 0) ELSE 0 END = 0
+            THEN 'empty_after_minimisation'
+    END AS after_reason
+FROM posts AS p
+LEFT JOIN account_state AS s ON s.account_id = p.author_id
+LEFT JOIN post_side AS x ON x.post_id = p.post_id
+WHERE p.created_at <= {ts}
+"""
+    # Only included posts carry their payload (dates, language, text) out of the
+    # engine; an excluded post leaves as its id, author, country and reason.
+    decisions = f"""
+WITH decided AS (
+    SELECT
+        ps.post_id,
+        ps.author_id,
+        ps.country,
+        ps.n_media,
+        COALESCE(
+            ps.before_reason,
+            CASE WHEN w.post_id IS NOT NULL AND NOT (w.done AND w.value) THEN 'shares_excluded' END,
+            ps.after_reason
+        ) AS reason
+    FROM post_state AS ps
+    LEFT JOIN share_walk AS w ON w.post_id = ps.post_id
+)
+SELECT
+    d.post_id,
+    d.author_id,
+    d.country,
+    d.reason,
+    CASE WHEN d.reason IS NULL THEN p.created_at END AS created_at,
+    CASE WHEN d.reason IS NULL THEN p.lang END AS lang,
+    CASE WHEN d.reason IS NULL THEN p.text END AS text,
+    CASE WHEN d.reason IS NULL AND d.n_media > 0 THEN
+        CASE WHEN p.text IS NULL OR REGEXP_MATCHES(p.text, {_BLANK}) THEN 2 ELSE 1 END
     ELSE 0 END AS media_state
-FROM decided
+FROM decided AS d
+JOIN posts AS p ON p.post_id = d.post_id
 """
     warnings = f"""
 SELECT
@@ -250,9 +298,81 @@ SELECT
     (SELECT COUNT(*) FROM media AS m LEFT JOIN posts AS p ON p.post_id = m.post_id
         WHERE p.post_id IS NULL) AS media_on_unknown_posts,
     (SELECT COUNT(*) FROM events AS e LEFT JOIN accounts AS a ON a.account_id = e.account_id
-        WHERE a.account_id IS NULL AND e.at <= {ts}) AS events_of_unknown_accounts
+        WHERE a.account_id IS NULL AND e.at <= {ts}) AS events_of_unknown_accounts,
+    (SELECT COUNT(*) FROM posts AS p LEFT JOIN posts AS q
+        ON q.post_id = COALESCE(p.reshare_of, p.quote_of)
+        WHERE COALESCE(p.reshare_of, p.quote_of) IS NOT NULL AND q.post_id IS NULL
+          AND p.created_at <= {ts}) AS shares_of_unknown_posts
 """
-    return RuleQueries(account_state, decisions, warnings)
+    return RuleQueries(account_state, post_state, decisions, warnings)
+
+
+#: The share walk's first table: one row per reshare or quote whose region excludes
+#: shares of excluded posts. `jump` is the post the row's chain has reached, `acc`
+#: whether every post passed on the way is included on its own account.
+SHARE_WALK_INIT = """
+SELECT post_id, points_to AS jump, TRUE AS acc, FALSE AS done, FALSE AS value
+FROM post_state
+WHERE points_to IS NOT NULL AND exclude_shares
+"""
+
+
+def share_walk_step(walk: str) -> str:
+    """One pointer-jumping step over `walk`: every open chain doubles the distance it covers.
+
+    A chain closes when it reaches a post outside the snapshot at T (not included),
+    a post excluded for a reason of its own, a post that is not itself a checked
+    share (included on its own), or a closed chain (its value carries over).
+    """
+    return f"""
+SELECT
+    w.post_id,
+    CASE WHEN w.done OR t.post_id IS NULL OR t.before_reason IS NOT NULL
+              OR t.after_reason IS NOT NULL OR n.post_id IS NULL OR n.done
+         THEN w.jump ELSE n.jump END AS jump,
+    CASE WHEN w.done OR t.post_id IS NULL OR t.before_reason IS NOT NULL
+              OR t.after_reason IS NOT NULL OR n.post_id IS NULL OR n.done
+         THEN w.acc ELSE w.acc AND n.acc END AS acc,
+    w.done OR t.post_id IS NULL OR t.before_reason IS NOT NULL OR t.after_reason IS NOT NULL
+        OR n.post_id IS NULL OR n.done AS done,
+    CASE
+        WHEN w.done THEN w.value
+        WHEN t.post_id IS NULL OR t.before_reason IS NOT NULL OR t.after_reason IS NOT NULL
+            THEN FALSE
+        WHEN n.post_id IS NULL THEN w.acc
+        WHEN n.done THEN w.acc AND n.value
+        ELSE FALSE
+    END AS value
+FROM {walk} AS w
+LEFT JOIN post_state AS t ON t.post_id = w.jump
+LEFT JOIN {walk} AS n ON n.post_id = w.jump
+"""
+
+
+class Engine(Protocol):
+    """What the share walk needs of an engine: keep a query's rows under a name; count."""
+
+    def keep(self, name: str, sql: str) -> None: ...
+
+    def count(self, sql: str) -> int: ...
+
+
+def resolve_shares(engine: Engine) -> None:
+    """Walk every reshare and quote chain to its end; leaves the result as `share_walk`.
+
+    Pointer jumping: after k steps a chain has covered 2^k posts, so every chain
+    without a cycle closes within log2(rows) + 1 steps. A chain still open then runs
+    in a cycle: its post is not included (`done` false reads as `shares_excluded`).
+    """
+    engine.keep("share_walk_0", SHARE_WALK_INIT)
+    rows = engine.count("SELECT COUNT(*) FROM share_walk_0")
+    walk = "share_walk_0"
+    for k in range(1, rows.bit_length() + 2):
+        if engine.count(f"SELECT COUNT(*) FROM {walk} WHERE NOT done") == 0:
+            break
+        engine.keep(f"share_walk_{k}", share_walk_step(walk))
+        walk = f"share_walk_{k}"
+    engine.keep("share_walk", f"SELECT * FROM {walk}")
 
 
 def kept_media_query(included_posts: str) -> str:

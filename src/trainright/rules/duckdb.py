@@ -10,7 +10,7 @@ import pyarrow as pa
 
 from trainright.errors import BuildError
 from trainright.ledger.events import utc
-from trainright.rules.definition import kept_media_query, rule_queries
+from trainright.rules.definition import kept_media_query, resolve_shares, rule_queries
 from trainright.snapshot import Snapshot, load_into_duckdb
 
 
@@ -41,10 +41,20 @@ class DuckDBRunner:
         """Stream one row per post (at or before the cutoff) with its reason (NULL = in)."""
         q = rule_queries(cutoff)
         try:
-            self.conn.execute(f"CREATE OR REPLACE TEMP TABLE account_state AS {q.account_state}")
+            self.keep("account_state", q.account_state)
+            self.keep("post_state", q.post_state)
+            resolve_shares(self)
             return self.conn.execute(q.decisions).to_arrow_reader(batch_rows)
         except duckdb.Error as exc:
             raise BuildError(f"the rules failed on DuckDB: {exc}") from None
+
+    def keep(self, name: str, sql: str) -> None:
+        """Materialise a rule statement as a temp table the next ones read."""
+        self.conn.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+
+    def count(self, sql: str) -> int:
+        row = self.conn.execute(sql).fetchone()
+        return int(row[0]) if row else 0
 
     def display_names(self) -> tuple[str, ...]:
         """Every account's display name, for redacting names of people (SPEC §6)."""

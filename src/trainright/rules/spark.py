@@ -17,7 +17,7 @@ from pyspark.sql import functions as F
 
 from trainright.errors import BuildError, InputError
 from trainright.ledger.events import utc
-from trainright.rules.definition import kept_media_query, rule_queries
+from trainright.rules.definition import kept_media_query, resolve_shares, rule_queries
 from trainright.spark.snapshot import SparkSnapshot, load, spark_sql
 
 #: The columns and types of the ledger export (`trainright ledger export`).
@@ -84,13 +84,26 @@ class SparkRunner:
         """One row per post (at or before the cutoff) with its reason (NULL = in), cached."""
         q = rule_queries(cutoff)
         try:
-            state = self._persist(self.spark.sql(spark_sql(q.account_state)))
-            state.createOrReplaceTempView("account_state")
+            self.keep("account_state", q.account_state)
+            self.keep("post_state", q.post_state)
+            resolve_shares(self)
             decisions = self._persist(self.spark.sql(spark_sql(q.decisions)))
             decisions.createOrReplaceTempView("decisions")
         except PySparkException as exc:
             raise BuildError(f"the rules failed on Spark: {exc}") from None
         return decisions
+
+    def keep(self, name: str, sql: str) -> None:
+        """Materialise a rule statement as a temp view the next ones read.
+
+        Checkpointed locally, so each step of the share walk starts from rows, not
+        from a plan that grows with every step.
+        """
+        df = self.spark.sql(spark_sql(sql)).localCheckpoint(eager=True)
+        df.createOrReplaceTempView(name)
+
+    def count(self, sql: str) -> int:
+        return int(self.spark.sql(spark_sql(sql)).collect()[0][0])
 
     def display_names(self) -> tuple[str, ...]:
         """Every account's display name, for redacting names of people (SPEC §6)."""

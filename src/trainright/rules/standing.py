@@ -39,7 +39,15 @@ class AccountFacts:
     kind: Literal["personal", "business"]
     country: str
     status: str = "active"
+    #: the person's birth date: the youngest known among their linked accounts
     birth_date: date | None = None
+    #: every account of the account's person, itself included (SPEC §2 `persons`); empty
+    #: for an account that is a person of its own
+    linked: tuple[int, ...] = ()
+
+    def accounts(self, account_id: int) -> tuple[int, ...]:
+        """The accounts whose choices and notices count for this one."""
+        return self.linked or (account_id,)
 
 
 def age_on(birth: date, day: date) -> int:
@@ -108,9 +116,32 @@ def load_account_facts(snapshot_dir: str | Path) -> dict[int, AccountFacts]:
     conn = duckdb.connect()
     try:
         load_into_duckdb(conn, snap)
-        rows = conn.execute(
-            "SELECT account_id, kind, country, status, birth_date FROM accounts"
-        ).fetchall()
+        rows = conn.execute(_FACTS).fetchall()
     finally:
         conn.close()
-    return {int(a): AccountFacts(k, c, s, b) for a, k, c, s, b in rows}
+    return {
+        int(a): AccountFacts(k, c, s, b, tuple(sorted(linked)) if linked else ())
+        for a, k, c, s, b, linked in rows
+    }
+
+
+#: Each account with its person's youngest known birth date and, when `persons` links
+#: it, every account of that person: the same reading as `account_state`.
+_FACTS = """
+WITH member AS (
+    SELECT a.account_id, p.person_id
+    FROM accounts AS a LEFT JOIN persons AS p ON p.account_id = a.account_id
+),
+person AS (
+    SELECT m.person_id, MAX(a.birth_date) AS birth_date, LIST(m.account_id) AS linked
+    FROM member AS m JOIN accounts AS a ON a.account_id = m.account_id
+    WHERE m.person_id IS NOT NULL
+    GROUP BY m.person_id
+)
+SELECT a.account_id, a.kind, a.country, a.status,
+       CASE WHEN m.person_id IS NULL THEN a.birth_date ELSE p.birth_date END,
+       p.linked
+FROM accounts AS a
+JOIN member AS m ON m.account_id = a.account_id
+LEFT JOIN person AS p ON p.person_id = m.person_id
+"""

@@ -193,7 +193,7 @@ async def file_event(
     svc.limit_account(person.account_id)
     filed = await svc.file(filing)
     first = filed.events[0]
-    after = svc.verdict(person, filed.standing)
+    after = await svc.after(person, filed)
     receipt = ReceiptOut(
         reference=reference(first),
         events=[EventOut.of(e) for e in filed.events],

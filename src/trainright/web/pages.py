@@ -109,7 +109,7 @@ async def _choices(request: Request) -> Response:
     if request.headers.get("sec-gpc") == "1":
         filed = await svc.honour_gpc(person, standing)
         if filed is not None:
-            standing, gpc_seq = svc.verdict(person, filed.standing), filed.events[0].seq
+            standing, gpc_seq = await svc.after(person, filed), filed.events[0].seq
     return page(
         request,
         "rights.html",

@@ -161,10 +161,19 @@ class Service:
 
     async def standing(self, person: Person, at: datetime | None = None) -> Verdict:
         """The person's standing: what a build at `at` (default: now) decides for the account."""
+        me = person.account_id
+        linked = {me: person.account.accounts(me)}
         found = await run_in_threadpool(
-            self.ledger.standings, [person.account_id], None, person.rules.purpose, at
+            self.ledger.standings, [me], None, person.rules.purpose, at, linked
         )
-        return self.verdict(person, found[person.account_id])
+        return self.verdict(person, found[me])
+
+    async def after(self, person: Person, filed: Filed) -> Verdict:
+        """The standing just after a filing: the writer's fold, or, for a person with
+        linked accounts, a fold of all their accounts' events at the filing's instant."""
+        if not person.account.linked:
+            return self.verdict(person, filed.standing)
+        return await self.standing(person, filed.events[-1].at)
 
     @staticmethod
     def verdict(person: Person, ledger_standing: Standing) -> Verdict:
