@@ -5,7 +5,13 @@ from trainright.ledger.importer import ImportResult, import_events
 from trainright.ledger.standing import Standing
 from trainright.ledger.store import Head, Ledger
 from trainright.ledger.verify import Verification, verify
-from trainright.ledger.writer import Filed, Filing, GroupWriter, IdempotencyConflict
+from trainright.ledger.writer import (
+    Filed,
+    Filing,
+    GroupWriter,
+    IdempotencyConflict,
+    OutcomeUnknown,
+)
 
 __all__ = [
     "Event",
@@ -17,6 +23,7 @@ __all__ = [
     "ImportResult",
     "Ledger",
     "NewEvent",
+    "OutcomeUnknown",
     "Standing",
     "Verification",
     "import_events",

@@ -8,281 +8,376 @@ are sent over a socket pair as framed pickles, the child commits whatever has
 arrived as one batch, and each reply is sent after its batch's commit. It is still one
 writer with group commit; it just has a core to itself.
 
-If the server dies, the child reads end-of-file and exits after its current
-batch: nothing acknowledged is lost, since nothing is acknowledged before commit.
+A writer can die (killed, out of memory) or stop answering (stopped, hung) at any
+moment, and the service must go on filing and must only say what it knows:
+
+- A filing whose frame never left this process is known not to be committed: it
+  fails with `LedgerError` ("nothing was recorded"), or, when the write failed at
+  once because the writer had already gone, is sent to the next writer instead.
+- A filing whose frame reached the writer and whose reply did not come back fails
+  with `OutcomeUnknown`: its batch may have committed. A retry with the same
+  Idempotency-Key tells which, and never files twice.
+- A warm standby writer (started, ledger open) takes over at once; a new standby is
+  started behind it. A watchdog replaces a writer whose heartbeat stops (one that
+  was stopped or hangs, not only one that exits), and gives `OutcomeUnknown` to a
+  filing not answered within `answer_s`, so no request waits without bound.
+
+docs/rights-service.md walks through every interleaving of a death with a
+filing's path and what each guarantees. The child's side is `trainright.ledger.child`
+(run as `python -m trainright.ledger.process FD`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import itertools
-import pickle
+import logging
+import os
+import signal
 import socket
-import struct
 import subprocess
 import sys
-import threading
 import time
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import event
-
-from trainright.errors import InputError, LedgerError, TrainrightError
-from trainright.ledger.store import Ledger
-from trainright.ledger.writer import MAX_BATCH, Committer, Filed, Filing, IdempotencyConflict
+from trainright.errors import LedgerError
+from trainright.ledger.child import Fault
+from trainright.ledger.frames import HEARTBEAT, error_from, frame, frames, read_frame_blocking
+from trainright.ledger.writer import Filed, Filing, OutcomeUnknown
 from trainright.settings import LedgerURL
 
-_HEADER = struct.Struct("!I")
-_ERRORS: dict[str, type[TrainrightError]] = {
-    "IdempotencyConflict": IdempotencyConflict,
-    "InputError": InputError,
-}
+log = logging.getLogger("trainright.ledger")
+NOT_RECORDED = "the ledger writer stopped before this request reached it; nothing was recorded"
+UNKNOWN = (
+    "the ledger writer stopped after this request reached it and before it confirmed the "
+    "commit: it may or may not be recorded"
+)
 
 
-def _frame(obj: object) -> bytes:
-    body = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-    return _HEADER.pack(len(body)) + body
+@dataclass(frozen=True)
+class WriterHealth:
+    """What the watchdog knows of the active writer, for the readiness check."""
+
+    answering: bool
+    pid: int | None
+    heard_ms: float | None  # since its last heartbeat or reply
+    busy_ms: float | None  # how long its current batch had been running then
+    restarts: int
+    standby: bool
 
 
-def _error_tuple(exc: BaseException) -> tuple[str, str, str | None, object, str | None]:
-    if isinstance(exc, TrainrightError):
-        return (type(exc).__name__, exc.message, exc.field, exc.value, exc.hint)
-    return ("LedgerError", str(exc), None, None, None)
+@dataclass(eq=False)
+class _Child:
+    """One writer process and the server's end of its socket."""
 
-
-def _error_from(t: tuple[str, str, str | None, object, str | None]) -> TrainrightError:
-    cls = _ERRORS.get(t[0], LedgerError)
-    return cls(t[1], field=t[2], value=t[3], hint=t[4])
+    proc: subprocess.Popen[bytes]
+    out: asyncio.StreamWriter
+    heard: float
+    pending: dict[int, tuple[asyncio.Future[Filed], float]] = field(default_factory=dict)
+    busy_s: float = 0.0
+    dead: bool = False
+    reader: asyncio.Task[None] | None = None
 
 
 class ProcessWriter:
-    """The web app's side: start the child, file filings, stop it."""
+    """The web app's side: start the writers, file filings, watch them, stop them."""
 
-    def __init__(self, url: LedgerURL) -> None:
+    def __init__(
+        self,
+        url: LedgerURL,
+        *,
+        heartbeat_s: float = 0.2,
+        stall_s: float = 2.0,
+        answer_s: float = 10.0,
+        standby: bool = True,
+        fault: Fault | None = None,
+    ) -> None:
         self.url = url
-        self._proc: subprocess.Popen[bytes] | None = None
+        self.heartbeat_s = heartbeat_s
+        self.stall_s = stall_s
+        self.answer_s = answer_s
+        self.use_standby = standby
+        self._fault = fault
         self._ids = itertools.count()
-        self._pending: dict[int, asyncio.Future[Filed]] = {}
-        self._out: asyncio.StreamWriter | None = None
-        self._reader_task: asyncio.Task[None] | None = None
-        self._outbox: list[bytes] = []
-        self._restart = asyncio.Lock()
+        self._active: _Child | None = None
+        self._standby: _Child | None = None
+        self._standby_task: asyncio.Task[_Child | None] | None = None
+        self._outbox: list[tuple[int, bytes, asyncio.Future[Filed]]] = []
+        self._lock = asyncio.Lock()
+        self._watchdog: asyncio.Task[None] | None = None
         self._stopping = False
+        self.restarts = 0
 
-    def _spawn(self) -> socket.socket:
-        """Start the child and wait until it has opened (and migrated) the ledger."""
+    # -- starting writers ------------------------------------------------------------
+    def _spawn(self, fault: Fault | None) -> tuple[subprocess.Popen[bytes], socket.socket]:
+        """Start a child and wait until it has opened (and migrated) the ledger."""
         parent, child = socket.socketpair()
-        self._proc = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
+        proc = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
             [sys.executable, "-m", "trainright.ledger.process", str(child.fileno())],
             pass_fds=[child.fileno()],
         )
         child.close()
         try:
             # The URL may hold a password: it goes over the socket, never on a command line.
-            parent.sendall(_frame(self.url))
+            parent.sendall(frame((self.url, self.heartbeat_s, fault)))
             parent.settimeout(120)
-            reply = _read_frame_blocking(parent)
+            reply = read_frame_blocking(parent)
         except (OSError, EOFError) as exc:
             parent.close()
-            self._proc.kill()
+            proc.kill()
+            proc.wait()
             raise LedgerError(f"the ledger writer did not start: {exc!r}") from None
         if reply != "ready":
             parent.close()
-            self._proc.wait(10)
+            proc.wait(10)
             assert isinstance(reply, tuple)
-            raise _error_from(reply)
+            raise error_from(reply)
         parent.setblocking(False)
-        return parent
+        return proc, parent
+
+    async def _connect(self, fault: Fault | None = None) -> _Child:
+        proc, sock = await asyncio.to_thread(self._spawn, fault)
+        reader, out = await asyncio.open_unix_connection(sock=sock)
+        child = _Child(proc, out, time.monotonic())
+        child.reader = asyncio.get_running_loop().create_task(self._read(child, reader))
+        return child
 
     async def start(self) -> None:
-        """Spawn the writer (off the event loop) and connect to it."""
-        parent = await asyncio.to_thread(self._spawn)
-        reader, self._out = await asyncio.open_unix_connection(sock=parent)
-        self._reader_task = asyncio.get_running_loop().create_task(self._read(reader))
-
-    def _running(self) -> bool:
-        return self._reader_task is not None and not self._reader_task.done()
-
-    async def _ensure_running(self) -> None:
-        """Start a new writer if the last one died: a crash costs its batch, not the service."""
-        async with self._restart:
-            if self._running() or self._stopping:
-                return
-            if self._out is not None:
-                self._out.close()
-            if self._proc is not None and self._proc.poll() is None:
-                self._proc.kill()
-                await asyncio.to_thread(self._proc.wait)
-            await self.start()
-
-    async def _read(self, reader: asyncio.StreamReader) -> None:
-        """Resolve waiting requests as replies arrive, every complete frame of a read at once."""
-        buf = bytearray()
-        try:
-            while chunk := await reader.read(1 << 16):
-                buf += chunk
-                for reply in _frames(buf):
-                    self._resolve(*reply)
-        except ConnectionError:
-            pass
-        for fut in self._pending.values():
-            if not fut.done():
-                fut.set_exception(LedgerError("the ledger writer stopped; nothing was recorded"))
-        self._pending.clear()
-
-    def _resolve(self, ident: int, ok: bool, payload: Any) -> None:
-        fut = self._pending.pop(ident, None)
-        if fut is None or fut.done():
-            return
-        if ok:
-            fut.set_result(payload)
+        """Start the first writer and its standby side by side (off the event loop), then
+        the watchdog: from the first request on, a death is covered at once."""
+        fault, self._fault = self._fault, None  # only the first writer injects it
+        if self.use_standby:
+            self._active, self._standby = await asyncio.gather(
+                self._connect(fault), self._connect()
+            )
         else:
-            fut.set_exception(_error_from(payload))
+            self._active = await self._connect(fault)
+        self._watchdog = asyncio.get_running_loop().create_task(self._watch())
 
-    def _flush(self) -> None:
-        """Send every filing queued in this turn of the event loop with one write."""
-        if self._out is not None and self._outbox:
-            self._out.write(b"".join(self._outbox))
-        self._outbox.clear()
+    def _start_standby(self) -> None:
+        if self.use_standby and not self._stopping and self._standby_task is None:
+            self._standby_task = asyncio.get_running_loop().create_task(self._make_standby())
 
+    async def _make_standby(self) -> _Child | None:
+        try:
+            child = await self._connect()
+        except LedgerError:
+            return None  # the ledger is down; the next promotion spawns one itself
+        finally:
+            self._standby_task = None
+        if self._stopping:
+            self._close(child)
+            return None
+        self._standby = child
+        return child
+
+    def _usable(self) -> _Child | None:
+        """The live active writer, promoting the standby if the active one is gone."""
+        if self._active is not None and not self._active.dead:
+            return self._active
+        if self._standby is not None and not self._standby.dead:
+            self._active, self._standby = self._standby, None
+            self.restarts += 1
+            self._start_standby()
+            return self._active
+        return None
+
+    async def _ensure(self) -> _Child:
+        """A live writer: the active one, the standby, the standby being started, or a new one."""
+        found = self._usable()
+        if found is not None:
+            return found
+        async with self._lock:
+            found = self._usable()
+            if found is not None:
+                return found
+            if self._stopping:
+                raise LedgerError(NOT_RECORDED)
+            task = self._standby_task
+            if task is not None:
+                await asyncio.shield(task)
+                found = self._usable()
+                if found is not None:
+                    return found
+            self._active = await self._connect()
+            self.restarts += 1
+            self._start_standby()
+            return self._active
+
+    # -- filing ------------------------------------------------------------------------
     async def file(self, filing: Filing) -> Filed:
         """Send a filing to the writer and wait for its batch's commit."""
-        if not self._running():
-            await self._ensure_running()
-        if self._out is None or self._stopping:
-            raise LedgerError("the ledger writer stopped; nothing was recorded")
+        if self._stopping:
+            raise LedgerError(NOT_RECORDED)
+        if self._active is None or self._active.dead:
+            await self._ensure()
         ident = next(self._ids)
         fut: asyncio.Future[Filed] = asyncio.get_running_loop().create_future()
-        self._pending[ident] = fut
         if not self._outbox:
             asyncio.get_running_loop().call_soon(self._flush)
-        self._outbox.append(_frame((ident, filing)))
+        self._outbox.append((ident, frame((ident, filing)), fut))
         return await fut
 
-    async def stop(self) -> None:
-        """Close the socket: the child commits what it has, then exits."""
-        self._stopping = True
-        if self._out is not None:
-            self._out.close()
-        if self._proc is not None:
-            try:
-                await asyncio.to_thread(self._proc.wait, 30)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
+    def _flush(self) -> None:
+        """Send every filing queued in this turn of the event loop with one write.
 
+        The outbox is emptied first, whatever happens. A write that fails at once
+        (the writer already gone) delivered none of its bytes, so it is sent to the
+        standby; with no writer left those filings fail as not recorded.
+        """
+        batch, self._outbox = self._outbox, []
+        if not batch:
+            return
+        data = b"".join(f for _, f, _ in batch)
+        for _ in range(2):
+            child = self._usable()
+            if child is None:
+                break
+            if self._send(child, data):
+                now = time.monotonic()
+                for ident, _, fut in batch:
+                    child.pending[ident] = (fut, now)
+                return
+            self._bury(child, "its socket closed before the write")
+        for _, _, fut in batch:
+            if not fut.done():
+                fut.set_exception(LedgerError(NOT_RECORDED))
+        if not self._stopping:
+            asyncio.get_running_loop().create_task(self._restart_quietly())
 
-def _read_frame_blocking(sock: socket.socket) -> object:
-    """One frame from a blocking socket (the start-up handshake)."""
-    buf = bytearray()
-    while True:
-        found = _frames(buf)
-        if found:
-            return found[0]
-        data = sock.recv(1 << 16)
-        if not data:
-            raise EOFError("the other side closed the socket")
-        buf += data
-
-
-def _frames(buf: bytearray) -> list[Any]:
-    """Take every complete frame off the front of `buf`."""
-    out: list[Any] = []
-    start = 0
-    while len(buf) - start >= _HEADER.size:
-        end = start + _HEADER.size + _HEADER.unpack_from(buf, start)[0]
-        if end > len(buf):
-            break
-        out.append(pickle.loads(memoryview(buf)[start + _HEADER.size : end]))  # noqa: S301 (our parent)
-        start = end
-    del buf[:start]
-    return out
-
-
-def _receive(sock: socket.socket, buf: bytearray) -> bool:
-    """Wait for data, then take all that has arrived; False at end-of-file."""
-    data = sock.recv(1 << 20)
-    while data:
-        buf += data
+    @staticmethod
+    def _send(child: _Child, data: bytes) -> bool:
+        """Hand `data` to the child's socket; False when none of it can have left."""
+        transport = child.out.transport
+        if transport.is_closing():
+            return False
+        queued = transport.get_write_buffer_size()
         try:
-            data = sock.recv(1 << 20, socket.MSG_DONTWAIT)
-        except BlockingIOError:
-            return True
-    return False
+            child.out.write(data)
+        except (RuntimeError, OSError):  # a transport closed under us
+            return False
+        # With nothing queued before, a send that failed at once closed the transport and
+        # sent none of `data`; anything queued may have gone out before the failure.
+        return not (transport.is_closing() and queued == 0)
 
+    async def _restart_quietly(self) -> None:
+        with contextlib.suppress(LedgerError):
+            await self._ensure()
 
-def _no_autocheckpoint(dbapi_conn: Any, _record: Any) -> None:
-    dbapi_conn.execute("PRAGMA wal_autocheckpoint=0")
+    # -- replies, deaths and the watchdog ------------------------------------------------
+    async def _read(self, child: _Child, reader: asyncio.StreamReader) -> None:
+        """Resolve waiting requests as replies arrive, every complete frame of a read at once."""
+        buf = bytearray()
+        with contextlib.suppress(ConnectionError):
+            while chunk := await reader.read(1 << 16):
+                child.heard = time.monotonic()
+                buf += chunk
+                for reply in frames(buf):
+                    if reply[0] == HEARTBEAT:
+                        child.busy_s = reply[1]
+                    else:
+                        self._resolve(child, *reply)
+        self._bury(child, "it exited")
 
+    @staticmethod
+    def _resolve(child: _Child, ident: int, ok: bool, payload: Any) -> None:
+        found = child.pending.pop(ident, None)
+        if found is None or found[0].done():
+            return
+        if ok:
+            found[0].set_result(payload)
+        else:
+            found[0].set_exception(error_from(payload))
 
-def _checkpoint_beside(ledger: Ledger, every_s: float = 1.0) -> None:
-    """SQLite: copy the WAL into the database from a thread of its own, every second.
+    def _bury(self, child: _Child, why: str) -> None:
+        """A writer is gone: its unanswered filings are unknown, its process is reaped."""
+        if child.dead:
+            return
+        child.dead = True
+        for fut, _ in child.pending.values():
+            if not fut.done():
+                fut.set_exception(OutcomeUnknown(UNKNOWN))
+        child.pending.clear()
+        if not self._stopping:
+            log.warning("ledger writer %s replaced: %s", child.proc.pid, why)
+        self._close(child, kill=not self._stopping)
+        if child is self._standby:
+            self._standby = None
+            self._start_standby()
+        elif child is self._active and not self._stopping:
+            # Promote (or start) the next writer now, not on the next filing.
+            asyncio.get_running_loop().create_task(self._restart_quietly())
 
-    By default the commit that grows the WAL past 1,000 pages also checkpoints it,
-    fsync of the database file included, and every request waiting on that batch
-    waits for it too. A passive checkpoint beside the writer takes no lock the
-    writer needs, and its disk wait releases the GIL.
-    """
-    event.listen(ledger.engine, "connect", _no_autocheckpoint)
-
-    def run() -> None:
-        raw = ledger.engine.raw_connection()
-        try:
-            while True:
-                time.sleep(every_s)
-                with contextlib.suppress(Exception):  # a busy database: try again later
-                    raw.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")  # type: ignore[union-attr]
-        finally:
-            raw.close()
-
-    threading.Thread(target=run, name="wal-checkpoint", daemon=True).start()
-
-
-def child_main(fd: int) -> None:
-    """The child: read the URL, open the ledger, then commit what arrives.
-
-    One thread: wait for filings, take everything that arrived meanwhile (the
-    requests that queued up during the last commit), commit it as one batch,
-    send all its replies in one write, and wait again. If the server is gone the
-    reply fails to send; the events are committed all the same. At end-of-file
-    the child commits what it has and exits.
-    """
-    sock = socket.socket(fileno=fd)
-    try:
-        url = _read_frame_blocking(sock)
-        assert isinstance(url, LedgerURL)
-        ledger = Ledger(url)
-        if ledger.engine.dialect.name == "sqlite":
-            _checkpoint_beside(ledger)
-        committer = Committer(ledger)
-        committer.ledger.head()
-        gc.freeze()  # what start-up loaded stays: keep it out of full collections
-    except TrainrightError as exc:
-        with contextlib.suppress(OSError):
-            sock.sendall(_frame(_error_tuple(exc)))
-        return
-    sock.sendall(_frame("ready"))
-    buf = bytearray()
-    more = True
-    while more:
-        more = _receive(sock, buf)
-        jobs = _frames(buf)
-        for at in range(0, len(jobs), MAX_BATCH):
-            chunk = jobs[at : at + MAX_BATCH]
-            outcomes = committer.commit([filing for _, filing in chunk])
-            replies = [
-                _frame(
-                    (ident, True, o)
-                    if not isinstance(o, Exception)
-                    else (ident, False, _error_tuple(o))
-                )
-                for (ident, _), o in zip(chunk, outcomes, strict=True)
-            ]
+    @staticmethod
+    def _close(child: _Child, *, kill: bool = True) -> None:
+        child.out.close()
+        if kill and child.proc.poll() is None:
             with contextlib.suppress(OSError):
-                sock.sendall(b"".join(replies))
-    committer.close()
+                os.kill(child.proc.pid, signal.SIGKILL)
+        # Reaped by a thread, so a dying writer never blocks the event loop.
+        asyncio.get_running_loop().run_in_executor(None, child.proc.wait)
+
+    async def _watch(self) -> None:
+        """Replace a writer whose heartbeat stopped; bound every filing's wait."""
+        last = time.monotonic()
+        while not self._stopping:
+            await asyncio.sleep(self.heartbeat_s)
+            now = time.monotonic()
+            # A late tick means this loop was busy, and heartbeats may be waiting unread:
+            # judge silence only on a tick after the readers had their turn.
+            judge = now - last < 2 * self.heartbeat_s
+            last = now
+            for child in (self._active, self._standby):
+                if child is None or child.dead:
+                    continue
+                if judge and now - child.heard > self.stall_s:
+                    self._bury(child, "its heartbeat stopped")
+                    continue
+                late = [i for i, (_, sent) in child.pending.items() if now - sent > self.answer_s]
+                for ident in late:
+                    fut, _ = child.pending.pop(ident)
+                    if not fut.done():
+                        fut.set_exception(OutcomeUnknown(UNKNOWN))
+
+    @property
+    def pid(self) -> int | None:
+        """The active writer's process id (None while there is none)."""
+        child = self._active
+        return None if child is None or child.dead else child.proc.pid
+
+    def health(self) -> WriterHealth:
+        """Whether the active writer answers: a recent heartbeat, no batch stuck."""
+        child = self._active
+        standby = self._standby is not None and not self._standby.dead
+        if child is None or child.dead:
+            return WriterHealth(False, None, None, None, self.restarts, standby)
+        heard = time.monotonic() - child.heard
+        answering = heard <= self.stall_s / 2 and child.busy_s <= self.stall_s
+        return WriterHealth(
+            answering, child.proc.pid, heard * 1000, child.busy_s * 1000, self.restarts, standby
+        )
+
+    async def stop(self) -> None:
+        """Close the sockets: each child commits what it has, then exits."""
+        self._stopping = True
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+        if self._standby_task is not None:
+            with contextlib.suppress(Exception):
+                await self._standby_task
+        for child in (self._active, self._standby):
+            if child is None:
+                continue
+            child.out.close()
+            try:
+                await asyncio.to_thread(child.proc.wait, 30)
+            except subprocess.TimeoutExpired:
+                child.proc.kill()
 
 
 if __name__ == "__main__":
+    from trainright.ledger.child import child_main
+
     child_main(int(sys.argv[1]))

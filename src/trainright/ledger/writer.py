@@ -40,6 +40,17 @@ class IdempotencyConflict(InputError):
     """An Idempotency-Key was reused for a different request."""
 
 
+class OutcomeUnknown(LedgerError):
+    """The filing may or may not be committed: the writer failed after it could have been.
+
+    Raised when the commit itself was sent but its outcome never came back (the
+    database connection broke during COMMIT), and by the web service's writer when
+    the filing reached the writer process and no reply did (the writer died, or
+    stopped answering). Only a retry with the same Idempotency-Key, or a look at the
+    ledger, tells which; a plain `LedgerError` means nothing was committed.
+    """
+
+
 @dataclass(frozen=True)
 class Filing:
     """What one request asks the ledger to commit, all or nothing."""
@@ -207,7 +218,11 @@ def commit_batch(io: BatchIO, filings: Sequence[Filing]) -> list[Filed | Excepti
         tuple(next(it) for _ in f.events) if p.kind == "new" else ()
         for f, p in zip(filings, plan, strict=True)
     ]
-    io.write(_writes(committed, filings, plan, events, now))
+    try:
+        io.write(_writes(committed, filings, plan, events, now))
+    except Exception as exc:
+        # The COMMIT may have reached the database before the failure: say so, not "failed".
+        raise OutcomeUnknown(f"the commit's outcome is unknown: {exc}") from exc
     history: dict[int, list[EventLike]] = {a: [] for a in accounts}
     for row in [*reads.rows, *committed]:
         history[row.account_id].append(row)

@@ -43,6 +43,7 @@ from trainright.web.models import (
 from trainright.web.mydata import AFTER_OBJECTING, my_data
 from trainright.web.pages import auth_refusal, service
 from trainright.web.service import Person, Refusal, reference
+from trainright.web.strictjson import StrictJSONRoute
 
 #: The response header that says a request's Sec-GPC: 1 was recorded as an objection.
 GPC_HEADER = "GPC-Objection"
@@ -54,7 +55,7 @@ operator_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="The
 def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries for the refusals a route can give."""
     text = {
-        400: "The body is not valid JSON.",
+        400: "The body is not valid JSON, or an object in it repeats a key.",
         401: "No, an expired or a forged token (or API key).",
         403: "A business account, or an account the platform does not list.",
         404: "No such resource.",
@@ -63,7 +64,10 @@ def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
         422: "The body or a parameter does not match the schema, or the purpose is not "
         "one the account's region builds datasets for.",
         429: "Rate limit: wait Retry-After seconds.",
-        503: "The ledger is unavailable; nothing was recorded.",
+        503: "The ledger is unavailable. `ledger_unavailable`: nothing was recorded. "
+        "`outcome_unknown`: the request may have been recorded; retry after Retry-After "
+        "seconds with the same Idempotency-Key, which returns the first receipt if it was "
+        "recorded and records it once if not.",
     }
     return {c: {"model": Problem, "description": text[c]} for c in codes}
 
@@ -110,7 +114,11 @@ def _query_names(route: APIRoute) -> set[str]:
     return names
 
 
-router = APIRouter(prefix="/api/v1", responses=problems(401, 413, 422, 429, 503))
+router = APIRouter(
+    prefix="/api/v1",
+    responses=problems(401, 413, 422, 429, 503),
+    route_class=StrictJSONRoute,
+)
 
 Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 IdemKey = Annotated[

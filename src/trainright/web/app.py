@@ -21,11 +21,12 @@ from trainright.errors import LedgerError
 from trainright.ledger import Ledger
 from trainright.ledger.process import ProcessWriter
 from trainright.regions import ISO_COUNTRIES
-from trainright.web import api, pages
+from trainright.web import api, health, pages
 from trainright.web.config import WebConfig
 from trainright.web.guard import Guard
 from trainright.web.render import is_api, refusal
 from trainright.web.service import Filer, Refusal, Service
+from trainright.web.strictjson import DUPLICATE
 
 log = logging.getLogger("trainright.web")
 HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
@@ -60,6 +61,7 @@ def create_app(config: WebConfig, writer: Filer | None = None) -> FastAPI:
     app.state.service = svc
     app.include_router(api.router)  # first: the API's routes are matched most often
     app.include_router(pages.router)
+    app.include_router(health.router)
     api.document_purposes(app, {config.policy.rules_for(c).purpose for c in ISO_COUNTRIES})
 
     @app.exception_handler(Refusal)
@@ -74,8 +76,13 @@ def create_app(config: WebConfig, writer: Filer | None = None) -> FastAPI:
     @app.exception_handler(RequestValidationError)
     async def on_invalid(request: Request, exc: RequestValidationError) -> Response:
         errors = exc.errors()
-        if any(e.get("type") == "json_invalid" for e in errors):
-            return refusal(request, Refusal(400, "malformed_body", "the body is not valid JSON"))
+        bad_json = [e for e in errors if e.get("type") == "json_invalid"]
+        if bad_json:
+            detail = str((bad_json[0].get("ctx") or {}).get("error", ""))
+            message = "the body is not valid JSON"
+            if detail.startswith(DUPLICATE):
+                message = f"the body's JSON repeats a key ({detail}); send each key once"
+            return refusal(request, Refusal(400, "malformed_body", message))
         first = errors[0] if errors else {}
         where = ".".join(str(p) for p in first.get("loc", ()))
         message = f"{where}: {first.get('msg', 'invalid')}"

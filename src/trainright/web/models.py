@@ -145,7 +145,8 @@ class EventsPage(BaseModel):
 
 
 class Problem(BaseModel):
-    """Why a request was refused; nothing was recorded."""
+    """Why a request was refused. Nothing was recorded, except with `outcome_unknown`:
+    that request may have been recorded; a retry with the same Idempotency-Key tells."""
 
     error: str
     message: str

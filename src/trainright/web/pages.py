@@ -18,7 +18,7 @@ from trainright.web.i18n import N_
 from trainright.web.models import MAX_REASON
 from trainright.web.mydata import AFTER_OBJECTING, my_data
 from trainright.web.render import page
-from trainright.web.service import Action, Person, Refusal, Service, reference
+from trainright.web.service import OUTCOME_UNKNOWN, Action, Person, Refusal, Service, reference
 
 SESSION_COOKIE = "tr_session"
 STATIC_CSS = (Path(__file__).parent / "static" / "site.css").read_text()
@@ -124,7 +124,12 @@ async def _choices(request: Request) -> Response:
 
 
 async def _file(
-    request: Request, action: Action, csrf: str | None, key: str | None, reason: str | None = None
+    request: Request,
+    action: Action,
+    csrf: str | None,
+    key: str | None,
+    reason: str | None = None,
+    choice: str | None = None,
 ) -> Response:
     svc = service(request)
     session, person = signed_in(request)
@@ -135,9 +140,24 @@ async def _file(
     svc.limit_account(person.account_id)
     text = reason.strip() if reason and reason.strip() else None
     key = key if key and len(key) <= 128 else None
-    filed: Filed = await svc.file(svc.filing(person, action, "web", reason=text, key=key))
     lang = request.query_params.get("lang")
     suffix = f"?lang={lang}" if lang in ("en", "nb", "nl") else ""
+    try:
+        filed: Filed = await svc.file(svc.filing(person, action, "web", reason=text, key=key))
+    except Refusal as r:
+        if r.code != OUTCOME_UNKNOWN or key is None:
+            raise
+        # The same form again, same key: the first receipt if it was recorded, else once now.
+        sent = {"csrf": csrf, "key": key, "reason": reason, "choice": choice}
+        resp = page(
+            request,
+            "uncertain.html",
+            r.status,
+            action=request.url.path + suffix,
+            fields={k: v for k, v in sent.items() if v is not None},
+        )
+        resp.headers["Retry-After"] = str(r.retry_after or 1)
+        return resp
     return RedirectResponse(f"/receipt/{filed.events[0].seq}{suffix}", 303)
 
 
@@ -164,7 +184,7 @@ async def consent(
 ) -> Response:
     """Give or withdraw consent; anything but an explicit "yes" is a "no"."""
     action: Action = "consent_given" if choice == "yes" else "consent_withdrawn"
-    return await _file(request, action, csrf, key)
+    return await _file(request, action, csrf, key, choice=choice)
 
 
 @router.get("/receipt/{seq}")

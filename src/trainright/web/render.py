@@ -12,7 +12,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from trainright.web import i18n
 from trainright.web.i18n import N_
-from trainright.web.service import Refusal, form_key
+from trainright.web.service import OUTCOME_UNKNOWN, Refusal, form_key
 
 TEMPLATES = Path(__file__).parent / "templates"
 LANG_COOKIE = "tr_lang"
@@ -90,6 +90,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         N_("We could not record your request"),
         N_("Our records are unavailable for a moment. Please try again shortly."),
     ),
+    "outcome_unknown": (
+        N_("We may have recorded your choice"),
+        N_(
+            "Our records stopped answering just after your request reached them, so it may "
+            "have been recorded. Open your choices page to see where your data stands before "
+            "you send it again."
+        ),
+    ),
     "server_error": (
         N_("Something went wrong on our side"),
         N_(
@@ -149,7 +157,13 @@ def refusal(conn: HTTPConnection, r: Refusal) -> Response:
     gettext = i18n.translations(lang).gettext
     title, text = MESSAGES.get(r.code, MESSAGES["server_error"])
     resp = page(
-        conn, "message.html", r.status, code=r.code, title=gettext(title), text=gettext(text)
+        conn,
+        "message.html",
+        r.status,
+        code=r.code,
+        title=gettext(title),
+        text=gettext(text),
+        maybe_recorded=r.code == OUTCOME_UNKNOWN,
     )
     if headers:
         resp.headers.update(headers)

@@ -17,8 +17,18 @@ from typing import Literal, Protocol
 from starlette.concurrency import run_in_threadpool
 
 from trainright.errors import LedgerError
-from trainright.ledger import Event, Filed, Filing, IdempotencyConflict, Ledger, NewEvent, Standing
+from trainright.ledger import (
+    Event,
+    Filed,
+    Filing,
+    IdempotencyConflict,
+    Ledger,
+    NewEvent,
+    OutcomeUnknown,
+    Standing,
+)
 from trainright.ledger.events import ALL_PURPOSES, Channel, EventType
+from trainright.ledger.process import WriterHealth
 from trainright.policy import RegionRules
 from trainright.rules.standing import AccountFacts, Verdict, verdict
 from trainright.web.auth import Signer
@@ -26,6 +36,8 @@ from trainright.web.config import WebConfig
 from trainright.web.ratelimit import RateLimiter
 
 Action = Literal["objection", "objection_withdrawn", "consent_given", "consent_withdrawn"]
+#: The problem code of a filing whose batch may have committed: retry with the same key.
+OUTCOME_UNKNOWN = "outcome_unknown"
 ACTIONS: tuple[Action, ...] = (
     "objection",
     "objection_withdrawn",
@@ -53,6 +65,7 @@ class Filer(Protocol):
     async def start(self) -> None: ...
     async def stop(self) -> None: ...
     async def file(self, filing: Filing) -> Filed: ...
+    def health(self) -> WriterHealth: ...
 
 
 @dataclass(frozen=True)
@@ -149,14 +162,37 @@ class Service:
         )
 
     async def file(self, filing: Filing) -> Filed:
-        """Commit and wait for the commit; a ledger failure is a 503, nothing recorded."""
+        """Commit and wait for the commit.
+
+        A ledger failure is a 503 that says only what is known: "nothing was
+        recorded" when the filing never reached a commit, "outcome unknown" when its
+        batch may have committed (the writer died or stopped answering in between).
+        """
         try:
             return await self.writer.file(filing)
         except IdempotencyConflict as exc:
             raise Refusal(409, "idempotency_conflict", exc.message) from None
+        except OutcomeUnknown:
+            how = (
+                "retry with the same Idempotency-Key: it returns the first receipt if it "
+                "was recorded, and records it once if not"
+                if filing.key
+                else "look at GET /api/v1/me/standing to see whether it was; send an "
+                "Idempotency-Key with every filing so that a retry can tell you"
+            )
+            raise Refusal(
+                503,
+                OUTCOME_UNKNOWN,
+                f"the ledger writer stopped before confirming this request; it may have "
+                f"been recorded. To learn the outcome, {how}",
+                retry_after=1,
+            ) from None
         except LedgerError:
             raise Refusal(
-                503, "ledger_unavailable", "the ledger could not commit; nothing was recorded"
+                503,
+                "ledger_unavailable",
+                "the ledger could not commit; nothing was recorded",
+                retry_after=1,
             ) from None
 
     async def standing(self, person: Person, at: datetime | None = None) -> Verdict:
