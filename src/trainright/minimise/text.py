@@ -44,6 +44,8 @@ _ESCAPES = {_OPEN: "\U0010fffe", _CLOSE: "\U0010ffff"}
 _SEPARATOR = "\x00"  # joins a batch for the automaton; no name spans it
 # Up to two words before a value: "order no. 12345678", "version 1.2.3.4", "tlf 91234567".
 _CONTEXT = r"(?:[A-Za-z#]+[^A-Za-z0-9\n\x01\x02]{1,3}){0,2}"
+# The rest of a token around a value: everything but whitespace and the markers.
+_GLUE = r"[^\s\x01\x02]*"
 _CACHE_LIMIT = 200_000
 # Posts per call that callers should gather. Each call builds its RE2 automata anew, and
 # their states are made lazily as the scan meets them: about 0.1 s per call with the
@@ -99,9 +101,14 @@ class Redactor:
             if c in PATTERN_DETECTORS
             for f in PATTERN_DETECTORS[c].locator
         }
-        self._locator = "|".join(
-            f"(?:{f})" if f in bare else f"(?:{_CONTEXT}(?:{f}))" for f in ordered
+        # A region runs from the start of the token a value begins in to the end of the
+        # token it ends in (`_GLUE`): decided as a whole, a value is never cut at a region's
+        # edge ("2001:" outside, "db8::1" inside), and the precise patterns' lookarounds see
+        # the characters that are really there.
+        alternatives = "|".join(
+            f"{_GLUE}(?:{f})" if f in bare else f"{_CONTEXT}{_GLUE}(?:{f})" for f in ordered
         )
+        self._locator = f"(?:{alternatives}){_GLUE}"
         # All precise patterns as one alternation: one search finds the next value.
         self._by_group = {f"_{i}": d for i, d in enumerate(self._detectors)}
         self._combined = re.compile(
@@ -306,8 +313,12 @@ class Redactor:
             if hit is None:
                 match = self._combined.search(region, start + 1)
                 continue
-            yield hit[0], hit[1], detector.category if hit[2] else _KEEP
-            match = self._combined.search(region, max(hit[1], start + 1))
+            span = detector.whole_token(region, hit[0], hit[1])
+            if span is None:  # a piece of a longer number: neither redacted nor claimed
+                match = self._combined.search(region, hit[1])
+                continue
+            yield span[0], span[1], detector.category if hit[2] else _KEEP
+            match = self._combined.search(region, max(span[1], start + 1))
 
     def _resolve(self, found: list[Found]) -> list[Found]:
         """Non-overlapping values: the earliest, then the longest, then by category order."""

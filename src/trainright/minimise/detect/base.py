@@ -31,13 +31,45 @@ class Detector:
     locator: tuple[str, ...]  # RE2 fragments, each a superset of some of the values
     pattern: re.Pattern[str]
     valid: Callable[[re.Match[str]], Hit | None]
+    # Separators inside a value of this category ("." and ":" in an address, "-" in a
+    # grouped number): a hit next to one that leads on to a letter or digit is part of a
+    # longer token, and is widened to all of it (`whole_token`).
+    joiners: str = ""
+    # Numbers written in groups with spaces ("912 34 567"): a hit with a digit one space
+    # before or after it is a piece of a longer run of groups that did not validate as a
+    # whole ("+47 912 34 567 89"); it is not applied.
+    spaced: bool = False
 
     def find(self, text: str, start: int = 0, end: int | None = None) -> Iterator[Hit]:
-        """Every valid value of this category in text[start:end]."""
+        """Every valid value of this category in text[start:end], each widened to its
+        whole token."""
         for match in self.pattern.finditer(text, start, len(text) if end is None else end):
             hit = self.valid(match)
-            if hit is not None:
-                yield hit
+            span = None if hit is None else self.whole_token(text, hit[0], hit[1])
+            if hit is not None and span is not None:
+                yield (*span, hit[2])
+
+    def whole_token(self, text: str, start: int, end: int) -> Span | None:
+        """The span widened over every joiner that leads on to a letter or digit, so that
+        no piece of the value is left beside its placeholder ("[IP].0.2.1", "2001:[IP]").
+
+        The patterns are written to match whole tokens; this is the guarantee for the
+        forms they did not foresee, on the safe side: more is redacted, never less. None
+        when the hit is a piece of a longer run of spaced groups (`spaced`)."""
+        if self.spaced and (
+            (text[end : end + 1] == " " and text[end + 1 : end + 2].isdigit())
+            or (text[start - 1 : start] == " " and text[start - 2 : start - 1].isdigit())
+        ):
+            return None
+        while end + 1 < len(text) and text[end] in self.joiners and text[end + 1].isalnum():
+            end += 2
+            while end < len(text) and text[end].isalnum():
+                end += 1
+        while start >= 2 and text[start - 1] in self.joiners and text[start - 2].isalnum():
+            start -= 2
+            while start > 0 and text[start - 1].isalnum():
+                start -= 1
+        return start, end
 
 
 def whole(match: re.Match[str]) -> Hit:

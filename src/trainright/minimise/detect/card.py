@@ -27,4 +27,6 @@ PAYMENT_CARD = Detector(
     locator=(DIGIT_RUN,),
     pattern=PATTERN,
     valid=_valid,
+    joiners="-",
+    spaced=True,
 )

@@ -37,4 +37,6 @@ NATIONAL_ID = Detector(
     locator=(DIGIT_RUN,),
     pattern=PATTERN,
     valid=_valid,
+    joiners=".-",
+    spaced=True,
 )
