@@ -309,11 +309,11 @@ def lookup(
     Answered from the catalog's per-shard subject sets; also shows the account's
     rights events, so an operator can tell why it is (or is not) in a dataset.
     """
-    from trainright.ledger import Ledger
+    from trainright.ledger.existing import open_existing
     from trainright.lineage import lookup as find
     from trainright.summary import print_lookup
 
-    led = Ledger(ledger)
+    led = open_existing(ledger)
     print_lookup(out, account_id, find(led, account_id), led.events(account_id=account_id))
 
 
@@ -329,11 +329,11 @@ def impact(
     if ctx.invoked_subcommand is not None:
         ctx.obj = ledger
         return
-    from trainright.ledger import Ledger
+    from trainright.ledger.existing import open_existing
     from trainright.lineage import compute_impact
     from trainright.summary import print_impact
 
-    print_impact(out, compute_impact(Ledger(ledger)))
+    print_impact(out, compute_impact(open_existing(ledger)))
 
 
 @impact_app.command("done")
@@ -346,10 +346,10 @@ def impact_done(
     ledger: LedgerOpt = None,
 ) -> None:
     """Record that a task's shard was retrained; the task stays in the history."""
-    from trainright.ledger import Ledger
+    from trainright.ledger.existing import open_existing
     from trainright.lineage import mark_done
 
-    task = mark_done(Ledger(ledger or ctx.obj), task_id, note)
+    task = mark_done(open_existing(ledger or ctx.obj), task_id, note)
     who = f"{task.model[0]} {task.model[1]}".strip() if task.model else "the dataset"
     out.print(
         f"done: shard {task.shard} of dataset {task.dataset_id[:12]} for {who} "
