@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 from factories import SECRET, account, post
@@ -224,6 +226,13 @@ def test_demo_tells_the_whole_story(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     for expected in ("Posts by outcome", "included", "no_consent", "By region", "EEA", "Try next"):
         assert expected in done.stdout
+    # The way to the rights forms: a server, and a sign-in link for a real personal account.
+    assert "trainright serve --snapshot" in done.stdout
+    login = re.search(r"trainright login-link (\d+)", done.stdout)
+    assert login, done.stdout
+    accounts = pq.read_table(tmp_path / "demo" / "snapshot" / "accounts.parquet").to_pylist()
+    row = next(a for a in accounts if a["account_id"] == int(login.group(1)))
+    assert (row["kind"], row["status"]) == ("personal", "active")
     manifest = json.loads((tmp_path / "demo" / "dataset" / "manifest.json").read_text())
     assert manifest["counts"]["included"] > 0
     # A second run replaces the earlier demo rather than failing on it.

@@ -322,11 +322,11 @@ def lookup(
     an operator can tell why it is (or is not) in a dataset. With --snapshot it
     adds the account's standing: the decision a build at this instant makes.
     """
-    from trainright.ledger import Ledger
+    from trainright.ledger.existing import open_existing
     from trainright.lineage import lookup as find
     from trainright.summary import print_lookup, print_standing
 
-    led = Ledger(ledger)
+    led = open_existing(ledger)
     print_lookup(out, account_id, find(led, account_id), led.events(account_id=account_id))
     if snapshot is not None:
         from trainright.rules.standing import load_account_facts, verdict
@@ -352,11 +352,11 @@ def impact(
     if ctx.invoked_subcommand is not None:
         ctx.obj = ledger
         return
-    from trainright.ledger import Ledger
+    from trainright.ledger.existing import open_existing
     from trainright.lineage import compute_impact
     from trainright.summary import print_impact
 
-    print_impact(out, compute_impact(Ledger(ledger)))
+    print_impact(out, compute_impact(open_existing(ledger)))
 
 
 @impact_app.command("done")
@@ -369,10 +369,10 @@ def impact_done(
     ledger: LedgerOpt = None,
 ) -> None:
     """Record that a task's shard was retrained; the task stays in the history."""
-    from trainright.ledger import Ledger
+    from trainright.ledger.existing import open_existing
     from trainright.lineage import mark_done
 
-    task = mark_done(Ledger(ledger or ctx.obj), task_id, note)
+    task = mark_done(open_existing(ledger or ctx.obj), task_id, note)
     who = f"{task.model[0]} {task.model[1]}".strip() if task.model else "the dataset"
     out.print(
         f"done: shard {task.shard} of dataset {task.dataset_id[:12]} for {who} "

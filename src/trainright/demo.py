@@ -25,6 +25,8 @@ class DemoResult:
     ledger_url: str
     imported: ImportResult
     dataset: BuildResult
+    #: a personal, active account to sign in as on the rights service (`login-link`)
+    sign_in_account: int | None = None
 
 
 def _fresh(root: Path) -> None:
@@ -78,4 +80,19 @@ def run_demo(
         secret=key,
         progress=report,
     )
-    return DemoResult(root, snapshot, policy_path, ledger_url, imported, dataset)
+    return DemoResult(
+        root, snapshot, policy_path, ledger_url, imported, dataset, _personal_account(snapshot)
+    )
+
+
+def _personal_account(snapshot: Path) -> int | None:
+    """The lowest-numbered personal, active account: one that can reach the rights forms."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    accounts = pq.read_table(
+        snapshot / "accounts.parquet", columns=["account_id", "kind", "status"]
+    )
+    mask = pc.and_(pc.equal(accounts["kind"], "personal"), pc.equal(accounts["status"], "active"))
+    ids = accounts.filter(mask)["account_id"]
+    return int(pc.min(ids).as_py()) if len(ids) else None

@@ -104,10 +104,27 @@ def print_demo_summary(console: Console, result: DemoResult) -> None:
         f"trainright impact {ledger}               # the unlearning queue",
         f"trainright ledger verify {ledger}",
         f"trainright report --out {result.root / 'report.html'} {ledger}",
-        f"TRAINRIGHT_WEB_SECRET=... trainright serve --snapshot {result.snapshot} --policy {result.policy} {ledger}",
         f"less {data / 'manifest.json'}",
     ):
         console.print(f"  {line}", highlight=False, soft_wrap=True)
+    who = result.sign_in_account if result.sign_in_account is not None else "ACCOUNT_ID"
+    console.print(
+        "\n[bold]The rights service[/] (the objection and consent pages, and the API)",
+        highlight=False,
+    )
+    for line in (
+        "export TRAINRIGHT_WEB_SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(32))')",
+        f"trainright serve --snapshot {result.snapshot} --policy {result.policy} {ledger} &"
+        "    # in the background; `kill %1` stops it",
+        f"trainright login-link {who}    # prints a sign-in link: open it in a browser",
+    ):
+        console.print(f"  {line}", highlight=False, soft_wrap=True)
+    console.print(
+        f"  The link signs account {who} in, as the platform would, and shows its standing "
+        "and the form its region gets. A link works once, for 15 minutes; run login-link "
+        "again for another (any account id from accounts.parquet).",
+        highlight=False,
+    )
 
 
 def print_lookup(

@@ -26,9 +26,10 @@ def verify_command(ledger: LedgerOption = None) -> None:
     first event that was changed, removed, inserted or reordered, or the dataset
     whose recorded ledger position no longer matches (a rewritten ledger).
     """
-    from trainright.ledger import Ledger, verify
+    from trainright.ledger import verify
+    from trainright.ledger.existing import open_existing
 
-    result = verify(Ledger(ledger))
+    result = verify(open_existing(ledger))
     if result.problem is not None:
         raise LedgerError(
             f"the ledger does not verify ({result.problem.kind}): {result.problem.message}",
@@ -62,15 +63,15 @@ def export_command(
     """
     import pyarrow.parquet as pq
 
-    from trainright.ledger import Ledger
     from trainright.ledger.events import iso
+    from trainright.ledger.existing import open_existing
     from trainright.ledger.importer import parse_timestamp
 
     try:
         cutoff = parse_timestamp(as_of)
     except ValueError as exc:
         raise InputError(f"not a cutoff timestamp: {exc}", field="--as-of", value=as_of) from None
-    head, table = Ledger(ledger).export_until(cutoff)
+    head, table = open_existing(ledger).export_until(cutoff)
     meta = {
         b"trainright.ledger_seq": str(head.seq).encode(),
         b"trainright.ledger_hash": head.hash.encode(),

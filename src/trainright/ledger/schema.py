@@ -122,6 +122,15 @@ reasons = Table(
     Column("reason", Text, nullable=False),
 )
 
+#: Sign-in links already opened (by their random id), kept until the link would have
+#: expired anyway: a link signs a person in once (`trainright.web.links`).
+sign_in_links = Table(
+    "sign_in_links",
+    metadata,
+    Column("link_id", String(64), primary_key=True),
+    Column("expires_at", UTCDateTime, nullable=False, index=True),
+)
+
 
 # --- SPEC §8 lineage -------------------------------------------------------------------
 # Account ids are 64-bit and sparse; a roaring set of them costs ~22 bytes an id. Each

@@ -38,9 +38,10 @@ def report(
 
     Example: trainright report --out report.html
     """
+    from trainright.ledger.existing import open_existing
     from trainright.report import write_report
 
-    path = write_report(ledger, out)
+    path = write_report(open_existing(ledger), out)
     typer.echo(f"wrote the report to {path}")
 
 

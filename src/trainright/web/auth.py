@@ -1,8 +1,11 @@
 """Sign-in as the platform does it: signed, expiring tokens, and CSRF tokens.
 
 The platform shares `TRAINRIGHT_WEB_SECRET` with this service and signs people
-in with a short-lived link (`/login?token=...`, minted by `login_token` or
-`trainright login-link`). Opening it sets a session cookie holding a session
+in with a short-lived, single-use link (`/login?token=...`, minted by
+`login_token` or `trainright login-link`); each link carries a random id, which
+the service records when the link is opened (`trainright.web.links`), so a
+link that leaked (a shared screen, a forwarded e-mail, a browser history) does
+not sign anyone in a second time. Opening it sets a session cookie holding a session
 token; API clients send the same kind of session token as a Bearer token. Each
 kind of token has its own salt, so one cannot stand in for another. A session
 carries a random nonce; the CSRF token in every form is that nonce, signed, so a
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Literal
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -21,15 +25,24 @@ from pydantic import SecretStr
 LOGIN_SALT = "trainright.login"
 SESSION_SALT = "trainright.session"
 CSRF_SALT = "trainright.csrf"
-Failure = Literal["missing", "expired", "forged"]
+Failure = Literal["missing", "expired", "forged", "link_used"]
 
 
 class AuthFailure(Exception):
-    """A token is missing, expired or not signed by us."""
+    """A token is missing, expired, not signed by us, or a sign-in link opened before."""
 
     def __init__(self, reason: Failure) -> None:
         super().__init__(reason)
         self.reason: Failure = reason
+
+
+@dataclass(frozen=True)
+class Login:
+    """An opened sign-in link: whose it is, its one-time id, and when it stops working."""
+
+    account_id: int
+    link_id: str
+    expires_at: datetime
 
 
 @dataclass(frozen=True)
@@ -50,16 +63,27 @@ class Signer:
         self._csrf = URLSafeTimedSerializer(key, salt=CSRF_SALT)
 
     def login_token(self, account_id: int) -> str:
-        """A sign-in link token; it expires after the link lifetime."""
-        return str(self._login.dumps({"a": account_id}))
+        """A sign-in link token with a fresh id; it expires after the link lifetime."""
+        return str(self._login.dumps({"a": account_id, "j": secrets.token_urlsafe(12)}))
 
     def session_token(self, account_id: int) -> str:
         """A session (cookie or Bearer) token with a fresh nonce."""
         return str(self._session.dumps({"a": account_id, "n": secrets.token_urlsafe(12)}))
 
-    def read_login(self, token: str | None, max_age_s: int) -> int:
-        """The account a sign-in link is for."""
-        return _account(_load(self._login, token, max_age_s))
+    def read_login(self, token: str | None, max_age_s: int) -> Login:
+        """The sign-in link a token is: its account, its one-time id and its expiry."""
+        if not token:
+            raise AuthFailure("missing")
+        try:
+            data, signed = self._login.loads(token, max_age=max_age_s, return_timestamp=True)
+        except SignatureExpired:
+            raise AuthFailure("expired") from None
+        except BadSignature:
+            raise AuthFailure("forged") from None
+        link_id = data.get("j") if isinstance(data, dict) else None
+        if not isinstance(link_id, str) or not 8 <= len(link_id) <= 64:
+            raise AuthFailure("forged")
+        return Login(_account(data), link_id, signed + timedelta(seconds=max_age_s))
 
     def read_session(self, token: str | None, max_age_s: int) -> Session:
         """The session a cookie or Bearer token carries."""

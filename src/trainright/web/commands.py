@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import socket
 from pathlib import Path
 from typing import Annotated
 
@@ -21,7 +23,7 @@ def serve(
         ),
     ] = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 8000,
     policy: Annotated[
         Path | None,
         typer.Option(
@@ -71,10 +73,55 @@ def serve(
         accounts=load_account_facts(snapshot),
         limits=Limits(account_per_minute=account_rate, client_per_minute=client_rate),
     )
+    sock = listen(host, port)
     app = create_app(config)
+    port = int(sock.getsockname()[1])
     typer.echo(f"rights service on http://{host}:{port}/ (ledger {config.ledger_url})")
     # No access log: sign-in links carry their token in the query string.
-    uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning")
+    server = uvicorn.Server(
+        uvicorn.Config(app, host=host, port=port, access_log=False, log_level="warning")
+    )
+    server.run(sockets=[sock])
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """The listening socket, bound before anything says the service is up.
+
+    A port in use, an address this machine does not have or a port it may not
+    open is a usage error (exit 2) that says what to do, not a start-up line
+    followed by the server's own error.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        where = f"{host}:{port}"
+        if exc.errno == errno.EADDRINUSE:
+            raise InputError(
+                f"port {port} on {host} is already in use",
+                field="--port",
+                value=port,
+                hint=f"another program (perhaps another `trainright serve`) listens on {where}; "
+                "stop it, or pick a free port with --port",
+            ) from None
+        if exc.errno == errno.EACCES:
+            raise InputError(
+                f"not allowed to listen on port {port}",
+                field="--port",
+                value=port,
+                hint="ports below 1024 need special rights; use e.g. --port 8000",
+            ) from None
+        raise InputError(
+            f"cannot listen on {where}: {exc.strerror or exc}",
+            field="--host",
+            value=host,
+            hint="use an address of this machine, e.g. --host 127.0.0.1",
+        ) from None
+    sock.set_inheritable(True)
+    return sock
 
 
 def login_link(

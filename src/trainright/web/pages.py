@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import PlainTextResponse
 
 from trainright.ledger import Filed
+from trainright.web import links
 from trainright.web.auth import AuthFailure, Session
 from trainright.web.explain import next_lines, standing_lines
 from trainright.web.i18n import N_
@@ -67,9 +68,14 @@ async def login(request: Request, token: str | None = None) -> Response:
     """Open a sign-in link: check it, set the session cookie, go to the choices."""
     svc = service(request)
     try:
-        account_id = svc.signer.read_login(token, svc.config.limits.link_minutes * 60)
+        login = svc.signer.read_login(token, svc.config.limits.link_minutes * 60)
     except AuthFailure as failure:
         raise auth_refusal(failure) from None
+    account_id = login.account_id
+    if not await run_in_threadpool(links.claim, svc.ledger, login) and not _already_in(
+        request, account_id
+    ):
+        raise auth_refusal(AuthFailure("link_used"))
     lang = request.query_params.get("lang")
     resp = RedirectResponse("/" + (f"?lang={lang}" if lang in ("en", "nb", "nl") else ""), 303)
     resp.set_cookie(
@@ -81,6 +87,18 @@ async def login(request: Request, token: str | None = None) -> Response:
         secure=request.url.scheme == "https",
     )
     return resp
+
+
+def _already_in(request: Request, account_id: int) -> bool:
+    """A used link reopened by the browser it signed in (Back, a reload) just goes on."""
+    svc = service(request)
+    try:
+        session = svc.signer.read_session(
+            request.cookies.get(SESSION_COOKIE), svc.config.limits.session_minutes * 60
+        )
+    except AuthFailure:
+        return False
+    return session.account_id == account_id
 
 
 @router.get("/")

@@ -11,7 +11,9 @@ from starlette.requests import HTTPConnection
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from trainright.web import i18n
+from trainright.web.config import Limits
 from trainright.web.i18n import N_
+from trainright.web.models import MAX_REASON
 from trainright.web.service import OUTCOME_UNKNOWN, Refusal, form_key
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -22,8 +24,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "not_signed_in": (
         N_("You are not signed in"),
         N_(
-            "Open this page from the privacy settings of your account on the platform; "
-            "the platform signs you in for you."
+            "This service has no passwords of its own: the platform signs you in. On the "
+            "platform, open the privacy settings of your account and follow the link about AI "
+            "training; it brings you here, signed in. Each sign-in link works once, for "
+            "%(link_minutes)s minutes."
         ),
     ),
     "expired": (
@@ -31,6 +35,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         N_(
             "For your safety, sign-in links and sessions last only a short time. Go back to "
             "the privacy settings of your account on the platform and open this page again."
+        ),
+    ),
+    "link_used": (
+        N_("This sign-in link has already been used"),
+        N_(
+            "For your safety, a sign-in link works only once. Go back to the privacy settings "
+            "of your account on the platform and open this page again: you get a new link."
         ),
     ),
     "forged": (
@@ -68,7 +79,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "too_large": (
         N_("The form is too large"),
-        N_("Please shorten your reason and send the form again."),
+        N_(
+            "A reason can be at most %(reason_chars)s characters long, and a form at most "
+            "%(body_kib)s KiB. Please shorten your reason and send the form again."
+        ),
     ),
     "bad_request": (
         N_("Something was wrong with the form"),
@@ -106,6 +120,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
 }
 
+#: A line for whoever runs the service, under the explanation meant for the person.
+OPERATOR_NOTES: dict[str, str] = {
+    "not_signed_in": N_(
+        "Running this service yourself, for example after trainright demo? The command "
+        "trainright login-link ACCOUNT_ID prints a sign-in link for an account."
+    ),
+}
+
 
 @cache
 def environment(lang: str) -> Environment:
@@ -140,6 +162,17 @@ def page(conn: HTTPConnection, template: str, status: int = 200, **context: Any)
     return resp
 
 
+def limits_of(conn: HTTPConnection) -> dict[str, int]:
+    """The running service's limits, for the texts that state them."""
+    service = getattr(conn.app.state, "service", None) if "app" in conn.scope else None
+    limits = service.config.limits if service is not None else Limits()
+    return {
+        "link_minutes": limits.link_minutes,
+        "reason_chars": MAX_REASON,  # the limit the forms and the API enforce
+        "body_kib": limits.max_body_bytes // 1024,
+    }
+
+
 def is_api(conn: HTTPConnection) -> bool:
     """API paths answer JSON; everything else answers pages."""
     return conn.url.path.startswith("/api/")
@@ -156,13 +189,15 @@ def refusal(conn: HTTPConnection, r: Refusal) -> Response:
     lang = language(conn)
     gettext = i18n.translations(lang).gettext
     title, text = MESSAGES.get(r.code, MESSAGES["server_error"])
+    note = OPERATOR_NOTES.get(r.code)
     resp = page(
         conn,
         "message.html",
         r.status,
         code=r.code,
         title=gettext(title),
-        text=gettext(text),
+        text=gettext(text) % limits_of(conn),
+        note=gettext(note) if note else None,
         maybe_recorded=r.code == OUTCOME_UNKNOWN,
     )
     if headers:
