@@ -77,3 +77,12 @@ def test_every_policy_key_is_documented(key: str) -> None:
 @pytest.mark.parametrize("reason", REASONS)
 def test_every_reason_is_documented(reason: str) -> None:
     assert f"`{reason}`" in (DOCS / "rules.md").read_text()
+
+
+def test_every_reason_is_explained_in_the_rules_page_and_the_build_summary() -> None:
+    from trainright.rules import REASONS
+    from trainright.summary import _EXPLAIN
+
+    page = (DOCS / "rules.md").read_text()
+    assert [r for r in REASONS if f"`{r}`" not in page] == []
+    assert set(_EXPLAIN) == set(REASONS)

@@ -27,6 +27,7 @@ _EXPLAIN = {
     "no_notice": "author not notified early enough",
     "not_public": "post not visible enough",
     "tagged_not_cleared": "tags or mentions someone not cleared",
+    "shares_excluded": "reshares or quotes a post that is not included",
     "empty_after_minimisation": "nothing left after minimisation",
 }
 

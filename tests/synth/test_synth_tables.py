@@ -32,6 +32,8 @@ SPEC_TYPES = {
         "lang": pa.string(),
         "text": pa.string(),
         "deleted": pa.bool_(),
+        "reshare_of": pa.int64(),
+        "quote_of": pa.int64(),
     },
     "media": {
         "media_id": pa.int64(),
@@ -40,6 +42,7 @@ SPEC_TYPES = {
         "flagged_minor": pa.bool_(),
     },
     "tags": {"post_id": pa.int64(), "account_id": pa.int64(), "kind": pa.string()},
+    "persons": {"account_id": pa.int64(), "person_id": pa.int64()},
     "planted": {
         "post_id": pa.int64(),
         "category": pa.string(),
@@ -150,7 +153,7 @@ def test_display_names_read_like_the_country(platform: SynthSummary) -> None:
 def test_posts_vary_in_language_visibility_text_and_time(platform: SynthSummary) -> None:
     posts = rows(platform, "posts")
     assert {p["lang"] for p in posts} == {"en", "nb", "nl", None}
-    assert {p["visibility"] for p in posts} == {"public", "friends", "only_me"}
+    assert {p["visibility"] for p in posts} == {"public", "unlisted", "friends", "only_me"}
     assert any(p["deleted"] for p in posts)
     assert any(p["text"] is None for p in posts)
     assert any(p["text"] == "" for p in posts)
@@ -280,3 +283,27 @@ def test_objector_and_image_counts_can_be_chosen(tmp_path: Path) -> None:
     assert len(objectors & known) == 7
     assert (s.images, s.media) == (0, 0)
     assert not list((s.out / "media").iterdir())
+
+
+def test_linked_accounts_reshare_chains_cycles_and_dangling_pointers(
+    platform: SynthSummary,
+) -> None:
+    persons = rows(platform, "persons")
+    accounts = {a["account_id"] for a in rows(platform, "accounts")}
+    by_person: dict[object, list[object]] = {}
+    for link in persons:
+        assert link["account_id"] in accounts
+        by_person.setdefault(link["person_id"], []).append(link["account_id"])
+    assert persons
+    assert all(len(linked) == 2 for linked in by_person.values())
+    posts = {p["post_id"]: p for p in rows(platform, "posts")}
+    pointer = {
+        i: p["reshare_of"] if p["reshare_of"] is not None else p["quote_of"]
+        for i, p in posts.items()
+        if p["reshare_of"] is not None or p["quote_of"] is not None
+    }
+    assert any(p["reshare_of"] is not None for p in posts.values())
+    assert any(p["quote_of"] is not None for p in posts.values())
+    assert any(t not in posts for t in pointer.values()), "no dangling pointer"
+    assert any(pointer.get(t) is not None for t in pointer.values()), "no chain"
+    assert any(pointer.get(t) == i for i, t in pointer.items()), "no cycle"

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 
 from trainright.errors import InputError
 from trainright.synth import _events, _images
@@ -100,6 +101,17 @@ def synthesize(
     return SynthSummary(out, *summary)
 
 
+def _persons(ids: np.ndarray, rng: np.random.Generator) -> pa.Table:
+    """About one account in twenty linked to another as one person's (Accounts Center)."""
+    pairs = len(ids) // 40
+    rows = rng.choice(len(ids), size=2 * pairs, replace=False)
+    linked = np.asarray(ids)[np.sort(rows)]
+    rng.shuffle(linked)
+    person = 1 + np.repeat(np.arange(pairs, dtype=np.int64), 2)
+    order = np.argsort(linked)
+    return table("persons", {"account_id": linked[order], "person_id": person[order]})
+
+
 def _write(
     tmp: Path,
     n_accounts: int,
@@ -113,6 +125,8 @@ def _write(
     acc = generate(n_accounts, cutoff, np.random.default_rng([seed, 1]))
     with writer(tmp, "accounts") as w:
         w.write_table(table("accounts", acc.columns()), row_group_size=CHUNK)
+    with writer(tmp, "persons") as w:
+        w.write_table(_persons(acc.ids, np.random.default_rng([seed, 6])))
     rng = np.random.default_rng([seed, 3])
     objector_rows = np.sort(rng.choice(acc.n, size=n_objectors, replace=False))
     first_unknown = FIRST_ACCOUNT_ID + n_accounts + 1000

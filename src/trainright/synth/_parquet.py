@@ -34,6 +34,8 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("lang", pa.string()),
             ("text", pa.string()),
             ("deleted", pa.bool_()),
+            ("reshare_of", pa.int64()),
+            ("quote_of", pa.int64()),
         ]
     ),
     "media": pa.schema(
@@ -45,6 +47,7 @@ SCHEMAS: dict[str, pa.Schema] = {
         ]
     ),
     "tags": pa.schema([("post_id", pa.int64()), ("account_id", pa.int64()), ("kind", pa.string())]),
+    "persons": pa.schema([("account_id", pa.int64()), ("person_id", pa.int64())]),
     "planted": pa.schema(
         [
             ("post_id", pa.int64()),

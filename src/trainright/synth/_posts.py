@@ -133,7 +133,7 @@ class PostMaker:
         self.minor_rows, self.objector_rows, self.dangling = minor_rows, objectors, dangling
         self.paths = strings([f"media/{i:08d}.jpg" for i in range(images)])
         self.langs = strings(list(LANGS))
-        self.visibility = strings(["public", "friends", "only_me"])
+        self.visibility = strings(["public", "unlisted", "friends", "only_me"])
         self.sep = strings(["", " "])
 
     def _values(self, index: int) -> pa.Array:
@@ -183,6 +183,7 @@ class PostMaker:
         has_media = np.where(has_text, rng.random(n) < 0.25, True) & (self.images > 0)
         n_media = np.where(has_media, rng.choice(np.arange(1, 5), n, p=[0.6, 0.25, 0.1, 0.05]), 0)
         plan = self._plan(rng, index, has_text, tl)
+        reshare_of, quote_of = self._shares(np.random.default_rng([self.seed, 5, index]), post_id)
         text = pc.if_else(
             pa.array(null_text),
             _NO_STRING,
@@ -194,10 +195,12 @@ class PostMaker:
                 "post_id": post_id,
                 "author_id": acc.ids[author],
                 "created_at": self._created(rng, author),
-                "visibility": self.visibility.take(rng.choice(3, n, p=[0.8, 0.15, 0.05])),
+                "visibility": self.visibility.take(rng.choice(4, n, p=[0.77, 0.03, 0.15, 0.05])),
                 "lang": pc.if_else(pa.array(rng.random(n) < 0.04), _NO_STRING, self.langs.take(tl)),
                 "text": text,
                 "deleted": rng.random(n) < 0.03,
+                "reshare_of": reshare_of,
+                "quote_of": quote_of,
             },
         )
         return Chunk(
@@ -207,6 +210,27 @@ class PostMaker:
             self._planted(post_id, plan),
             int(plan.has_p.sum() + plan.has_m.sum()),
             int(plan.has_d.sum()),
+        )
+
+    def _shares(self, rng: np.random.Generator, post_id: np.ndarray) -> tuple[pa.Array, pa.Array]:
+        """About 6% reshares and 3% quotes of earlier posts (so chains of them form), a
+        few pointing at posts that do not exist, and in the first chunk two cycles."""
+        n = len(post_id)
+        earlier = post_id - FIRST_POST_ID
+        target = FIRST_POST_ID + (rng.random(n) * earlier).astype(np.int64)
+        r = rng.random(n)
+        dangling = rng.random(n) < 0.02
+        target = np.where(dangling, FIRST_POST_ID - 1 - rng.integers(0, 1000, n), target)
+        is_reshare = (r < 0.06) & (earlier > 0)
+        is_quote = (r >= 0.06) & (r < 0.09) & (earlier > 0)
+        if post_id[0] == FIRST_POST_ID and n >= 40:
+            for a, b in ((20, 21), (30, 31)):  # a reshares b, b reshares a
+                target[a], target[b] = post_id[b], post_id[a]
+                is_reshare[a] = is_reshare[b] = True
+                is_quote[a] = is_quote[b] = False
+        return (
+            pa.array(np.where(is_reshare, target, 0), pa.int64(), mask=~is_reshare),
+            pa.array(np.where(is_quote, target, 0), pa.int64(), mask=~is_quote),
         )
 
     def _created(self, rng: np.random.Generator, author: np.ndarray) -> np.ndarray:
