@@ -21,6 +21,7 @@ from people import (
     bearer,
     business,
     config,
+    cookie,
     ledger_of,
     noticed,
     person,
@@ -233,3 +234,24 @@ def test_a_dead_writer_is_replaced_and_filing_goes_on(tmp_path: Path) -> None:
             "objection",
             "objection_withdrawn",
         ]
+
+
+def test_a_choice_on_one_linked_account_covers_the_persons_every_account(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from people import FACTS
+
+    a, b = 30001, 30002
+    linked = replace(FACTS[US], linked=(a, b))
+    app = create_app(config(f"sqlite:///{tmp_path / 'l.db'}", accounts={a: linked, b: linked}))
+    with TestClient(app, base_url="http://127.0.0.1") as c:
+        filed = c.post("/api/v1/events", json={"type": "objection"}, headers=bearer(b))
+        assert filed.status_code == 201, filed.text
+        assert filed.json()["covers"] == [a, b]
+        assert ledger_of(c).events(account_id=a) == []  # recorded once, on b
+        assert c.get("/api/v1/me/standing", headers=bearer(a)).json()["reason"] == "objected"
+        back = c.post("/api/v1/events", json={"type": "objection_withdrawn"}, headers=bearer(a))
+        assert back.json()["standing"]["reason"] == "no_notice"
+        assert c.get("/api/v1/me/standing", headers=bearer(b)).json()["reason"] == "no_notice"
+        page = c.get(f"/receipt/{back.json()['events'][0]['seq']}", headers=cookie(a)).text
+        assert f"all your linked accounts: {a}, {b}." in page

@@ -208,6 +208,7 @@ async def file_event(
         replayed=filed.replayed,
         standing=StandingOut.of(after),
         next=english(next_lines(first.type, after)),
+        covers=list(person.account.accounts(person.account_id)),
         gpc=recorded,
     )
     # Serialised here, once: the model was built from committed data, not user input.

@@ -132,6 +132,10 @@ class ReceiptOut(BaseModel):
     next: list[str] = Field(
         description="What happens next, derived from the standing after the events."
     )
+    covers: list[int] = Field(
+        description="Every account the choice applies to: the signed-in account and the "
+        "accounts linked to it as one person's (SPEC §2 persons)."
+    )
     gpc: GpcOut | None = Field(
         None, description="Set when this request's Sec-GPC: 1 was recorded as an objection first."
     )

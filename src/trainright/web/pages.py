@@ -223,6 +223,7 @@ async def receipt(request: Request, seq: Annotated[int, PathParam(ge=1, le=2**63
         event=event,
         what=WHAT.get(event.type, event.type),
         next=next_lines(event.type, after),
+        covers=", ".join(map(str, person.account.linked)),
         standing=standing,
         lines=standing_lines(standing),
     )
