@@ -17,7 +17,9 @@ from reference import Event, Platform
 from trainright.ledger import Ledger, NewEvent
 from trainright.ledger.events import EventType
 from trainright.pipeline import build
-from trainright.policy import parse_policy
+from trainright.policy import Policy, parse_policy
+from trainright.rules import DuckDBRunner, region_rules_table, rule_queries
+from trainright.snapshot import locate
 
 SECRET = "s" * 32
 
@@ -172,3 +174,17 @@ def build_scenario(
         workers=workers,
     )
     return read_dataset(out)
+
+
+def build_reasons(snapshot: Path, ledger: Ledger, policy: Policy, at: datetime) -> dict[int, str]:
+    """Every account's reason from the build's own `account_state` at cutoff `at`."""
+    _, events = ledger.export_until(at)
+    runner = DuckDBRunner(threads=1)
+    try:
+        runner.load(locate(snapshot), events, region_rules_table(policy, at))
+        rows = runner.conn.execute(rule_queries(at).account_state).fetchall()
+        names = [d[0] for d in runner.conn.description]
+    finally:
+        runner.close()
+    i, r = names.index("account_id"), names.index("reason")
+    return {int(row[i]): row[r] for row in rows}

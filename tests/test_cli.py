@@ -93,35 +93,27 @@ def test_lookup_gives_the_standing_and_each_events_channel(
     assert (
         trainright("rights", "import", str(events), "--ledger", url, cwd=tmp_path).returncode == 0
     )
-    objector = trainright(
-        "lookup",
-        "1",
-        "--ledger",
-        url,
-        "--snapshot",
-        str(snap),
-        "--policy",
-        str(policy),
-        cwd=tmp_path,
-    )
-    assert objector.returncode == 0, objector.stderr
-    assert "#1 objection (ai-training, import)" in objector.stdout
-    assert "leave account 1's posts out: objected (region default, legitimate interest" in (
-        " ".join(objector.stdout.split())
-    )
+
+    def lookup(account: int) -> str:
+        done = trainright(
+            "lookup",
+            str(account),
+            "--ledger",
+            url,
+            "--snapshot",
+            str(snap),
+            "--policy",
+            str(policy),
+            cwd=tmp_path,
+        )
+        assert done.returncode == 0, done.stderr
+        return " ".join(done.stdout.split())
+
+    objector = lookup(1)
+    assert "#1 objection (ai-training, import)" in objector
+    assert "leave account 1's posts out: objected (region default, legitimate interest" in objector
     # Norway: consent is the basis, and account 2 never gave it.
-    silent = trainright(
-        "lookup",
-        "2",
-        "--ledger",
-        url,
-        "--snapshot",
-        str(snap),
-        "--policy",
-        str(policy),
-        cwd=tmp_path,
-    )
-    assert "out: no_consent (region EEA, consent" in " ".join(silent.stdout.split())
+    assert "out: no_consent (region EEA, consent" in lookup(2)
 
 
 @pytest.mark.parametrize(

@@ -31,3 +31,11 @@ def test_build_matches_reference(scenario: Scenario) -> None:
     assert built.manifest["media"]["included"] == sum(map(len, expected.included.values()))
     late = [p for p in scenario.platform.posts if p.created_at > scenario.cutoff]
     assert built.manifest["warnings"]["posts_after_cutoff"] == len(late)
+    ids = {p.post_id for p in scenario.platform.posts}
+    dangling = [
+        p
+        for p in scenario.platform.posts
+        if p.created_at <= scenario.cutoff
+        and (p.reshare_of if p.reshare_of is not None else p.quote_of) not in ids | {None}
+    ]
+    assert built.manifest["warnings"]["shares_of_unknown_posts"] == len(dangling)

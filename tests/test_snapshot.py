@@ -70,6 +70,42 @@ def test_duplicate_id(
     expect_error(snap, tmp_path, ledger, "posts.parquet", "post_id", "duplicate post_id 7")
 
 
+def persons(snap: Path, rows: list[tuple[int, int]]) -> None:
+    pq.write_table(
+        pa.table(
+            {
+                "account_id": pa.array([a for a, _ in rows], pa.int64()),
+                "person_id": pa.array([p for _, p in rows], pa.int64()),
+            }
+        ),
+        snap / "persons.parquet",
+    )
+
+
+def test_a_persons_link_to_an_unknown_account_is_an_error(
+    tmp_path: Path, ledger: Ledger, snapshot_factory: Callable[..., Path]
+) -> None:
+    snap = snapshot_factory([account(1), account(2)], [post(1, 1)])
+    persons(snap, [(1, 5), (3, 5)])
+    expect_error(snap, tmp_path, ledger, "persons.parquet", "account_id", "account_id 3 is not")
+
+
+def test_an_account_linked_to_two_persons_is_an_error(
+    tmp_path: Path, ledger: Ledger, snapshot_factory: Callable[..., Path]
+) -> None:
+    snap = snapshot_factory([account(1), account(2)], [post(1, 1)])
+    persons(snap, [(1, 5), (2, 5), (1, 6)])
+    expect_error(snap, tmp_path, ledger, "persons.parquet", "account_id", "duplicate account_id 1")
+
+
+def test_a_snapshot_without_the_optional_columns_reads_them_as_null(
+    tmp_path: Path, ledger: Ledger, snapshot_factory: Callable[..., Path]
+) -> None:
+    snap = snapshot_factory([account(1)], [post(1, 1)])
+    assert "reshare_of" not in pq.read_schema(snap / "posts.parquet").names
+    assert run(snap, tmp_path, ledger).manifest["counts"]["included"] == 1
+
+
 def test_unknown_enum_value(
     tmp_path: Path, ledger: Ledger, snapshot_factory: Callable[..., Path]
 ) -> None:

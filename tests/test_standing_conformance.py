@@ -19,12 +19,11 @@ import pytest
 from hypothesis import example, given
 from pydantic import SecretStr
 
-from helpers import Scenario, open_ledger, write_snapshot
+from helpers import Scenario, build_reasons, open_ledger, write_snapshot
 from reference import Account, Platform
 from strategies import RULES, scenarios
 from trainright.ledger import Ledger
 from trainright.policy import Policy, parse_policy
-from trainright.rules import DuckDBRunner, region_rules_table, rule_queries
 from trainright.rules.standing import (
     ACCOUNT_REASONS,
     AccountFacts,
@@ -33,25 +32,10 @@ from trainright.rules.standing import (
     load_account_facts,
 )
 from trainright.settings import LedgerURL
-from trainright.snapshot import locate
 from trainright.web.config import WebConfig
 from trainright.web.service import Person, Service
 
 SECRET = SecretStr("standing-conformance-secret-0123456789")
-
-
-def build_reasons(snapshot: Path, ledger: Ledger, policy: Policy, at: datetime) -> dict[int, str]:
-    """Every account's reason from the build's own `account_state` at cutoff `at`."""
-    _, events = ledger.export_until(at)
-    runner = DuckDBRunner(threads=1)
-    try:
-        runner.load(locate(snapshot), events, region_rules_table(policy, at))
-        rows = runner.conn.execute(rule_queries(at).account_state).fetchall()
-        names = [d[0] for d in runner.conn.description]
-    finally:
-        runner.close()
-    i, r = names.index("account_id"), names.index("reason")
-    return {int(row[i]): row[r] for row in rows}
 
 
 def service_reasons(snapshot: Path, ledger: Ledger, policy: Policy, at: datetime) -> dict[int, str]:

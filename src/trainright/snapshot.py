@@ -265,6 +265,24 @@ def validate_typed(query: Query, tf: TableFile, view: str) -> None:
                 value=dup[0][0],
             )
 
+    if spec.name == "persons":
+        # A link to an account the platform does not have is a broken export, not a
+        # dangling reference to count: it would silently leave a person's choice unapplied.
+        unknown = query(
+            f"SELECT p.account_id FROM {view} AS p LEFT JOIN accounts AS a "
+            "ON a.account_id = p.account_id WHERE a.account_id IS NULL "
+            "ORDER BY p.account_id LIMIT 1"
+        )
+        if unknown:
+            raise SnapshotError(
+                f"account_id {unknown[0][0]} is not in the accounts table; every linked "
+                "account must be one of the platform's accounts"
+                + _example(query, view, f"account_id = {int(unknown[0][0])}", spec.columns),
+                file=file,
+                field="account_id",
+                value=unknown[0][0],
+            )
+
 
 def _sql_str(value: Any) -> str:
     return str(value).replace("'", "''")

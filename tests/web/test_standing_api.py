@@ -20,13 +20,12 @@ import pytest
 from fastapi.testclient import TestClient
 from people import API_KEY, config
 
+from helpers import build_reasons
 from trainright.ledger import Ledger
 from trainright.ledger.importer import import_events
 from trainright.pipeline import build
 from trainright.policy import Policy, load_policy
-from trainright.rules import DuckDBRunner, region_rules_table, rule_queries
 from trainright.rules.standing import ACCOUNT_REASONS, load_account_facts
-from trainright.snapshot import locate
 from trainright.synth import synthesize
 from trainright.web import create_app
 
@@ -56,19 +55,6 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Policy]:
     synthesize(root / "snapshot", accounts=600, posts=1200, seed=11, images=0)
     (root / "policy.toml").write_text(POLICY)
     return root / "snapshot", load_policy(root / "policy.toml")
-
-
-def build_reasons(snapshot: Path, ledger: Ledger, policy: Policy, at: datetime) -> dict[int, str]:
-    _, events = ledger.export_until(at)
-    runner = DuckDBRunner(threads=1)
-    try:
-        runner.load(locate(snapshot), events, region_rules_table(policy, at))
-        rows = runner.conn.execute(rule_queries(at).account_state).fetchall()
-        names = [d[0] for d in runner.conn.description]
-    finally:
-        runner.close()
-    i, r = names.index("account_id"), names.index("reason")
-    return {int(row[i]): row[r] for row in rows}
 
 
 def test_every_accounts_api_standing_is_the_builds_decision(

@@ -249,7 +249,10 @@ SELECT
              AND COALESCE(x.n_media, 0)
                  - CASE WHEN s.drop_minor THEN COALESCE(x.n_minor, 0) ELSE 0 END = 0
             THEN 'empty_after_minimisation'
-    END AS after_reason
+    END AS after_reason,
+    -- images only (no text): kept so `decisions` need not test the text again
+    COALESCE(x.n_media, 0) > 0 AND (p.text IS NULL OR REGEXP_MATCHES(p.text, {_BLANK}))
+        AS images_only
 FROM posts AS p
 LEFT JOIN account_state AS s ON s.account_id = p.author_id
 LEFT JOIN post_side AS x ON x.post_id = p.post_id
@@ -257,13 +260,14 @@ WHERE p.created_at <= {ts}
 """
     # Only included posts carry their payload (dates, language, text) out of the
     # engine; an excluded post leaves as its id, author, country and reason.
-    decisions = f"""
+    decisions = """
 WITH decided AS (
     SELECT
         ps.post_id,
         ps.author_id,
         ps.country,
         ps.n_media,
+        ps.images_only,
         COALESCE(
             ps.before_reason,
             CASE WHEN w.post_id IS NOT NULL AND NOT (w.done AND w.value) THEN 'shares_excluded' END,
@@ -281,7 +285,7 @@ SELECT
     CASE WHEN d.reason IS NULL THEN p.lang END AS lang,
     CASE WHEN d.reason IS NULL THEN p.text END AS text,
     CASE WHEN d.reason IS NULL AND d.n_media > 0 THEN
-        CASE WHEN p.text IS NULL OR REGEXP_MATCHES(p.text, {_BLANK}) THEN 2 ELSE 1 END
+        CASE WHEN d.images_only THEN 2 ELSE 1 END
     ELSE 0 END AS media_state
 FROM decided AS d
 JOIN posts AS p ON p.post_id = d.post_id
@@ -326,26 +330,32 @@ def share_walk_step(walk: str) -> str:
     """
     return f"""
 SELECT
-    w.post_id,
-    CASE WHEN w.done OR t.post_id IS NULL OR t.before_reason IS NOT NULL
-              OR t.after_reason IS NOT NULL OR n.post_id IS NULL OR n.done
-         THEN w.jump ELSE n.jump END AS jump,
-    CASE WHEN w.done OR t.post_id IS NULL OR t.before_reason IS NOT NULL
-              OR t.after_reason IS NOT NULL OR n.post_id IS NULL OR n.done
-         THEN w.acc ELSE w.acc AND n.acc END AS acc,
-    w.done OR t.post_id IS NULL OR t.before_reason IS NOT NULL OR t.after_reason IS NOT NULL
-        OR n.post_id IS NULL OR n.done AS done,
+    post_id,
+    CASE WHEN open_on THEN next_jump ELSE jump END AS jump,
+    CASE WHEN open_on THEN acc AND next_acc ELSE acc END AS acc,
+    NOT open_on AS done,
     CASE
-        WHEN w.done THEN w.value
-        WHEN t.post_id IS NULL OR t.before_reason IS NOT NULL OR t.after_reason IS NOT NULL
-            THEN FALSE
-        WHEN n.post_id IS NULL THEN w.acc
-        WHEN n.done THEN w.acc AND n.value
+        WHEN done THEN value
+        WHEN target_out THEN FALSE
+        WHEN next_jump IS NULL THEN acc
+        WHEN next_done THEN acc AND next_value
         ELSE FALSE
     END AS value
-FROM {walk} AS w
-LEFT JOIN post_state AS t ON t.post_id = w.jump
-LEFT JOIN {walk} AS n ON n.post_id = w.jump
+FROM (
+    SELECT
+        w.post_id, w.jump, w.acc, w.done, w.value,
+        n.jump AS next_jump, n.acc AS next_acc, n.done AS next_done, n.value AS next_value,
+        -- the target is not in the snapshot at T, or is excluded for a reason of its own
+        t.post_id IS NULL OR t.before_reason IS NOT NULL OR t.after_reason IS NOT NULL
+            AS target_out,
+        -- the chain goes on: still open, its target included on its own and a share whose
+        -- own chain is open too
+        NOT w.done AND t.post_id IS NOT NULL AND t.before_reason IS NULL
+            AND t.after_reason IS NULL AND n.post_id IS NOT NULL AND NOT n.done AS open_on
+    FROM {walk} AS w
+    LEFT JOIN post_state AS t ON t.post_id = w.jump
+    LEFT JOIN {walk} AS n ON n.post_id = w.jump
+) AS s
 """
 
 
