@@ -58,9 +58,11 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Policy]:
 
 
 def test_every_accounts_api_standing_is_the_builds_decision(
-    platform: tuple[Path, Policy], ledger_url: str, tmp_path: Path
+    platform: tuple[Path, Policy], ledger_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     snapshot, policy = platform
+    # A PostgreSQL ledger has no directory of its own: lineage goes where the test says.
+    monkeypatch.setenv("TRAINRIGHT_OPENLINEAGE_FILE", str(tmp_path / "openlineage.jsonl"))
     ledger = Ledger(ledger_url)
     import_events(ledger, snapshot / "events.jsonl")
     facts = load_account_facts(snapshot)
