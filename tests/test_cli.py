@@ -120,6 +120,15 @@ def test_lookup_gives_the_standing_and_each_events_channel(
     ("mutate", "needle"),
     [
         (lambda a: a.__setitem__(a.index("--cutoff") + 1, "26/06/2026"), "--cutoff"),
+        # A cutoff without a zone is refused, not read as UTC, and the message shows the form.
+        (
+            lambda a: a.__setitem__(a.index("--cutoff") + 1, "2026-06-26T00:00:00"),
+            "has no time zone",
+        ),
+        (
+            lambda a: a.__setitem__(a.index("--cutoff") + 1, "2026-06-26T00:00:00"),
+            "2026-06-26T00:00:00Z",
+        ),
         (
             lambda a: a.__setitem__(a.index("--policy") + 1, "/nonexistent.toml"),
             "/nonexistent.toml",
@@ -136,6 +145,7 @@ def test_bad_input_exits_2_without_traceback(
     assert done.returncode == 2
     assert needle in done.stderr
     assert "Traceback" not in done.stderr + done.stdout
+    assert "isoformat" not in done.stderr, "errors speak our words, not Python's"
     assert not (tmp_path / "ds").exists()
 
 

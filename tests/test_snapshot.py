@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +61,7 @@ def test_wrong_type(tmp_path: Path, ledger: Ledger, snapshot_factory: Callable[.
     table = pq.read_table(snap / "accounts.parquet")
     table = table.set_column(0, "account_id", pa.array(["one"]))
     pq.write_table(table, snap / "accounts.parquet")
-    expect_error(snap, tmp_path, ledger, "accounts.parquet", "account_id", "'one'")
+    expect_error(snap, tmp_path, ledger, "accounts.parquet", "account_id", 'value: "one"')
 
 
 def test_duplicate_id(
@@ -68,6 +69,19 @@ def test_duplicate_id(
 ) -> None:
     snap = snapshot_factory([account(1)], [post(7, 1), post(7, 1, text="again")])
     expect_error(snap, tmp_path, ledger, "posts.parquet", "post_id", "duplicate post_id 7")
+
+
+def test_example_rows_show_values_as_written(
+    tmp_path: Path, ledger: Ledger, snapshot_factory: Callable[..., Path]
+) -> None:
+    born = date(2001, 2, 3)
+    snap = snapshot_factory([account(1, birth_date=born), account(1, birth_date=born)], [])
+    with pytest.raises(SnapshotError) as info:
+        run(snap, tmp_path, ledger)
+    message = str(info.value)
+    assert "birth_date: 2001-02-03," in message
+    assert 'country: "US",' in message
+    assert "datetime." not in message
 
 
 def persons(snap: Path, rows: list[tuple[int, int]]) -> None:

@@ -102,7 +102,8 @@ def build(
     cutoff: Annotated[
         str,
         typer.Option(
-            help="UTC timestamp, e.g. 2026-06-26T00:00:00Z: only events at or before it count."
+            help="An instant with its zone, e.g. 2026-06-26T00:00:00Z or ...T02:00:00+02:00: "
+            "only events at or before it count. A time without a zone is refused, not guessed."
         ),
     ],
     out_dir: Annotated[

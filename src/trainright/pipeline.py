@@ -7,10 +7,11 @@ and data flows one way; the output directory appears atomically or not at all.
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -57,19 +58,44 @@ class BuildResult:
     manifest: dict[str, Any]
 
 
-def parse_cutoff(value: str | datetime) -> datetime:
-    """A cutoff is an ISO 8601 UTC timestamp, to the second or finer."""
+CUTOFF_FORM = "2026-06-26T00:00:00Z, or with an offset like 2026-06-26T02:00:00+02:00"
+_ZONE = re.compile(r"(?:[Zz]|[+-]\d{2}(?::?\d{2}(?::?\d{2}(?:\.\d+)?)?)?)$")
+
+
+def parse_cutoff(value: str | datetime, field: str = "--cutoff") -> datetime:
+    """A cutoff is a legal boundary: an ISO 8601 instant with its zone, never a guess.
+
+    A timestamp without `Z` or an offset is refused rather than read as UTC: a
+    build at the wrong hour includes or leaves out a day's objections.
+    """
     if isinstance(value, datetime):
-        return parse_timestamp(value.isoformat())
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise InputError(
+                f"the cutoff {value.isoformat()} has no time zone",
+                field=field,
+                value=value.isoformat(),
+                hint=f"give an aware datetime, e.g. {CUTOFF_FORM}",
+            )
+        return value.astimezone(UTC)
+    text = value.strip() if isinstance(value, str) else ""
     try:
-        return parse_timestamp(value)
-    except ValueError as exc:
+        instant = parse_timestamp(text)
+    except ValueError:
         raise InputError(
-            f"{exc} (got {value!r})",
-            field="--cutoff",
+            f"{value!r} is not a date and time",
+            field=field,
             value=value,
-            hint="write it like 2026-06-26T00:00:00Z",
+            hint=f"write it like {CUTOFF_FORM}",
         ) from None
+    if not _ZONE.search(text):
+        raise InputError(
+            f"{value!r} has no time zone; a cutoff decides whose events count, so it is not "
+            "guessed",
+            field=field,
+            value=value,
+            hint=f"write it like {CUTOFF_FORM}",
+        )
+    return instant
 
 
 def build(

@@ -12,8 +12,10 @@ the same ones; `load_into_duckdb` is the embedded engine's reader.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -196,6 +198,17 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _shown(value: Any) -> str:
+    """A value as the person wrote it in their file, not as Python spells it."""
+    if value is None:
+        return "null"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
 def _example(query: Query, view: str, where: str, cols: tuple[Column, ...]) -> str:
     names = ", ".join(_quote(c.name) for c in cols)
     rows = query(f"SELECT {names} FROM {view} WHERE {where} LIMIT 1")
@@ -203,7 +216,7 @@ def _example(query: Query, view: str, where: str, cols: tuple[Column, ...]) -> s
         return ""
     return (
         "; example row: {"
-        + ", ".join(f"{c.name}: {v!r}" for c, v in zip(cols, rows[0], strict=True))
+        + ", ".join(f"{c.name}: {_shown(v)}" for c, v in zip(cols, rows[0], strict=True))
         + "}"
     )
 
@@ -389,7 +402,7 @@ def load_into_duckdb(conn: Any, snapshot: Snapshot) -> None:
                     ex = conn.execute(
                         f"SELECT {q} FROM {raw} WHERE {q} IS NOT NULL LIMIT 1"
                     ).fetchall()
-                    example = f"; example value: {ex[0][0]!r}" if ex else ""
+                    example = f"; example value: {_shown(ex[0][0])}" if ex else ""
                     raise SnapshotError(
                         f"has type {found}, expected {_EXPECTED[col.kind]}{example}",
                         file=file,

@@ -34,7 +34,10 @@ def test_export_keeps_events_up_to_the_cutoff_with_the_position(
     assert table.schema.metadata[b"trainright.as_of"] == b"2026-02-01T00:00:00.000000Z"
 
 
-def test_export_rejects_a_date_without_time(ledger_url: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("as_of", ["2026-02-01", "2026-02-01T00:00:00"])
+def test_export_rejects_a_date_without_time_or_zone(
+    ledger_url: str, tmp_path: Path, as_of: str
+) -> None:
     app = typer.Typer()
     register(app)
     res = CliRunner().invoke(
@@ -44,7 +47,7 @@ def test_export_rejects_a_date_without_time(ledger_url: str, tmp_path: Path) -> 
             "export",
             str(tmp_path / "x.parquet"),
             "--as-of",
-            "2026-02-01",
+            as_of,
             "--ledger",
             ledger_url,
         ],

@@ -49,7 +49,8 @@ def export_command(
     as_of: Annotated[
         str,
         typer.Option(
-            "--as-of", help="Cutoff: events with `at` at or before it, e.g. 2026-06-26T00:00:00Z."
+            "--as-of",
+            help="Cutoff with its zone: events with `at` at or before it, e.g. 2026-06-26T00:00:00Z.",
         ),
     ],
     ledger: LedgerOption = None,
@@ -65,12 +66,9 @@ def export_command(
 
     from trainright.ledger.events import iso
     from trainright.ledger.existing import open_existing
-    from trainright.ledger.importer import parse_timestamp
+    from trainright.pipeline import parse_cutoff
 
-    try:
-        cutoff = parse_timestamp(as_of)
-    except ValueError as exc:
-        raise InputError(f"not a cutoff timestamp: {exc}", field="--as-of", value=as_of) from None
+    cutoff = parse_cutoff(as_of, field="--as-of")
     head, table = open_existing(ledger).export_until(cutoff)
     meta = {
         b"trainright.ledger_seq": str(head.seq).encode(),
