@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -257,3 +259,46 @@ def test_demo_will_not_touch_a_foreign_directory(tmp_path: Path) -> None:
     done = trainright("demo", "--out", str(tmp_path / "mine"), cwd=tmp_path)
     assert done.returncode == 2
     assert (tmp_path / "mine" / "thesis.tex").read_text() == "precious"
+
+
+def test_ctrl_c_during_a_build_says_nothing_was_written(tmp_path: Path) -> None:
+    made = trainright(
+        "synth",
+        "--out",
+        "snap",
+        "--accounts",
+        "3000",
+        "--posts",
+        "40000",
+        "--images",
+        "300",
+        cwd=tmp_path,
+    )
+    assert made.returncode == 0, made.stderr
+    (tmp_path / "policy.toml").write_text("notice_days = 0\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRAINRIGHT_")}
+    env["TRAINRIGHT_SECRET"] = SECRET
+    ledger = f"sqlite:///{tmp_path / 'l.db'}"
+    args = build_args(tmp_path / "snap", tmp_path / "policy.toml", tmp_path / "ds", ledger)
+    # Its own session, so SIGINT reaches the build and its workers, as Ctrl-C in a terminal does.
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "trainright", *args],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".ds.partial-*")) and proc.poll() is None:
+        assert time.monotonic() < deadline, "the build never started writing"
+        time.sleep(0.05)
+    time.sleep(0.5)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "interrupted: nothing was written" in stderr
+    assert "Traceback" not in stderr
+    assert not (tmp_path / "ds").exists()
+    assert not list(tmp_path.glob(".ds.partial-*"))

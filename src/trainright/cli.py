@@ -24,7 +24,7 @@ from rich.progress import (
 )
 
 from trainright import __version__
-from trainright.errors import TrainrightError
+from trainright.errors import Interrupted, TrainrightError
 
 out = Console()
 err = Console(stderr=True)
@@ -139,21 +139,31 @@ def build(
     Example: trainright build --snapshot snap/ --policy policy.toml
     --cutoff 2026-06-26T00:00:00Z --out datasets/2026-06
     """
+    import duckdb
+
     from trainright.pipeline import build as run_build
 
-    with progress_bar() as report:
-        result = run_build(
-            snapshot,
-            policy,
-            cutoff,
-            out_dir,
-            ledger=ledger,
-            engine=engine,
-            workers=workers,
-            progress=report,
-            spark_master=spark_master,
-            events=events,
-        )
+    try:
+        with progress_bar() as report:
+            result = run_build(
+                snapshot,
+                policy,
+                cutoff,
+                out_dir,
+                ledger=ledger,
+                engine=engine,
+                workers=workers,
+                progress=report,
+                spark_master=spark_master,
+                events=events,
+            )
+    except (KeyboardInterrupt, duckdb.InterruptException):
+        if out_dir.exists():
+            raise Interrupted(
+                f"interrupted after the dataset was written to {out_dir}; it may be missing "
+                "from the catalog, so build it again into a new directory"
+            ) from None
+        raise Interrupted("interrupted: nothing was written") from None
     from trainright.summary import print_build_summary
 
     print_build_summary(out, result.out, result.manifest)
@@ -429,6 +439,9 @@ def main() -> None:
     """
     try:
         app()
+    except Interrupted as exc:
+        err.print(escape(str(exc)), highlight=False)
+        sys.exit(exc.exit_code)
     except TrainrightError as exc:
         err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         sys.exit(exc.exit_code)

@@ -88,5 +88,11 @@ class LedgerError(TrainrightError):
     """The ledger cannot be reached, or its hash chain does not verify."""
 
 
+class Interrupted(TrainrightError):
+    """The person pressed Ctrl-C; exit code 130, as a shell reports SIGINT."""
+
+    exit_code = 130
+
+
 class BuildError(TrainrightError):
     """A build failed; the output directory was not created."""

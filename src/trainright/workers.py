@@ -9,6 +9,7 @@ it once, at start).
 from __future__ import annotations
 
 import multiprocessing
+import signal
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -30,6 +31,13 @@ def _init(names: tuple[str, ...]) -> None:
     global _NAMES
     _NAMES = names
     _REDACTORS.clear()
+
+
+def _init_worker(names: tuple[str, ...]) -> None:
+    """A pool worker leaves Ctrl-C to the build: the build stops the pool, cleans up its
+    output and says so once, instead of every worker printing a traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _init(names)
 
 
 def redact(categories: tuple[str, ...], texts: pa.Array) -> tuple[pa.Array, Counter[str]]:
@@ -55,7 +63,7 @@ class WorkerPool:
             # forkserver, not fork: the parent runs DuckDB's threads, which a fork would copy mid-flight.
             ctx = multiprocessing.get_context("forkserver")
             self._pool = ProcessPoolExecutor(
-                workers, mp_context=ctx, initializer=_init, initargs=(names,)
+                workers, mp_context=ctx, initializer=_init_worker, initargs=(names,)
             )
         else:
             _init(names)
