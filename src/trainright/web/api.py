@@ -8,7 +8,7 @@ Every refusal is a `Problem` and is in the OpenAPI description.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
@@ -16,7 +16,8 @@ from fastapi import APIRouter, Depends, FastAPI, Header, Path, Query, Request, R
 from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import HTMLResponse, JSONResponse
+from starlette.requests import HTTPConnection
+from starlette.responses import HTMLResponse
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -73,32 +74,40 @@ def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 
 class KnownQueryOnly:
-    """An unknown query parameter on the API is an error, not ignored: `purpse=` is a typo.
+    """An unknown query parameter is an error, not ignored: `purpse=` is a typo.
 
-    Pure ASGI and only at work when a query string is present, so the hot path
-    (POST /api/v1/events, no query) pays nothing for it.
+    On the API a 422 Problem, on a page a 400 page naming it; every page also takes
+    `lang`. Pure ASGI and only at work when a query string is present, so the hot
+    path (POST /api/v1/events, no query) pays nothing for it.
     """
 
-    def __init__(self, app: ASGIApp, routes: list[BaseRoute]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        routes: list[BaseRoute],
+        refuse: Callable[[HTTPConnection, Refusal], Response],
+    ) -> None:
         self.app = app
-        self.allowed = [(r.path_regex, _query_names(r)) for r in routes if isinstance(r, APIRoute)]
+        self.refuse = refuse
+        self.allowed = [
+            (r.path_regex, _query_names(r) | (set() if r.path.startswith("/api/") else {"lang"}))
+            for r in routes
+            if isinstance(r, APIRoute)
+        ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] == "http"
-            and scope.get("query_string")
-            and scope["path"].startswith("/api/")
-        ):
+        if scope["type"] == "http" and scope.get("query_string"):
             names = {k for k, _ in parse_qsl(scope["query_string"].decode("latin-1"), True)}
-            allowed = next((a for rx, a in self.allowed if rx.match(scope["path"])), set())
-            unknown = sorted(names - allowed)
+            allowed = next((a for rx, a in self.allowed if rx.match(scope["path"])), None)
+            unknown = sorted(names - allowed) if allowed is not None else []
             if unknown:
-                expected = ", ".join(sorted(allowed)) or "none"
-                problem = {
-                    "error": "invalid",
-                    "message": f"unknown query parameter {unknown[0]!r}; expected: {expected}",
-                }
-                await JSONResponse(problem, status_code=422)(scope, receive, send)
+                expected = ", ".join(sorted(allowed or ())) or "none"
+                problem = Refusal(
+                    422 if scope["path"].startswith("/api/") else 400,
+                    "invalid",
+                    f"unknown query parameter {unknown[0]!r}; expected: {expected}",
+                )
+                await self.refuse(HTTPConnection(scope), problem)(scope, receive, send)
                 return
         await self.app(scope, receive, send)
 

@@ -101,7 +101,8 @@ def create_app(config: WebConfig, writer: Filer | None = None) -> FastAPI:
         log.error("unhandled error on %s %s: %r", request.method, request.url.path, exc)
         return refusal(request, Refusal(500, "server_error", "internal error; nothing recorded"))
 
-    app.add_middleware(api.KnownQueryOnly, routes=api.router.routes)
+    routes = [*api.router.routes, *pages.router.routes, *health.router.routes]
+    app.add_middleware(api.KnownQueryOnly, routes=routes, refuse=refusal)
     app.add_middleware(
         Guard,
         limiter=svc.per_client,

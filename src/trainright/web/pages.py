@@ -151,6 +151,11 @@ async def _file(
 ) -> Response:
     svc = service(request)
     session, person = signed_in(request)
+    sent_fields = set((await request.form()).keys())
+    unknown = sorted(sent_fields - FORM_FIELDS[action])
+    if unknown:
+        expected = ", ".join(sorted(FORM_FIELDS[action]))
+        raise Refusal(400, "invalid", f"unknown form field {unknown[0]!r}; expected: {expected}")
     if not svc.signer.csrf_ok(session, csrf, svc.config.limits.session_minutes * 60):
         raise Refusal(403, "csrf", "the form's CSRF token is missing or not this session's")
     if reason is not None and len(reason) > MAX_REASON:
@@ -180,6 +185,13 @@ async def _file(
 
 
 FormText = Annotated[str | None, Form()]
+#: The fields each form sends; any other is a typo or a forgery, refused like the API's.
+FORM_FIELDS: dict[Action, frozenset[str]] = {
+    "objection": frozenset({"csrf", "key", "reason"}),
+    "objection_withdrawn": frozenset({"csrf", "key"}),
+    "consent_given": frozenset({"csrf", "key", "choice"}),
+    "consent_withdrawn": frozenset({"csrf", "key", "choice"}),
+}
 
 
 @router.post("/object")

@@ -88,6 +88,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         N_("Something was wrong with the form"),
         N_("Go back, reload the page and send the form again."),
     ),
+    "invalid": (
+        N_("Something was wrong with the form"),
+        N_("Go back, reload the page and send the form again."),
+    ),
     "idempotency_conflict": (
         N_("Something was wrong with the form"),
         N_("Go back, reload the page and send the form again."),
@@ -199,6 +203,7 @@ def refusal(conn: HTTPConnection, r: Refusal) -> Response:
         text=gettext(text) % limits_of(conn),
         note=gettext(note) if note else None,
         maybe_recorded=r.code == OUTCOME_UNKNOWN,
+        detail=r.message if r.code == "invalid" else None,
     )
     if headers:
         resp.headers.update(headers)
