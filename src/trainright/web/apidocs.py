@@ -116,9 +116,7 @@ def operations(spec: dict[str, Any]) -> list[Operation]:
             ]
             responses = []
             for status, answer in op.get("responses", {}).items():
-                shapes = [
-                    type_of(c.get("schema", {})) for c in answer.get("content", {}).values()
-                ]
+                shapes = [type_of(c.get("schema", {})) for c in answer.get("content", {}).values()]
                 responses.append((status, markdown(answer.get("description")), ", ".join(shapes)))
             found.append(
                 Operation(
