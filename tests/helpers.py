@@ -32,6 +32,7 @@ ACCOUNTS = pa.schema(
         ("status", pa.string()),
         ("display_name", pa.string()),
         ("created_at", pa.timestamp("us", tz="UTC")),
+        ("content_usage", pa.string()),
     ]
 )
 POSTS = pa.schema(
@@ -45,6 +46,7 @@ POSTS = pa.schema(
         ("deleted", pa.bool_()),
         ("reshare_of", pa.int64()),
         ("quote_of", pa.int64()),
+        ("content_usage", pa.string()),
     ]
 )
 MEDIA = pa.schema(

@@ -28,6 +28,7 @@ REASONS: tuple[str, ...] = (
     "no_consent",
     "no_notice",
     "not_public",
+    "reserved",
     "tagged_not_cleared",
     "shares_excluded",
     "empty_after_minimisation",
@@ -45,7 +46,26 @@ DEFAULTS: dict[str, Any] = {
     "exclude_tagged_not_cleared": True,
     "drop_flagged_minor_media": True,
     "exclude_shares_of_excluded": True,
+    "honor_reservations": True,
     "hold": "",
+}
+#: What each AI-usage preference the tests draw says about training (SPEC 2), written
+#: out by hand from the aipref and Content-Signal drafts: False is a reservation.
+USAGE: dict[str, bool | None] = {
+    "train-ai=n": False,
+    "train-ai=y": True,
+    "ai-train=no": False,
+    "ai-train=yes": True,
+    "search=n": None,  # no statement about training
+    "search=y, train-ai=n;source=upload": False,  # parameters are ignored
+    "train-ai=y, ai-train=no": False,  # across vocabularies any disallow wins
+    "train-ai=n, train-ai=y": True,  # a repeated key: the last counts
+    "train-ai=n, bots=y, train-genai=y": False,  # unknown (retired) keys are ignored
+    'train-ai="n"': None,  # a string, not the token
+    'train-ai="y"': None,
+    "Train-AI=n": None,  # keys are lowercase: does not parse
+    "ai-train=n": None,  # Content-Signal words are yes/no
+    "train-ai=n,,": None,  # does not parse
 }
 _EU27 = "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE"
 EU27 = set(_EU27.split())
@@ -62,6 +82,7 @@ class Account:
     status: str
     display_name: str
     created_at: datetime
+    content_usage: str | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +96,7 @@ class Post:
     deleted: bool
     reshare_of: int | None = None
     quote_of: int | None = None
+    content_usage: str | None = None
 
 
 @dataclass(frozen=True)
@@ -139,6 +161,7 @@ class Rules:
     exclude_tagged_not_cleared: bool
     drop_flagged_minor_media: bool
     exclude_shares_of_excluded: bool
+    honor_reservations: bool
     hold: str
 
 
@@ -148,6 +171,14 @@ class Outcome:
 
     included: dict[int, tuple[int, ...]] = field(default_factory=dict)  # post_id -> media ids
     excluded: dict[int, str] = field(default_factory=dict)  # post_id -> reason
+
+
+def preference(post: Post, author: Account | None) -> bool | None:
+    """The post's own preference about training; failing that, its author's."""
+    own = USAGE[post.content_usage] if post.content_usage is not None else None
+    if own is None and author is not None and author.content_usage is not None:
+        return USAGE[author.content_usage]
+    return own
 
 
 def rules_for(policy_toml: str, country: str | None) -> Rules:
@@ -175,6 +206,7 @@ def rules_for(policy_toml: str, country: str | None) -> Rules:
         exclude_tagged_not_cleared=merged["exclude_tagged_not_cleared"],
         drop_flagged_minor_media=merged["drop_flagged_minor_media"],
         exclude_shares_of_excluded=merged["exclude_shares_of_excluded"],
+        honor_reservations=merged["honor_reservations"],
         hold=merged["hold"],
     )
 
@@ -290,6 +322,8 @@ def evaluate(
             before[post.post_id] = author_reason
         elif post.visibility not in rules.visibility:
             before[post.post_id] = "not_public"
+        elif rules.honor_reservations and preference(post, author) is False:
+            before[post.post_id] = "reserved"
         elif rules.exclude_tagged_not_cleared and any(reason_of(t) is not None for t in tagged):
             before[post.post_id] = "tagged_not_cleared"
         else:

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from helpers import Scenario
-from reference import Account, Event, Link, Media, Platform, Post, Tag
+from reference import USAGE, Account, Event, Link, Media, Platform, Post, Tag
 
 _SLOW_OK = [HealthCheck.too_slow, HealthCheck.data_too_large]
 settings.register_profile(
@@ -109,6 +109,10 @@ def birth_dates(draw: st.DrawFn, cutoff: datetime) -> date | None:
     return date(draw(st.sampled_from(leap_years or [2008, 2012])), 2, 29)
 
 
+#: Mostly no AI-usage preference; otherwise one of the reference's hand-read values.
+USAGES = st.sampled_from([None] * 8 + sorted(USAGE))
+
+
 @st.composite
 def accounts_(draw: st.DrawFn, account_id: int, cutoff: datetime) -> Account:
     """Mostly an active personal account; the birth date near an age limit or 29 Feb."""
@@ -121,6 +125,7 @@ def accounts_(draw: st.DrawFn, account_id: int, cutoff: datetime) -> Account:
         status=draw(st.sampled_from(statuses)),
         display_name=f"Member {account_id}",
         created_at=cutoff - timedelta(days=400 + account_id),
+        content_usage=draw(USAGES),
     )
 
 
@@ -151,6 +156,7 @@ def platforms(draw: st.DrawFn, cutoff: datetime) -> Platform:
             lang=draw(st.sampled_from([None, "en", "nb", "nl"])),
             text=draw(st.sampled_from(TEXTS)),
             deleted=draw(st.sampled_from([False] * 9 + [True])),
+            content_usage=draw(USAGES),
         )
         for i in range(n_posts)
     )
@@ -261,6 +267,7 @@ def rule_keys(draw: st.DrawFn) -> dict[str, Any]:
         "hold": st.sampled_from(["", "", "", "regulator request"]),
         "exclude_tagged_not_cleared": st.booleans(),
         "exclude_shares_of_excluded": st.booleans(),
+        "honor_reservations": st.booleans(),
         "drop_flagged_minor_media": st.booleans(),
         "purpose": st.sampled_from(["ai-training", OTHER_PURPOSE]),
     }

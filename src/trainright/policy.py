@@ -57,6 +57,7 @@ class _Rules(BaseModel):
     notice_days: int | None = Field(default=None, ge=0, le=3650)
     exclude_tagged_not_cleared: bool | None = None
     exclude_shares_of_excluded: bool | None = None
+    honor_reservations: bool | None = None
     drop_flagged_minor_media: bool | None = None
     honor_gpc: bool | None = None
     redact: list[RedactCategory] | None = None
@@ -100,6 +101,7 @@ DEFAULTS: dict[str, Any] = {
     "notice_days": 30,
     "exclude_tagged_not_cleared": True,
     "exclude_shares_of_excluded": True,
+    "honor_reservations": True,
     "drop_flagged_minor_media": True,
     "honor_gpc": True,
     "redact": ALL_REDACT,
@@ -116,6 +118,7 @@ account_kinds = ["personal", "business"]
 notice_days = 30
 exclude_tagged_not_cleared = true
 exclude_shares_of_excluded = true
+honor_reservations = true
 drop_flagged_minor_media = true
 honor_gpc = true
 redact = ["email", "phone", "national_id", "iban", "payment_card", "ip", "gps", "person_name"]
@@ -140,6 +143,7 @@ class RegionRules:
     notice_days: int
     exclude_tagged_not_cleared: bool
     exclude_shares_of_excluded: bool
+    honor_reservations: bool
     drop_flagged_minor_media: bool
     honor_gpc: bool
     redact: tuple[RedactCategory, ...]

@@ -26,6 +26,7 @@ _EXPLAIN = {
     "no_consent": "no consent (consent required)",
     "no_notice": "author not notified early enough",
     "not_public": "post not visible enough",
+    "reserved": "the post or its author reserved it against AI training (content_usage)",
     "tagged_not_cleared": "tags or mentions someone not cleared",
     "shares_excluded": "reshares or quotes a post that is not included",
     "empty_after_minimisation": "nothing left after minimisation",

@@ -38,6 +38,7 @@ REASONS: tuple[str, ...] = (
     "no_consent",
     "no_notice",
     "not_public",
+    "reserved",
     "tagged_not_cleared",
     "shares_excluded",
     "empty_after_minimisation",
@@ -66,6 +67,7 @@ REGION_RULES_SCHEMA = pa.schema(
         ("kind_business", pa.bool_()),
         ("exclude_tagged", pa.bool_()),
         ("exclude_shares", pa.bool_()),
+        ("honor_reservations", pa.bool_()),
         ("drop_minor", pa.bool_()),
         ("shards", pa.int64()),
     ]
@@ -95,6 +97,7 @@ def region_rules_table(policy: Policy, cutoff: datetime) -> pa.Table:
             "kind_business": "business" in r.account_kinds,
             "exclude_tagged": r.exclude_tagged_not_cleared,
             "exclude_shares": r.exclude_shares_of_excluded,
+            "honor_reservations": r.honor_reservations,
             "drop_minor": r.drop_flagged_minor_media,
             "shards": r.shards,
         }
@@ -149,7 +152,7 @@ ev AS (
       AND (e.type <> 'account_deleted' OR o.account_id = e.account_id)
 ),
 acc AS (
-    SELECT a.account_id, a.kind, a.status, b.birth_date, r.*
+    SELECT a.account_id, a.kind, a.status, a.content_usage, b.birth_date, r.*
     FROM accounts AS a
     JOIN member AS m ON m.account_id = a.account_id
     JOIN person_birth AS b ON b.linked = m.linked AND b.person = m.person
@@ -187,6 +190,10 @@ SELECT
     acc.exclude_tagged,
     acc.exclude_shares,
     acc.drop_minor,
+    -- the account's own AI-usage preference (SPEC 2), which its posts fall back on
+    acc.honor_reservations,
+    u.allowed AS usage_allowed,
+    u.signal AS usage_signal,
     CASE
         WHEN acc.hold <> '' THEN 'region_hold'
         WHEN acc.status <> 'active' OR COALESCE(x.deleted_event, 0) = 1 THEN 'account_status'
@@ -205,6 +212,7 @@ SELECT
     END AS reason
 FROM acc
 LEFT JOIN acc_ev AS x ON x.account_id = acc.account_id
+LEFT JOIN usage AS u ON u.value = acc.content_usage
 """
     # Each post's own reasons, split at `shares_excluded`: `before` are the reasons the
     # SPEC orders ahead of it, `after` those behind it. Ids and reasons only; the
@@ -242,6 +250,9 @@ SELECT
                   OR (p.visibility = 'unlisted' AND s.vis_unlisted)
                   OR (p.visibility = 'friends' AND s.vis_friends)
                   OR (p.visibility = 'only_me' AND s.vis_only_me)) THEN 'not_public'
+        -- a post's own preference beats its author's
+        WHEN s.honor_reservations AND NOT COALESCE(pu.allowed, s.usage_allowed, TRUE)
+            THEN 'reserved'
         WHEN s.exclude_tagged AND COALESCE(x.uncleared, 0) = 1 THEN 'tagged_not_cleared'
     END AS before_reason,
     CASE
@@ -256,6 +267,7 @@ SELECT
 FROM posts AS p
 LEFT JOIN account_state AS s ON s.account_id = p.author_id
 LEFT JOIN post_side AS x ON x.post_id = p.post_id
+LEFT JOIN usage AS pu ON pu.value = p.content_usage
 WHERE p.created_at <= {ts}
 """
     # Only included posts carry their payload (dates, language, text) out of the
@@ -306,7 +318,11 @@ SELECT
     (SELECT COUNT(*) FROM posts AS p LEFT JOIN posts AS q
         ON q.post_id = COALESCE(p.reshare_of, p.quote_of)
         WHERE COALESCE(p.reshare_of, p.quote_of) IS NOT NULL AND q.post_id IS NULL
-          AND p.created_at <= {ts}) AS shares_of_unknown_posts
+          AND p.created_at <= {ts}) AS shares_of_unknown_posts,
+    (SELECT COUNT(*) FROM posts AS p JOIN usage AS u ON u.value = p.content_usage
+        WHERE u.problem IS NOT NULL AND p.created_at <= {ts})
+    + (SELECT COUNT(*) FROM accounts AS a JOIN usage AS u ON u.value = a.content_usage
+        WHERE u.problem IS NOT NULL) AS content_usage_unreadable
 """
     return RuleQueries(account_state, post_state, decisions, warnings)
 

@@ -11,6 +11,7 @@ import pyarrow as pa
 from trainright.errors import BuildError
 from trainright.ledger.events import utc
 from trainright.rules.definition import kept_media_query, resolve_shares, rule_queries
+from trainright.rules.usage import USAGE_VALUES, usage_table
 from trainright.snapshot import Snapshot, load_into_duckdb
 
 
@@ -36,6 +37,8 @@ class DuckDBRunner:
         self.conn.execute("CREATE OR REPLACE TEMP TABLE events AS SELECT * FROM events_arrow")
         self.conn.unregister("events_arrow")
         self.conn.register("region_rules", region_rules)
+        values = [r[0] for r in self.conn.execute(USAGE_VALUES).fetchall()]
+        self.conn.register("usage", usage_table(values))
 
     def decide(self, cutoff: Any, batch_rows: int = 100_000) -> pa.RecordBatchReader:
         """Stream one row per post (at or before the cutoff) with its reason (NULL = in)."""

@@ -18,6 +18,7 @@ from pyspark.sql import functions as F
 from trainright.errors import BuildError, InputError
 from trainright.ledger.events import utc
 from trainright.rules.definition import kept_media_query, resolve_shares, rule_queries
+from trainright.rules.usage import USAGE_VALUES, usage_table
 from trainright.spark.snapshot import SparkSnapshot, load, spark_sql
 
 #: The columns and types of the ledger export (`trainright ledger export`).
@@ -57,6 +58,9 @@ class SparkRunner:
             "notice_deadline", _ntz("notice_deadline")
         )
         rules.createOrReplaceTempView("region_rules")
+        values = [r[0] for r in self.spark.sql(spark_sql(USAGE_VALUES)).collect()]
+        usage = self.spark.createDataFrame(usage_table(values))
+        usage.createOrReplaceTempView("usage")
 
     def events_from_parquet(self, uri: str) -> DataFrame:
         """A ledger export, read by the executors; its columns are checked here."""
