@@ -200,12 +200,13 @@ async def _file(
 
 
 FormText = Annotated[str | None, Form()]
-#: The fields each form sends; any other is a typo or a forgery, refused like the API's.
+#: The fields each form of rights.html sends (`action` is its submit button); any other
+#: is a typo or a forgery, refused like the API's.
 FORM_FIELDS: dict[Action, frozenset[str]] = {
-    "objection": frozenset({"csrf", "key", "reason"}),
-    "objection_withdrawn": frozenset({"csrf", "key"}),
-    "consent_given": frozenset({"csrf", "key", "choice"}),
-    "consent_withdrawn": frozenset({"csrf", "key", "choice"}),
+    "objection": frozenset({"csrf", "key", "reason", "action"}),
+    "objection_withdrawn": frozenset({"csrf", "key", "action"}),
+    "consent_given": frozenset({"csrf", "key", "choice", "action"}),
+    "consent_withdrawn": frozenset({"csrf", "key", "choice", "action"}),
 }
 
 
