@@ -84,6 +84,30 @@ def test_build_end_to_end(tmp_path: Path, snap: Path, policy: Path) -> None:
     assert manifest["counts"]["included"] == 2
 
 
+def test_lookup_lists_every_path_a_dataset_was_written_to(
+    tmp_path: Path, snap: Path, policy: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'l.db'}"
+    for name in ("first", "again"):
+        done = trainright(
+            *build_args(snap, policy, tmp_path / name, url),
+            cwd=tmp_path,
+            env={"TRAINRIGHT_SECRET": SECRET},
+        )
+        assert done.returncode == 0, done.stderr
+    ids = {
+        json.loads((tmp_path / n / "manifest.json").read_text())["dataset_id"]
+        for n in ("first", "again")
+    }
+    assert len(ids) == 1, "identical inputs give one dataset"
+    done = trainright("lookup", "1", "--ledger", url, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    # A long path folds inside its cell: compare without whitespace and cell borders.
+    flat = re.sub(r"[\s│]", "", done.stdout)
+    assert str(tmp_path / "first") in flat
+    assert str(tmp_path / "again") in flat
+
+
 def test_lookup_gives_the_standing_and_each_events_channel(
     tmp_path: Path, snap: Path, policy: Path
 ) -> None:

@@ -136,8 +136,9 @@ def print_lookup(
         console.print(f"account {account_id}: no registered dataset holds its data")
     else:
         t = Table(title=f"Account {account_id}: data held in", title_justify="left")
-        for col in ("dataset", "cutoff", "shard", "models", "path"):
+        for col in ("dataset", "cutoff", "shard", "models"):
             t.add_column(col)
+        t.add_column("written to", overflow="fold")  # a path is never cut short
         for h in holdings:
             models = ", ".join(f"{n} {v}".strip() for n, v in h.models) or "-"
             t.add_row(
@@ -145,7 +146,7 @@ def print_lookup(
                 f"{h.cutoff:%Y-%m-%d %H:%M}",
                 f"{h.shard} of {h.shards}",
                 models,
-                h.paths[0],
+                "\n".join(h.paths),
             )
         console.print(t)
     if events:

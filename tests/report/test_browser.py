@@ -87,6 +87,10 @@ def test_the_report_renders_offline_in_chromium(world: World, tmp_path: Path) ->
             "charts": charts.count(),
             "box": charts.first.bounding_box(),
             "verdict": page.locator("#verification .verdict").inner_text(),
+            "overflow": page.evaluate(
+                "[...document.querySelectorAll('table')].filter("
+                "t => t.scrollWidth > t.parentElement.clientWidth + 1).map(t => t.id)"
+            ),
         }
 
     v = visit(report, look, ARTIFACTS / "report.png")
@@ -98,6 +102,7 @@ def test_the_report_renders_offline_in_chromium(world: World, tmp_path: Path) ->
     assert v.facts["box"]["width"] > 300
     assert v.facts["box"]["height"] > 100
     assert v.facts["verdict"].startswith("The hash chain verifies")
+    assert v.facts["overflow"] == [], "every table fits the page"
     assert (ARTIFACTS / "report.png").stat().st_size > 50_000
 
 

@@ -157,6 +157,11 @@ def test_a_tampered_ledger_is_reported(world: World, tmp_path: Path) -> None:
     assert 'data-verified="false"' in html
     assert "BROKEN" in html
     assert re.search(r"at seq\s+5\b", html)
+    # The cards agree with each other: every event read is counted, and the break is a card
+    # of its own, not a smaller "events" figure beside larger per-type counts.
+    total = len(world.ledger.events())
+    assert re.search(rf"events<b>{total}</b>", html)
+    assert re.search(r"verified before the break<b class=\"bad\">4</b>", html)
 
 
 def test_an_empty_ledger_renders(tmp_path: Path) -> None:

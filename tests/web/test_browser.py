@@ -180,3 +180,17 @@ def test_a_forged_link_gets_a_clear_page(browser: Any, live: Server) -> None:
     page.goto(f"{live.base}/login?token=forged.token.value")
     sync_api.expect(page.locator("h1")).to_have_text("Deze inloglink is niet geldig")
     shot(page, "forged-link-nl")
+
+
+def test_the_api_reference_works_offline(browser: Any, live: Server) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
+    page.goto(f"{live.base}/docs")
+    sync_api.expect(page.locator("h1")).to_contain_text("trainright rights service")
+    sync_api.expect(page.locator("#schema-Problem")).to_be_visible()
+    shot(page, "api-docs")
+    assert requested
+    assert all(url.startswith(live.base) for url in requested), requested
+    context.close()

@@ -175,6 +175,8 @@ def to_html(data: ReportData) -> str:
         "rights_types": RIGHTS,
         "reasons": REASONS,
         "days": sorted(r.per_day),
+        "period": _periods(r.per_day)[2],
+        "events_read": sum(r.totals.values()),
         "channels": sorted(r.per_channel),
         "spreads": spreads,
         "import_spread": Spread.of(r.import_seconds),

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import PlainTextResponse
 
 from trainright.ledger import Filed
-from trainright.web import links
+from trainright.web import apidocs, links
 from trainright.web.auth import AuthFailure, Session
 from trainright.web.explain import next_lines, standing_lines
 from trainright.web.i18n import N_
@@ -61,6 +61,21 @@ def signed_in(request: Request) -> tuple[Session, Person]:
 async def stylesheet() -> Response:
     """The one stylesheet (served here so the CSP can forbid inline styles)."""
     return PlainTextResponse(STATIC_CSS, media_type="text/css")
+
+
+@router.get("/docs")
+async def api_reference(request: Request) -> Response:
+    """The API's reference, made from its OpenAPI on the server: no script, no CDN."""
+    spec = request.app.openapi()
+    return page(
+        request,
+        "api_docs.html",
+        title=spec["info"]["title"],
+        version=spec["info"]["version"],
+        openapi_url=request.app.openapi_url,
+        operations=apidocs.operations(spec),
+        schemas=apidocs.schemas(spec),
+    )
 
 
 @router.get("/login")
