@@ -14,7 +14,7 @@ character back), so "::ffff:192.0.2.1" is one candidate, not "::ffff:192" and ".
 a run that is not an address as a whole ("::ffff:256.0.0.1", "12345:db8::1") is left as
 it is. Not redacted, on purpose: "::" (it names no host, and is the scope operator of
 C++, Rust and Ruby code: "std::C"), hex words with fewer than four groups and no digit
-("dead::beef"), dotted quads of single digits without a port or prefix ("gcc 2.7.2.3",
+("dead::beef"; a trailing dotted quad always makes an address), dotted quads of single digits without a port or prefix ("gcc 2.7.2.3",
 version numbers far more often than addresses), numbers after a version word.
 """
 
@@ -83,7 +83,7 @@ def _decide(text: str, glued: bool) -> bool:
         return False  # "::" and "::/0" name no host
     if glued and not (core.startswith("::") and len(groups) >= 2):
         return False  # "text::ffff:192.0.2.1" is one; "log::1" and "std::C" are code
-    return any(ch in "123456789" for ch in core) or len(groups) >= 4
+    return "." in core or any(ch in "123456789" for ch in core) or len(groups) >= 4
 
 
 def _valid(match: re.Match[str]) -> Hit | None:
