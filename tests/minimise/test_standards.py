@@ -7,11 +7,16 @@ local parts; ISO 13616 print and electronic forms), then from forms people write
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 
+import phonenumbers
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from stdnum import luhn
+from stdnum.nl import bsn
+from stdnum.no import fodselsnummer
 
 from trainright.minimise import Redactor
 from trainright.minimise.detect import CATEGORIES
@@ -216,3 +221,148 @@ def test_no_fragment_of_an_email_is_left_next_to_a_placeholder(
     if ".." in local:
         return  # not an addr-spec (RFC 5322 §3.2.3)
     assert redact(f"x{before}{form}{after}y") == f"x{before}[EMAIL]{after}y", form
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    region=st.sampled_from(["NO", "NL", "GB", "DE", "US"]),
+    tail=st.integers(0, 9999),
+    style=st.sampled_from(
+        [
+            phonenumbers.PhoneNumberFormat.INTERNATIONAL,
+            phonenumbers.PhoneNumberFormat.E164,
+            phonenumbers.PhoneNumberFormat.NATIONAL,
+        ]
+    ),
+    before=BESIDE,
+    after=BESIDE,
+)
+def test_no_fragment_of_a_phone_number_is_left_next_to_a_placeholder(
+    region: str, tail: int, style: int, before: str, after: str
+) -> None:
+    """libphonenumber's own example mobile number of each country, its last four digits
+    varied, printed in the library's international, E.164 and national formats."""
+    example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+    assert example is not None
+    national = str(example.national_number)
+    number = phonenumbers.parse(f"+{example.country_code}{national[:-4]}{tail:04d}")
+    form = phonenumbers.format_number(number, style)
+    assert redact(f"x{before}{form}{after}y") == f"x{before}[PHONE]{after}y", form
+
+
+def _luhn(prefix: str, length: int, body: str) -> str:
+    partial = (prefix + body)[: length - 1]
+    return partial + luhn.calc_check_digit(partial)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    network=st.sampled_from(
+        [
+            ("4", 16, (4, 4, 4, 4)),
+            ("51", 16, (4, 4, 4, 4)),
+            ("2221", 16, (4, 4, 4, 4)),
+            ("34", 15, (4, 6, 5)),
+            ("6011", 16, (4, 4, 4, 4)),
+        ]
+    ),
+    body=st.text("0123456789", min_size=18, max_size=18),
+    sep=st.sampled_from(["", " ", "-"]),
+    before=BESIDE,
+    after=BESIDE,
+)
+def test_no_fragment_of_a_card_number_is_left_next_to_a_placeholder(
+    network: tuple[str, int, tuple[int, ...]], body: str, sep: str, before: str, after: str
+) -> None:
+    """Visa, Mastercard (both ranges), Amex and Discover numbers with a valid Luhn digit,
+    grouped as the networks print them (ISO/IEC 7812)."""
+    prefix, length, groups = network
+    number = _luhn(prefix, length, body)
+    parts, at = [], 0
+    for size in groups:
+        parts.append(number[at : at + size])
+        at += size
+    form = sep.join(parts)
+    assert redact(f"x{before}{form}{after}y") == f"x{before}[CARD]{after}y", form
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    born=st.dates(dt.date(1900, 1, 1), dt.date(2020, 12, 31)),
+    individual=st.integers(0, 499),
+    d_number=st.booleans(),
+    sep=st.sampled_from(["", " "]),
+    before=BESIDE,
+    after=BESIDE,
+)
+def test_no_fragment_of_a_birth_number_is_left_next_to_a_placeholder(
+    born: dt.date, individual: int, d_number: bool, sep: str, before: str, after: str
+) -> None:
+    """Norwegian fødselsnummer and D-numbers (day + 40) with both check digits, as the
+    Skatteetaten prints them: eleven digits, or six and five."""
+    if born.year >= 2000:
+        individual += 500  # the individual numbers of those born from 2000
+    day = born.day + 40 if d_number else born.day
+    head = f"{day:02d}{born:%m%y}{individual:03d}"
+    first = fodselsnummer.calc_check_digit1(head)
+    second = fodselsnummer.calc_check_digit2(head + first)
+    assume(len(first) == 1 and len(second) == 1)  # a remainder of 10 is never issued
+    number = head + first + second
+    form = number[:6] + sep + number[6:]
+    assert redact(f"x{before}{form}{after}y") == f"x{before}[NATIONAL_ID]{after}y", form
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    body=st.integers(10_000_000, 99_999_999),
+    style=st.sampled_from(["{}", "{:.4}.{:.2}.{}", "{} {} {}", "{}.{}.{}"]),
+    before=BESIDE,
+    after=BESIDE,
+)
+def test_no_fragment_of_a_bsn_is_left_next_to_a_placeholder(
+    body: int, style: str, before: str, after: str
+) -> None:
+    """Dutch BSNs passing the eleven-test, in the forms the Rijksoverheid prints."""
+    head = f"{body:08d}"
+    check = next((d for d in "0123456789" if bsn.is_valid(head + d)), None)
+    assume(check is not None)
+    number = head + str(check)
+    if style == "{}":
+        form = number
+    elif style == "{:.4}.{:.2}.{}":
+        form = f"{number[:4]}.{number[4:6]}.{number[6:]}"
+    else:
+        sep = " " if " " in style else "."
+        form = sep.join([number[:3], number[3:6], number[6:]])
+    assert redact(f"x{before}{form}{after}y") == f"x{before}[NATIONAL_ID]{after}y", form
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    lat=st.integers(-89_999_999, 89_999_999),
+    lon=st.integers(-179_999_999, 179_999_999),
+    style=st.sampled_from(["pair", "dms", "hemisphere", "keyword"]),
+    before=BESIDE,
+    after=BESIDE,
+)
+def test_no_fragment_of_a_coordinate_is_left_next_to_a_placeholder(
+    lat: int, lon: int, style: str, before: str, after: str
+) -> None:
+    """Coordinates in the forms the detector documents: decimal pairs (ISO 6709 order,
+    latitude first), degrees-minutes-seconds and hemisphere letters, lat/lon keywords."""
+    la, lo = lat / 1e6, lon / 1e6
+    if style == "pair":
+        form = f"{la:.6f}, {lo:.6f}"
+    elif style == "dms":
+        form = f"{_dms(la)} {'N' if la >= 0 else 'S'}, {_dms(lo)} {'E' if lo >= 0 else 'W'}"
+    elif style == "hemisphere":
+        form = f"{abs(la):.5f}° {'N' if la >= 0 else 'S'}, {abs(lo):.5f}° {'E' if lo >= 0 else 'W'}"
+    else:
+        form = f"lat: {la:.5f}, lon: {lo:.5f}"
+    assert redact(f"x{before}{form}{after}y") == f"x{before}[GPS]{after}y", form
+
+
+def _dms(value: float) -> str:
+    value = abs(value)
+    degrees, rest = int(value), (abs(value) - int(value)) * 60
+    return f"{degrees}°{int(rest)}'{(rest - int(rest)) * 60:.1f}\""

@@ -311,7 +311,8 @@ class NameFinder:
             other = toks[nxt][2] if nxt is not None else ""
             begin = None
             if kinds[i] == "K":  # "bestemor Kari", "Mevrouw de Vries": the title stays
-                if follows and (i + 1 == nxt or kinds[i + 1] == "P"):
+                # after a particle only a surname: "my cousin in India" names a place
+                if follows and (i + 1 == nxt or self._is(other, surnames)):
                     begin = i + 1
             elif kinds[i] == "P":  # a capitalised particle + surname: "De Vries", "Van Dijk"
                 if word[0].isupper() and follows and self._is(other, surnames):
