@@ -144,6 +144,7 @@ CASES: tuple[Case, ...] = (
     ),
     C("en", "German friends: +49 151 23456789", (P, "+49 151 23456789")),
     C("en", "My cousin in Pune: 91-415-555-0132, after 9 IST.", (P, "91-415-555-0132")),
+    C("en", "Lost my photos after updating to 6.22.1.14170?", keep=("6.22.1.14170",)),
     C("en", "It was $49.99, now $12,499.99 for the set.", keep=("$49.99", "$12,499.99")),
     C("en", "Order #100234567 shipped on 2024-05-12.", keep=("100234567", "2024-05-12")),
     C("en", "Invoice no. 0012345678 is overdue.", keep=("0012345678",)),

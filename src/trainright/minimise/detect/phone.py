@@ -8,9 +8,10 @@ write numbers (a "+" or "00" and the calling code, a trunk "0", the groups of ea
 country), so that order numbers, prices and dates survive:
 
 - international: "+47 912 34 567", "0047 41 23 45 67", "+31 (0)20 123 4567",
-  "+1 (415) 555-0132"; also the calling code without "+", joined by dashes or dots
+  "+1 (415) 555-0132"; also the calling code without "+", joined by dashes
   ("91-415-555-0132"), which counts only when libphonenumber calls the whole a valid
-  number of that country;
+  number of that country (dotted groups without "+" are left: "6.22.1.14170" is a
+  software version far more often than Indonesia);
 - national: Norway's eight digits ("912 34 567", "22 12 34 56"), the NANP's
   "(415) 555-0132" and "1-800-555-0199", and the trunk-"0" numbers of the Netherlands,
   the UK and Germany ("06-12345678", "020 7946 0958", "0151 23456789").
@@ -48,7 +49,7 @@ PATTERN = re.compile(
       (?P<intl>(?:\+|00)[1-9]\d{{0,2}}{_SEP}?(?:\(0\){_SEP}?)?(?:\(\d{{1,5}}\){_SEP}?)?
                \d{{1,5}}(?:{_SEP}?\d{{1,5}}){{1,5}})
     | (?P<us>(?:1[ .\-])?(?:\([2-9]\d{{2}}\)[ ]?|[2-9]\d{{2}}[ .\-])\d{{3}}[ .\-]\d{{4}})
-    | (?P<cc>[1-9]\d{{0,2}}(?P<ccsep>[.\-])\d{{1,5}}(?:(?P=ccsep)\d{{1,5}}){{1,4}})
+    | (?P<cc>[1-9]\d{{0,2}}-\d{{1,5}}(?:-\d{{1,5}}){{1,4}})
     | (?P<trunk>\(?0[1-9]\d{{0,4}}\)?(?:[ \-/]{{1,3}}\d{{2,8}}){{1,4}}|0[1-9]\d{{8,10}})
     | (?P<no>[49]\d{{2}}[ ]?\d{{2}}[ ]?\d{{3}}|[2-9]\d[ ]\d{{2}}[ ]\d{{2}}[ ]\d{{2}})
     )
