@@ -35,8 +35,11 @@ EMAIL = Detector(
     category="email",
     placeholder="[EMAIL]",
     locator=(
-        r"[\p{L}\p{N}_.%+\-!#$&'*/=?^`{|}~]+@[\p{L}\p{N}_.\-\[]+",
-        r"\x22[^\x22\n]{1,64}\x22@[\p{L}\p{N}_.\-\[]+",
+        # An "@" inside a token (the region then takes the whole token: `_GLUE` in
+        # text.py): byte classes keep RE2's automaton small, where Unicode letter classes
+        # made every scan a fifth slower. The precise pattern decides.
+        r"[^\s\x01\x02@]@[^\s\x01\x02]",
+        r"\x22[^\x22\n]+\x22@",  # a quoted local part, which may hold spaces
     ),
     pattern=PATTERN,
     valid=whole,

@@ -110,8 +110,9 @@ IP = Detector(
     placeholder="[IP]",
     locator=(
         DIGIT_RUN,
-        # any two colons with at most four hex digits between: every IPv6 text form
-        r"[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:",
+        # any two colons with at most four hex digits between: every IPv6 text form (the
+        # hex digits before them come into the region with their token, `_GLUE`)
+        r":[0-9A-Fa-f]{0,4}:",
     ),
     pattern=PATTERN,
     valid=_valid,
