@@ -145,15 +145,14 @@ class ProcessWriter:
         return child
 
     async def start(self) -> None:
-        """Start the first writer and its standby side by side (off the event loop), then
-        the watchdog: from the first request on, a death is covered at once."""
+        """Start the first writer, then its standby (off the event loop), then the
+        watchdog: from the first request on, a death is covered at once. One after the
+        other, since the first may create and migrate a new ledger, which a second opening
+        it at the same moment finds locked ("database is locked" on SQLite)."""
         fault, self._fault = self._fault, None  # only the first writer injects it
+        self._active = await self._connect(fault)
         if self.use_standby:
-            self._active, self._standby = await asyncio.gather(
-                self._connect(fault), self._connect()
-            )
-        else:
-            self._active = await self._connect(fault)
+            self._standby = await self._connect()
         self._watchdog = asyncio.get_running_loop().create_task(self._watch())
 
     def _start_standby(self) -> None:
