@@ -58,6 +58,31 @@ def test_concurrent_writers_never_leave_a_gap_or_fork_the_chain(ledger_url: str)
         led.engine.dispose()
 
 
+def test_two_openers_of_a_new_sqlite_ledger_both_get_it(tmp_path: Path) -> None:
+    """The switch to WAL of a new file gets `database is locked` without a busy wait."""
+    failures: list[BaseException] = []
+    for attempt in range(150):
+        url = f"sqlite:///{tmp_path / f'ledger{attempt}.db'}"
+        start = threading.Barrier(2)
+
+        def open_it(url: str = url, start: threading.Barrier = start) -> None:
+            led = Ledger(url)
+            try:
+                start.wait()
+                led.head()
+            except BaseException as exc:
+                failures.append(exc)
+            finally:
+                led.engine.dispose()
+
+        threads = [threading.Thread(target=open_it) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert failures == []
+
+
 def test_migrations_build_exactly_the_schema_the_code_declares(ledger: Ledger) -> None:
     ledger.head()
     with ledger.engine.connect() as conn:

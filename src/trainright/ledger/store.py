@@ -9,6 +9,8 @@ chain linear.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -64,12 +66,36 @@ class Head:
     hash: str
 
 
+#: How long a connection waits for another's lock, in the busy handler and below.
+_BUSY_SECONDS = 30.0
+
+
+def _sqlite_wal(cur: sqlite3.Cursor) -> None:
+    """Switch to WAL, waiting for a connection that is switching the same new file.
+
+    SQLite answers `database is locked` to the switch at once, without its busy
+    handler, while another connection converts or cleans up the file; two processes
+    opening a new ledger together met it about one time in twenty.
+    """
+    deadline = time.monotonic() + _BUSY_SECONDS
+    pause = 0.001
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (see _sqlite_begin)
     cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute(f"PRAGMA busy_timeout={int(_BUSY_SECONDS * 1000)}")
+    _sqlite_wal(cur)
     cur.execute("PRAGMA synchronous=FULL")
-    cur.execute("PRAGMA busy_timeout=30000")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
 
