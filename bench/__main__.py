@@ -5,7 +5,14 @@ from __future__ import annotations
 import importlib
 import sys
 
-SUITES = ("bench.rules", "bench.minimise", "bench.lineage", "bench.web", "bench.spark")
+SUITES = (
+    "bench.rules",
+    "bench.minimise",
+    "bench.images",
+    "bench.lineage",
+    "bench.web",
+    "bench.spark",
+)
 
 
 def main() -> None:

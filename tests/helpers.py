@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from PIL import Image
 
-from reference import Event, Platform
+from reference import Event, Media, Platform
 from trainright.ledger import Ledger, NewEvent
 from trainright.ledger.events import EventType
 from trainright.pipeline import build
@@ -81,12 +81,33 @@ class Built:
     manifest: dict[str, Any]
 
 
-def jpeg(media_id: int) -> bytes:
+def jpeg(media_id: int, xmp: bytes | None = None) -> bytes:
     """A tiny valid JPEG whose pixels differ per image."""
     buf = io.BytesIO()
     colour = (media_id * 37 % 256, media_id * 91 % 256, 128)
-    Image.new("RGB", (8, 8), colour).save(buf, format="JPEG")
+    Image.new("RGB", (8, 8), colour).save(buf, format="JPEG", **({"xmp": xmp} if xmp else {}))
     return buf.getvalue()
+
+
+#: An XMP packet whose IPTC PLUS DataMining prohibits AI/ML training.
+RESERVING_XMP = (
+    b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+    b'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description '
+    b'xmlns:plus="http://ns.useplus.org/ldf/xmp/1.0/" '
+    b'plus:DataMining="DMI-PROHIBITED-AIMLTRAINING"/></rdf:RDF></x:xmpmeta>'
+)
+#: A JPEG APP11 segment holding a C2PA manifest store whose content is garbage.
+_BAD_STORE = b"JP\x00\x01\x00\x00\x00\x01\x00\x00\x00\x30jumb\x00\x00\x00\x28jumdc2pa"
+_BAD_STORE += b"\x00\x11\x00\x10\x80\x00\xaa\x008\x9bq\x03c2pa\x00" + b"\xff" * 8
+UNREADABLE_C2PA = b"\xff\xeb" + (len(_BAD_STORE) + 2).to_bytes(2, "big") + _BAD_STORE
+
+
+def image_file(media: Media) -> bytes:
+    """The image a media row points to, carrying the reservation the row says it has."""
+    data = jpeg(media.media_id, xmp=RESERVING_XMP if media.reservation == "reserved" else None)
+    if media.reservation == "reservation_unreadable":
+        data = data[:2] + UNREADABLE_C2PA + data[2:]
+    return data
 
 
 def _table(rows: list[Any], schema: pa.Schema) -> pa.Table:
@@ -103,7 +124,7 @@ def write_snapshot(platform: Platform, directory: Path) -> Path:
     directory.mkdir(parents=True)
     (directory / "images").mkdir()
     for m in platform.media:
-        (directory / m.path).write_bytes(jpeg(m.media_id))
+        (directory / m.path).write_bytes(image_file(m))
     pq.write_table(_table(list(platform.accounts), ACCOUNTS), directory / "accounts.parquet")
     pq.write_table(_table(list(platform.posts), POSTS), directory / "posts.parquet")
     pq.write_table(_table(list(platform.media), MEDIA), directory / "media.parquet")

@@ -105,6 +105,9 @@ class Media:
     post_id: int
     path: str
     flagged_minor: bool
+    # What the image's own metadata says (SPEC §2): None, "reserved" (a reservation
+    # that reads), or "reservation_unreadable" (a C2PA store that does not)
+    reservation: str | None = None
 
 
 @dataclass(frozen=True)
@@ -171,6 +174,8 @@ class Outcome:
 
     included: dict[int, tuple[int, ...]] = field(default_factory=dict)  # post_id -> media ids
     excluded: dict[int, str] = field(default_factory=dict)  # post_id -> reason
+    # images dropped from posts that are in, or out only for being empty, by cause
+    media_dropped: dict[str, int] = field(default_factory=dict)
 
 
 def preference(post: Post, author: Account | None) -> bool | None:
@@ -304,17 +309,24 @@ def evaluate(
         return account_reason(platform, accounts.get(account_id), events, policy_toml, cutoff)
 
     kept: dict[int, tuple[int, ...]] = {}
+    dropped: dict[int, list[str]] = {}  # post_id -> the cause of each image left out
     before: dict[int, str | None] = {}  # the first reason ordered before shares_excluded
     after: dict[int, str | None] = {}  # ... and after it
     for post in posts.values():
         author = accounts.get(post.author_id)
         rules = rules_for(policy_toml, author.country if author else None)
-        kept[post.post_id] = tuple(
-            m.media_id
-            for m in platform.media
-            if m.post_id == post.post_id
-            and not (m.flagged_minor and rules.drop_flagged_minor_media)
-        )
+        causes = dropped[post.post_id] = []
+        keep = []
+        for m in platform.media:
+            if m.post_id != post.post_id:
+                continue
+            if m.flagged_minor and rules.drop_flagged_minor_media:
+                causes.append("flagged_minor")
+            elif m.reservation is not None and rules.honor_reservations:
+                causes.append(m.reservation)
+            else:
+                keep.append(m.media_id)
+        kept[post.post_id] = tuple(keep)
         tagged = [t.account_id for t in platform.tags if t.post_id == post.post_id]
         if post.deleted:
             before[post.post_id] = "post_deleted"
@@ -365,4 +377,7 @@ def evaluate(
             outcome.included[post.post_id] = kept[post.post_id]
         else:
             outcome.excluded[post.post_id] = reason
+        if reason in (None, "empty_after_minimisation"):
+            for cause in dropped[post.post_id]:
+                outcome.media_dropped[cause] = outcome.media_dropped.get(cause, 0) + 1
     return outcome

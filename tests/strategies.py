@@ -168,6 +168,7 @@ def platforms(draw: st.DrawFn, cutoff: datetime) -> Platform:
             post_id=draw(post_ids),
             path=f"images/{1000 + i}.jpg",
             flagged_minor=draw(st.booleans()),
+            reservation=draw(st.sampled_from([None] * 4 + ["reserved", "reservation_unreadable"])),
         )
         for i in range(n_media)
     )

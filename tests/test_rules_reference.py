@@ -29,6 +29,8 @@ def test_build_matches_reference(scenario: Scenario) -> None:
     assert counts["excluded"] == len(expected.excluded)
     assert counts["excluded_by_reason"] == {r: by_reason[r] for r in REASONS}
     assert built.manifest["media"]["included"] == sum(map(len, expected.included.values()))
+    dropped = built.manifest["counts"]["media_dropped"]
+    assert {k: v for k, v in dropped.items() if v} == expected.media_dropped
     late = [p for p in scenario.platform.posts if p.created_at > scenario.cutoff]
     assert built.manifest["warnings"]["posts_after_cutoff"] == len(late)
     ids = {p.post_id for p in scenario.platform.posts}

@@ -55,6 +55,46 @@ class MediaItem(NamedTuple):
     orientation: int
 
 
+#: Why an image of a post that is otherwise in was left out (SPEC §5).
+MEDIA_DROP_CAUSES = ("flagged_minor", "reserved", "reservation_unreadable", "non_user_photo")
+
+
+@dataclass
+class MediaOutcome:
+    """What became of the images of posts that reached minimisation: the kept ones and
+    the dropped ones (cause, and the reserving signal if any) per post, and the
+    unreadable ones (a warning)."""
+
+    media_of_post: dict[int, list[MediaItem]] = field(default_factory=dict)
+    dropped_of_post: dict[int, list[tuple[str, str | None]]] = field(default_factory=dict)
+    warnings: Counter[str] = field(default_factory=Counter)
+
+    def drop(self, post_id: int, cause: str, signal: str | None = None) -> None:
+        self.dropped_of_post.setdefault(post_id, []).append((cause, signal))
+
+
+class Share(NamedTuple):
+    """A reshare or quote that was in before minimisation, or out only for being empty."""
+
+    target: int
+    country: str
+    included: bool
+
+
+def _shares_of(lost: set[int], shares: Mapping[int, Share]) -> set[int]:
+    """The shares that point, down the chain of included ones, to a post in `lost`."""
+    by_target: dict[int, list[int]] = defaultdict(list)
+    for sharer, share in shares.items():
+        by_target[share.target].append(sharer)
+    found: set[int] = set()
+    frontier = list(lost)
+    while frontier:
+        reached = [s for t in frontier for s in by_target.get(t, ()) if s not in found]
+        found.update(reached)
+        frontier = [s for s in reached if s not in lost and shares[s].included]
+    return found
+
+
 def shard_name(shard: int) -> str:
     return f"shard-{shard:05d}"
 
@@ -100,15 +140,20 @@ class Tally:
             "by_country": {k: dict(sorted(v.items())) for k, v in sorted(self.by_country.items())},
         }
 
-    def move_to_excluded(self, reason: str, region: str, country: str, n: int = 1) -> None:
-        """Posts that lost everything in minimisation leave the included count."""
-        self.included -= n
-        self.excluded[reason] += n
+    def move(self, was: str | None, reason: str, region: str, country: str) -> None:
+        """A post decided again after minimisation: from included (`was` None) or from
+        another reason to `reason`."""
+        if was is None:
+            self.included -= 1
+        else:
+            self.excluded[was] -= 1
+        self.excluded[reason] += 1
         for table, key in ((self.by_region, region), (self.by_country, country)):
-            table[key]["included"] -= n
-            table[key][reason] += n
-            if table[key]["included"] == 0:
-                del table[key]["included"]
+            left = was or "included"
+            table[key][left] -= 1
+            table[key][reason] += 1
+            if table[key][left] == 0:
+                del table[key][left]
 
 
 class DatasetWriter:
@@ -145,6 +190,15 @@ class DatasetWriter:
             self._exclusions.append(
                 pa.table({"post_id": post_ids, "reason": reasons}, schema=EXCLUSIONS_SCHEMA)
             )
+
+    def reexclude(self, post_ids: list[int], reason: str) -> None:
+        """Give excluded posts another reason: one that comes before theirs in the order."""
+        if post_ids:
+            ids = pa.array(sorted(post_ids), pa.int64())
+            self._exclusions = [
+                t.filter(pc.invert(pc.is_in(t["post_id"], ids))) for t in self._exclusions
+            ]
+            self.exclude(ids, pa.array([reason] * len(ids), pa.string()))
 
     def finish(
         self,
@@ -240,31 +294,51 @@ def finish_dataset(
     tally: Tally,
     *,
     image_only: Mapping[int, str],
-    media_of_post: Mapping[int, list[MediaItem]],
+    shares: Mapping[int, Share],
+    media: MediaOutcome,
     region_of: Mapping[str, str],
     consent_authors: set[int],
     redactions: Mapping[str, int],
-    media_warnings: Mapping[str, int],
 ) -> dict[str, Any]:
-    """Exclude image-only posts that lost every image, write the files, and return the
+    """Exclude image-only posts that lost every image, and the shares of them (SPEC §5:
+    a share is in only if what it points to is), write the files, and return the
     manifest body (counts, redactions, media, warnings, files): the same for every engine.
     """
-    drop = {pid for pid in image_only if pid not in media_of_post}
-    for pid in drop:
+    media_of_post = media.media_of_post
+    lost = {pid for pid in image_only if pid not in media_of_post}
+    shared = _shares_of(lost, shares)
+    empty = sorted(lost - shared)
+    for pid in empty:
         country = image_only[pid]
-        tally.move_to_excluded("empty_after_minimisation", region_of[country], country)
-    if drop:
-        ids = sorted(drop)
-        writer.exclude(
-            pa.array(ids, pa.int64()),
-            pa.array(["empty_after_minimisation"] * len(ids), pa.string()),
-        )
+        tally.move(None, "empty_after_minimisation", region_of[country], country)
+    writer.exclude(pa.array(empty, pa.int64()), pa.array(["empty_after_minimisation"] * len(empty)))
+    for pid in shared:
+        share = shares[pid]
+        was = None if share.included else "empty_after_minimisation"
+        tally.move(was, "shares_excluded", region_of[share.country], share.country)
+    writer.reexclude(sorted(shared), "shares_excluded")
+    for pid in shared:
+        for item in media_of_post.pop(pid, []):
+            (writer.root / item.path).unlink()
+    dropped: Counter[str] = Counter()
+    reserved_by: Counter[str] = Counter()
+    for pid, causes in media.dropped_of_post.items():
+        if pid not in shared:
+            dropped.update(c for c, _ in causes)
+            reserved_by.update(s for _, s in causes if s is not None)
+    drop = lost | shared
     files = writer.finish(media_of_post, drop, consent_authors)
     return {
-        "counts": tally.counts(),
+        "counts": {
+            **tally.counts(),
+            "media_dropped": {c: dropped[c] for c in MEDIA_DROP_CAUSES},
+        },
         "redactions": dict(sorted(redactions.items())),
-        "media": {"included": sum(len(v) for v in media_of_post.values())},
-        "warnings": dict(media_warnings),
+        "media": {
+            "included": sum(len(v) for v in media_of_post.values()),
+            "reserved_by": dict(sorted(reserved_by.items())),
+        },
+        "warnings": dict(media.warnings),
         **files,
     }
 

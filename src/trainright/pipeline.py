@@ -23,6 +23,8 @@ from trainright.atomic import atomic_directory, check_new_output
 from trainright.dataset import (
     DatasetWriter,
     MediaItem,
+    MediaOutcome,
+    Share,
     Tally,
     assemble_manifest,
     finish_dataset,
@@ -201,8 +203,9 @@ class _Stages:
         self.consent_authors: set[int] = set()
         self.tally = Tally()
         self.redactions: Counter[str] = Counter()
-        self.with_media: list[pa.Table] = []  # included posts with images: post_id, country
+        self.with_media: list[pa.Table] = []  # posts with images to decide: post_id, country
         self.image_only: dict[int, str] = {}  # ... of which these have no text: post_id -> country
+        self.shares: dict[int, Share] = {}  # shares that are in, or out only for being empty
         self.workers = workers
 
     def run(self, cut: datetime, snapshot_root: Path) -> dict[str, Any]:
@@ -210,7 +213,7 @@ class _Stages:
         pool = WorkerPool(names, self.workers)
         try:
             self._rows(pool, cut)
-            media_of_post, media_warnings = self._media(pool, snapshot_root)
+            media = self._media(pool, snapshot_root)
         except BaseException:
             self.writer.abort()
             raise
@@ -221,11 +224,11 @@ class _Stages:
             self.writer,
             self.tally,
             image_only=self.image_only,
-            media_of_post=media_of_post,
+            shares=self.shares,
+            media=media,
             region_of=self.region_of,
             consent_authors=self.consent_authors,
             redactions=self.redactions,
-            media_warnings=media_warnings,
         )
 
     def _batches(self, cut: datetime) -> Iterator[tuple[pa.Table, tuple[Any, ...]]]:
@@ -248,10 +251,19 @@ class _Stages:
             ex = tbl.filter(excluded)
             self.writer.exclude(ex["post_id"].combine_chunks(), ex["reason"].combine_chunks())
             inc = tbl.filter(pc.invert(excluded))
-            media = inc.filter(pc.greater(inc["media_state"], 0))
+            shares = tbl.filter(pc.is_valid(tbl["points_to"])).to_pydict()
+            for pid, target, country, reason in zip(
+                shares["post_id"],
+                shares["points_to"],
+                shares["country"],
+                shares["reason"],
+                strict=True,
+            ):
+                self.shares[pid] = Share(target, country, reason is None)
+            media = tbl.filter(pc.greater(tbl["media_state"], 0))
             if media.num_rows:
                 self.with_media.append(media.select(["post_id", "country"]))
-                only = media.filter(pc.equal(media["media_state"], 2))
+                only = inc.filter(pc.equal(inc["media_state"], 2))
                 self.image_only.update(
                     zip(only["post_id"].to_pylist(), only["country"].to_pylist(), strict=True)
                 )
@@ -287,35 +299,42 @@ class _Stages:
             )
             self.writer.stage(pa.array(shards, pa.int64()), rows)
 
-    def _media(
-        self, pool: WorkerPool, root: Path
-    ) -> tuple[dict[int, list[MediaItem]], dict[str, int]]:
+    def _media(self, pool: WorkerPool, root: Path) -> MediaOutcome:
         """Scrub every kept image of the included posts, in parallel chunks."""
-        media_of_post: dict[int, list[MediaItem]] = {}
-        warnings: Counter[str] = Counter()
+        out = MediaOutcome()
         if not self.with_media:
-            return media_of_post, {}
-        kept = self.runner.kept_media(pa.concat_tables(self.with_media)).to_pylist()
+            return out
+        rows = self.runner.kept_media(pa.concat_tables(self.with_media)).to_pylist()
+        for m in rows:
+            if m["minor_dropped"]:
+                out.drop(m["post_id"], "flagged_minor")
+        kept = [m for m in rows if not m["minor_dropped"]]
 
         def chunks() -> Iterator[tuple[list[dict[str, Any]], tuple[Any, ...]]]:
             for i in range(0, len(kept), _SCRUB_CHUNK):
-                rows = kept[i : i + _SCRUB_CHUNK]
+                part = kept[i : i + _SCRUB_CHUNK]
                 yield (
-                    rows,
+                    part,
                     (
                         [
-                            (root / m["path"], self.tmp / "media" / f"{m['media_id']:08d}")
-                            for m in rows
+                            (
+                                root / m["path"],
+                                self.tmp / "media" / f"{m['media_id']:08d}",
+                                m["check_reservations"],
+                            )
+                            for m in part
                         ],
                     ),
                 )
 
-        for rows, results in pool.imap(scrub, chunks()):
-            self.report("media", len(rows), len(kept))
-            for m, res in zip(rows, results, strict=True):
-                if res.path is None:
-                    warnings["media_unreadable"] += 1
-                    continue
-                item = MediaItem(f"media/{res.path.name}", res.orientation or 1)
-                media_of_post.setdefault(m["post_id"], []).append(item)
-        return media_of_post, dict(warnings)
+        for part, results in pool.imap(scrub, chunks()):
+            self.report("media", len(part), len(kept))
+            for m, res in zip(part, results, strict=True):
+                if res.reservation is not None:
+                    out.drop(m["post_id"], res.reservation.cause, res.reservation.signal)
+                elif res.path is None:
+                    out.warnings["media_unreadable"] += 1
+                else:
+                    item = MediaItem(f"media/{res.path.name}", res.orientation or 1)
+                    out.media_of_post.setdefault(m["post_id"], []).append(item)
+        return out

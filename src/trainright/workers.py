@@ -49,9 +49,9 @@ def redact(categories: tuple[str, ...], texts: pa.Array) -> tuple[pa.Array, Coun
     return redactor.redact_array(texts)
 
 
-def scrub(jobs: list[tuple[Path, Path]]) -> list[ScrubResult]:
-    """Scrub a chunk of images: (source, destination stem) pairs."""
-    return [scrub_image(src, dst) for src, dst in jobs]
+def scrub(jobs: list[tuple[Path, Path, bool]]) -> list[ScrubResult]:
+    """Scrub a chunk of images: (source, destination stem, check reservations) triples."""
+    return [scrub_image(src, dst, check) for src, dst, check in jobs]
 
 
 class WorkerPool:

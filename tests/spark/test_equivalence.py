@@ -75,6 +75,19 @@ def spark_build(
     return manifest
 
 
+def both_engines(snapshot: Path, tmp_path: Path) -> dict[str, Any]:
+    """Build the synthetic snapshot on both engines with its own events; the same
+    manifest and files, or the test fails. Returns the manifest."""
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
+    import_events(ledger, snapshot / "events.jsonl")
+    policy = parse_policy(POLICY)
+    duck = build(snapshot, policy, DEFAULT_CUTOFF, tmp_path / "duck", ledger=ledger, secret=SECRET)
+    manifest = spark_build(snapshot, POLICY, DEFAULT_CUTOFF, tmp_path / "spark", ledger=ledger)
+    same_manifest(duck.manifest, manifest)
+    assert files(tmp_path / "duck") == files(tmp_path / "spark")
+    return manifest
+
+
 def test_synthetic_platform_from_a_ledger_export(spark: Any, tmp_path: Path) -> None:
     """Planted personal data, images, tags and every reason; events read from Parquet."""
     snapshot = tmp_path / "snapshot"
@@ -127,14 +140,7 @@ def test_corrupt_and_missing_images_are_dropped_alike(spark: Any, tmp_path: Path
             image.write_bytes(image.read_bytes()[:200])  # truncated mid-file
         elif i % 3 == 1:
             image.unlink()
-    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
-    import_events(ledger, snapshot / "events.jsonl")
-    policy = parse_policy(POLICY)
-    duck = build(snapshot, policy, DEFAULT_CUTOFF, tmp_path / "duck", ledger=ledger, secret=SECRET)
-    manifest = spark_build(snapshot, POLICY, DEFAULT_CUTOFF, tmp_path / "spark", ledger=ledger)
-
-    same_manifest(duck.manifest, manifest)
-    assert files(tmp_path / "duck") == files(tmp_path / "spark")
+    manifest = both_engines(snapshot, tmp_path)
     assert manifest["warnings"]["media_unreadable"] > 0
     assert manifest["media"]["included"] > 0
 
@@ -185,3 +191,41 @@ def test_blank_text_means_the_same_on_both_engines(spark: Any, tmp_path: Path) -
     assert read_dataset(duck.out).excluded == blank
     assert read_dataset(tmp_path / "spark").excluded == blank
     assert pq.read_table(tmp_path / "spark" / "exclusions.parquet").num_rows == 3
+
+
+def test_image_reservations_are_read_in_the_executors_alike(spark: Any, tmp_path: Path) -> None:
+    """Real C2PA manifests (CAWG and older labels, one garbled) and IPTC DataMining in
+    XMP: both engines drop the same images, for the same causes and signals."""
+    from PIL import Image
+
+    from trainright.synth._reservations import sign, training_mining, xmp_packet
+
+    snapshot = tmp_path / "snapshot"
+    synthesize(snapshot, accounts=80, posts=400, seed=5, images=12)
+    marks = [
+        [training_mining("notAllowed")],
+        [training_mining("constrained", prefix="c2pa")],
+        [training_mining("allowed")],
+        None,  # XMP DataMining
+    ]
+    for i, image in enumerate(sorted((snapshot / "media").iterdir())[:8]):
+        mark = marks[i % 4]
+        if mark is None:
+            with Image.open(image) as img:
+                img.save(image, "JPEG", xmp=xmp_packet("DMI-PROHIBITED-AIMLTRAINING"))
+            continue
+        signed = sign(image.read_bytes(), "JPEG", mark, f"spark-{i}")
+        if i == 6:  # an 'allowed' manifest, garbled: unreadable, so not allowed
+            at = signed.index(b"cawg.training-mining") + 25
+            signed = signed[:at] + b"\xff\xff\xff" + signed[at + 3 :]
+        image.write_bytes(signed)
+    manifest = both_engines(snapshot, tmp_path)
+    dropped = manifest["counts"]["media_dropped"]
+    assert dropped["reserved"] > 0
+    assert dropped["reservation_unreadable"] > 0
+    assert set(manifest["media"]["reserved_by"]) >= {
+        "cawg.training-mining",
+        "c2pa.training-mining",
+        "iptc.DataMining",
+        "c2pa.unreadable",
+    }

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from trainright.minimise import jpeg, png, webp
 from trainright.minimise._result import Scrubbed, UnsupportedImage
+from trainright.minimise.reservations import Reservation, reservation_of
 
 
 @dataclass(frozen=True)
@@ -22,11 +23,13 @@ class ScrubResult:
 
     `orientation` is the EXIF orientation (1..8) the source declared: the EXIF block is
     removed with everything else, so the dataset records it for consumers to apply.
+    `reservation` says why a reserved image was not written (its path is then None).
     """
 
     path: Path | None
     warning: str | None = None
     orientation: int | None = None
+    reservation: Reservation | None = None
 
 
 _FORMATS: tuple[tuple[Callable[[bytes], bool], str, Callable[[bytes], Scrubbed]], ...] = (
@@ -47,8 +50,12 @@ def scrub_bytes(data: bytes) -> tuple[str, Scrubbed]:
     raise UnsupportedImage("unsupported image format (JPEG, PNG and WebP are)")
 
 
-def scrub_image(src: Path, dst_stem: Path) -> ScrubResult:
-    """Write `src` without metadata to `dst_stem` + the extension of its real format."""
+def scrub_image(src: Path, dst_stem: Path, check_reservations: bool = False) -> ScrubResult:
+    """Write `src` without metadata to `dst_stem` + the extension of its real format.
+
+    With `check_reservations`, an image whose metadata reserves it against training
+    (or whose C2PA manifest cannot be read) is not written: its result says why.
+    """
     try:
         data = src.read_bytes()
     except OSError as exc:
@@ -57,6 +64,8 @@ def scrub_image(src: Path, dst_stem: Path) -> ScrubResult:
         suffix, scrubbed = scrub_bytes(data)
     except UnsupportedImage as exc:
         return ScrubResult(None, f"{src}: {exc}")
+    if check_reservations and (reserved := reservation_of(data, suffix, scrubbed)):
+        return ScrubResult(None, None, scrubbed.orientation, reserved)
     dst = dst_stem.with_name(dst_stem.name + suffix)
     tmp = dst.with_name(dst.name + ".part")
     try:

@@ -13,7 +13,8 @@ from trainright.minimise._exif import orientation
 from trainright.minimise._result import Scrubbed, UnsupportedImage
 
 _SOI, _EOI, _SOS, _COM = 0xD8, 0xD9, 0xDA, 0xFE
-_APP0, _APP1, _APP2, _APP14, _APP15 = 0xE0, 0xE1, 0xE2, 0xEE, 0xEF
+_APP0, _APP1, _APP2, _APP11, _APP14, _APP15 = 0xE0, 0xE1, 0xE2, 0xEB, 0xEE, 0xEF
+_XMP = b"http://ns.adobe.com/xap/1.0/\0"
 _STANDALONE = {0x01, *range(0xD0, 0xD8)}  # TEM and RSTn carry no length
 
 
@@ -38,6 +39,8 @@ def scrub(data: bytes) -> Scrubbed:
         raise UnsupportedImage("not a JPEG: no SOI marker")
     out = bytearray(b"\xff\xd8")
     found: int | None = None
+    xmp: bytes | None = None
+    c2pa = False
     pos, n = 2, len(data)
     while True:
         while pos < n and data[pos] == 0xFF and pos + 1 < n and data[pos + 1] == 0xFF:
@@ -47,7 +50,7 @@ def scrub(data: bytes) -> Scrubbed:
         marker = data[pos + 1]
         if marker == _EOI:
             out += b"\xff\xd9"
-            return Scrubbed(bytes(out), found)
+            return Scrubbed(bytes(out), found, xmp, c2pa)
         if marker in _STANDALONE or marker == _SOI:
             raise UnsupportedImage(f"unexpected JPEG marker 0x{marker:02X} at byte {pos}")
         if pos + 4 > n:
@@ -59,6 +62,10 @@ def scrub(data: bytes) -> Scrubbed:
         body = data[pos + 4 : end]
         if marker == _APP1 and found is None and body.startswith(b"Exif\0\0"):
             found = orientation(body[6:])
+        elif marker == _APP1 and xmp is None and body.startswith(_XMP):
+            xmp = body[len(_XMP) :]
+        elif marker == _APP11 and body[:2] == b"JP" and body[12:16] == b"jumb":
+            c2pa = True  # JPEG XT box segments: "JP", instance, sequence, then the JUMBF box
         kept = _keep(marker, body)
         if kept is not None:
             out += bytes((0xFF, marker)) + (len(kept) + 2).to_bytes(2, "big") + kept

@@ -1,4 +1,4 @@
-"""WebP: drop the EXIF and XMP chunks of the RIFF container, then fix the VP8X flags and sizes."""
+"""WebP: drop the EXIF, XMP and C2PA chunks of the RIFF container, then fix the VP8X flags and sizes."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ def scrub(data: bytes) -> Scrubbed:
         raise UnsupportedImage("truncated WebP: RIFF size exceeds the file")
     chunks: list[bytearray] = []
     found: int | None = None
+    xmp: bytes | None = None
+    c2pa = False
     pos = 12
     while pos + 8 <= riff_end:
         kind = data[pos : pos + 4]
@@ -29,6 +31,10 @@ def scrub(data: bytes) -> Scrubbed:
         if kind == b"EXIF" and found is None:
             body = data[pos + 8 : pos + 8 + size]
             found = orientation(body[6:] if body.startswith(b"Exif\0\0") else body)
+        elif kind == b"XMP " and xmp is None:
+            xmp = data[pos + 8 : pos + 8 + size]
+        elif kind == b"C2PA":
+            c2pa = True
         if kind in _KEEP:
             chunks.append(bytearray(data[pos : min(end, riff_end)].ljust(end - pos, b"\0")))
         pos = end
@@ -42,4 +48,4 @@ def scrub(data: bytes) -> Scrubbed:
             flags &= ~_ICC
         chunks[0][8] = flags
     body = b"WEBP" + b"".join(chunks)
-    return Scrubbed(b"RIFF" + len(body).to_bytes(4, "little") + body, found)
+    return Scrubbed(b"RIFF" + len(body).to_bytes(4, "little") + body, found, xmp, c2pa)

@@ -114,7 +114,11 @@ class RuleQueries:
     post_state: str  # SELECT: one row per post created at or before the cutoff, own reasons
     decisions: str  # SELECT: one row per post created at or before the cutoff
     # media_state in `decisions`: 0 no images (or excluded), 1 text and images,
-    # 2 images only (the post is empty if none of its images can be kept)
+    # 2 images only (the post is empty if none of its images can be kept); a post
+    # excluded only because all its images are flagged minors keeps its state, so
+    # that the manifest counts those images among the dropped
+    # points_to in `decisions`: the post a reshare or quote points to, where it is in
+    # (or out only for being empty) and its region excludes shares of excluded posts
     warnings: str  # SELECT: one row of dangling-reference counts
 
 
@@ -280,6 +284,8 @@ WITH decided AS (
         ps.country,
         ps.n_media,
         ps.images_only,
+        ps.points_to,
+        ps.exclude_shares,
         COALESCE(
             ps.before_reason,
             CASE WHEN w.post_id IS NOT NULL AND NOT (w.done AND w.value) THEN 'shares_excluded' END,
@@ -296,9 +302,13 @@ SELECT
     CASE WHEN d.reason IS NULL THEN p.created_at END AS created_at,
     CASE WHEN d.reason IS NULL THEN p.lang END AS lang,
     CASE WHEN d.reason IS NULL THEN p.text END AS text,
-    CASE WHEN d.reason IS NULL AND d.n_media > 0 THEN
+    CASE WHEN (d.reason IS NULL OR d.reason = 'empty_after_minimisation') AND d.n_media > 0 THEN
         CASE WHEN d.images_only THEN 2 ELSE 1 END
-    ELSE 0 END AS media_state
+    ELSE 0 END AS media_state,
+    -- what a share that is in (or out only for being empty) points to: if that post
+    -- loses all its images in minimisation, the share is out as shares_excluded
+    CASE WHEN (d.reason IS NULL OR d.reason = 'empty_after_minimisation') AND d.exclude_shares
+        THEN d.points_to END AS points_to
 FROM decided AS d
 JOIN posts AS p ON p.post_id = d.post_id
 """
@@ -402,15 +412,18 @@ def resolve_shares(engine: Engine) -> None:
 
 
 def kept_media_query(included_posts: str) -> str:
-    """Media kept on included posts: flagged-minor images dropped where the region says so.
+    """The media of included posts, and what the region decides for each before scrubbing.
 
+    `minor_dropped`: a flagged-minor image the region drops; `check_reservations`:
+    whether the scrubber reads the image's own reservations (`honor_reservations`).
     `included_posts` names a relation with the included posts' `post_id` and `country`.
     """
     return f"""
-SELECT m.media_id, m.post_id, m.path
+SELECT m.media_id, m.post_id, m.path,
+    COALESCE(r.drop_minor AND m.flagged_minor, FALSE) AS minor_dropped,
+    r.honor_reservations AS check_reservations
 FROM media AS m
 JOIN {included_posts} AS i ON i.post_id = m.post_id
 JOIN region_rules AS r ON r.country = i.country
-WHERE NOT (r.drop_minor AND m.flagged_minor)
 ORDER BY m.post_id, m.media_id
 """

@@ -29,6 +29,8 @@ from trainright.atomic import atomic_directory, check_new_output
 from trainright.dataset import (
     DatasetWriter,
     MediaItem,
+    MediaOutcome,
+    Share,
     Tally,
     assemble_manifest,
     finish_dataset,
@@ -205,7 +207,8 @@ class _Stages:
             decisions = self.runner.decide(cut)
             self._exclusions(decisions, total)
             self._included(decisions, total)
-            media_of_post, media_warnings = self._media(decisions, root)
+            media = self._media(decisions, root)
+            shares = self.shares(decisions)
         except BaseException:
             self.writer.abort()
             raise
@@ -214,12 +217,23 @@ class _Stages:
             self.writer,
             self.tally,
             image_only=self.image_only,
-            media_of_post=media_of_post,
+            shares=shares,
+            media=media,
             region_of=self.region_of,
             consent_authors=self.consent_authors,
             redactions=self.redactions,
-            media_warnings=media_warnings,
         )
+
+    def shares(self, decisions: DataFrame) -> dict[int, Share]:
+        """Reshares and quotes that are in (or out only for being empty), where their
+        region excludes shares of excluded posts."""
+        rows = decisions.where("points_to IS NOT NULL").select(
+            "post_id", "points_to", "country", "reason"
+        )
+        return {
+            r.post_id: Share(r.points_to, r.country, r.reason is None)
+            for r in rows.toLocalIterator()
+        }
 
     def _exclusions(self, decisions: DataFrame, total: int) -> None:
         excluded = decisions.where("reason IS NOT NULL").select("post_id", "reason", "country")
@@ -259,25 +273,24 @@ class _Stages:
         finally:
             names.destroy()
 
-    def _media(
-        self, decisions: DataFrame, root: str
-    ) -> tuple[dict[int, list[MediaItem]], dict[str, int]]:
+    def _media(self, decisions: DataFrame, root: str) -> MediaOutcome:
         """Scrub every kept image of the included posts in the executors; write them here."""
-        media_of_post: dict[int, list[MediaItem]] = {}
-        warnings: Counter[str] = Counter()
-        with_media = decisions.where("reason IS NULL AND media_state > 0")
+        out = MediaOutcome()
+        with_media = decisions.where("media_state > 0")
         kept = self.runner.kept_media(with_media.select("post_id", "country"))
         scrubbed = kept.mapInArrow(scrub_media(root), SCRUBBED)
         found: list[tuple[int, int, MediaItem]] = []
         for tbl in collect(scrubbed, self.runner.count_media(), _MEDIA_CHUNK_ROWS):
             self.report("media", tbl.num_rows, None)
             for row in tbl.to_pylist():
-                if row["file"] is None:
-                    warnings["media_unreadable"] += 1
-                    continue
-                (self.tmp / "media" / row["file"]).write_bytes(row["data"])
-                item = MediaItem(f"media/{row['file']}", row["orientation"])
-                found.append((row["post_id"], row["media_id"], item))
+                if row["dropped"] is not None:
+                    out.drop(row["post_id"], row["dropped"], row["signal"])
+                elif row["file"] is None:
+                    out.warnings["media_unreadable"] += 1
+                else:
+                    (self.tmp / "media" / row["file"]).write_bytes(row["data"])
+                    item = MediaItem(f"media/{row['file']}", row["orientation"])
+                    found.append((row["post_id"], row["media_id"], item))
         for post_id, _, item in sorted(found):
-            media_of_post.setdefault(post_id, []).append(item)
-        return media_of_post, dict(warnings)
+            out.media_of_post.setdefault(post_id, []).append(item)
+        return out

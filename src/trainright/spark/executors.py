@@ -12,6 +12,7 @@ import secrets
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -20,6 +21,7 @@ from pydantic import SecretStr
 from pyspark import Broadcast
 
 from trainright.minimise import Pseudonymiser, Redactor, UnsupportedImage, scrub_bytes
+from trainright.minimise.reservations import reservation_of
 from trainright.minimise.text import BATCH_ROWS, by_categories, gathered
 
 ArrowMap = Callable[[Iterable[pa.RecordBatch]], Iterator[pa.RecordBatch]]
@@ -31,7 +33,10 @@ MINIMISED = (
     "created_at timestamp_ntz, lang string, text string, media_state int, redactions string"
 )
 #: What `scrub_media` returns per kept image; `file` is null for an unreadable one.
-SCRUBBED = "media_id long, post_id long, file string, orientation int, data binary"
+SCRUBBED = (
+    "media_id long, post_id long, file string, orientation int, data binary, "
+    "dropped string, signal string"
+)
 
 # Built once per Python worker and reused by its tasks (keyed by build and categories).
 _REDACTORS: dict[tuple[str, tuple[str, ...]], Redactor] = {}
@@ -100,42 +105,56 @@ def minimise_posts(
 
 
 def scrub_media(root: str) -> ArrowMap:
-    """Kept media rows → their images without metadata, read from the snapshot at `root`.
+    """Media rows of included posts → their images without metadata, read from the
+    snapshot at `root`, or why each was dropped (`dropped`, and the reserving `signal`).
 
     Images are read through Arrow's filesystems (local or mounted paths, HDFS, S3,
-    GCS) and scrubbed in memory with `scrub_bytes`, the embedded build's scrubber.
+    GCS) and scrubbed in memory with `scrub_bytes`, and their reservations read with
+    `reservation_of`: the embedded build's scrubber and reader.
     """
 
     def run(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         fs, base = pafs.FileSystem.from_uri(arrow_uri(root))
         base = base.rstrip("/")
         for batch in batches:
-            files: list[str | None] = []
-            orientations: list[int | None] = []
-            data: list[bytes | None] = []
-            for media_id, path in zip(
+            out: dict[str, list[Any]] = {k: [] for k in ("file", "orientation", "data")}
+            out["dropped"], out["signal"] = [], []
+            for media_id, path, minor, check in zip(
                 batch.column("media_id").to_pylist(),
                 batch.column("path").to_pylist(),
+                batch.column("minor_dropped").to_pylist(),
+                batch.column("check_reservations").to_pylist(),
                 strict=True,
             ):
-                try:
-                    with fs.open_input_stream(f"{base}/{path}") as fh:
-                        suffix, scrubbed = scrub_bytes(fh.read())
-                except (OSError, UnsupportedImage):
-                    files.append(None)
-                    orientations.append(None)
-                    data.append(None)
-                    continue
-                files.append(f"{media_id:08d}{suffix}")
-                orientations.append(scrubbed.orientation or 1)
-                data.append(scrubbed.data)
+                file = orientation = data = dropped = signal = None
+                if minor:
+                    dropped = "flagged_minor"
+                else:
+                    try:
+                        with fs.open_input_stream(f"{base}/{path}") as fh:
+                            raw = fh.read()
+                        suffix, scrubbed = scrub_bytes(raw)
+                    except (OSError, UnsupportedImage):
+                        raw = None
+                    if raw is not None:
+                        found = reservation_of(raw, suffix, scrubbed) if check else None
+                        if found is not None:
+                            dropped, signal = found.cause, found.signal
+                        else:
+                            file = f"{media_id:08d}{suffix}"
+                            orientation = scrubbed.orientation or 1
+                            data = scrubbed.data
+                for key, value in zip(out, (file, orientation, data, dropped, signal), strict=True):
+                    out[key].append(value)
             yield pa.RecordBatch.from_pydict(
                 {
                     "media_id": batch.column("media_id"),
                     "post_id": batch.column("post_id"),
-                    "file": pa.array(files, pa.string()),
-                    "orientation": pa.array(orientations, pa.int32()),
-                    "data": pa.array(data, pa.binary()),
+                    "file": pa.array(out["file"], pa.string()),
+                    "orientation": pa.array(out["orientation"], pa.int32()),
+                    "data": pa.array(out["data"], pa.binary()),
+                    "dropped": pa.array(out["dropped"], pa.string()),
+                    "signal": pa.array(out["signal"], pa.string()),
                 }
             )
 
