@@ -23,6 +23,7 @@ SPEC_TYPES = {
         "status": pa.string(),
         "display_name": pa.string(),
         "created_at": TS,
+        "content_usage": pa.string(),
     },
     "posts": {
         "post_id": pa.int64(),
@@ -34,6 +35,7 @@ SPEC_TYPES = {
         "deleted": pa.bool_(),
         "reshare_of": pa.int64(),
         "quote_of": pa.int64(),
+        "content_usage": pa.string(),
     },
     "media": {
         "media_id": pa.int64(),
@@ -43,6 +45,7 @@ SPEC_TYPES = {
     },
     "tags": {"post_id": pa.int64(), "account_id": pa.int64(), "kind": pa.string()},
     "persons": {"account_id": pa.int64(), "person_id": pa.int64()},
+    "image_reservations": {"path": pa.string(), "signal": pa.string(), "cause": pa.string()},
     "planted": {
         "post_id": pa.int64(),
         "category": pa.string(),
@@ -307,3 +310,21 @@ def test_linked_accounts_reshare_chains_cycles_and_dangling_pointers(
     assert any(t not in posts for t in pointer.values()), "no dangling pointer"
     assert any(pointer.get(t) is not None for t in pointer.values()), "no chain"
     assert any(pointer.get(t) == i for i, t in pointer.items()), "no cycle"
+
+
+def test_preferences_in_both_vocabularies_reserving_allowing_and_malformed(
+    platform: SynthSummary,
+) -> None:
+    from trainright.rules.usage import read_usage
+
+    for name in ("posts", "accounts"):
+        values = [r["content_usage"] for r in rows(platform, name)]
+        set_ = [v for v in values if v is not None]
+        assert 0 < len(set_) < len(values) / 5
+        read = {v: read_usage(v) for v in set_}
+        assert {u.signal for u in read.values() if u.allowed is False} == {
+            "content-usage",
+            "content-signal",
+        }
+        assert any(u.allowed for u in read.values())
+        assert any(u.problem for u in read.values())

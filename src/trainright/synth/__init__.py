@@ -21,7 +21,7 @@ import pyarrow as pa
 from trainright.errors import InputError
 from trainright.synth import _events, _images
 from trainright.synth._accounts import FIRST_ACCOUNT_ID, generate
-from trainright.synth._parquet import table, writer
+from trainright.synth._parquet import SCHEMAS, table, writer
 from trainright.synth._posts import CHUNK, PostMaker
 
 __all__ = ["DEFAULT_CUTOFF", "SynthSummary", "synthesize"]
@@ -153,5 +153,7 @@ def _write(
     events = _events.write(
         tmp / "events.jsonl", _events.build(acc, objector_rows, dangling, cutoff, rng)
     )
-    _images.write(tmp / "media", n_images, seed)
+    truth = _images.write(tmp / "media", n_images, seed)
+    with writer(tmp, "image_reservations") as w:
+        w.write_table(pa.Table.from_pylist(truth, SCHEMAS["image_reservations"]))
     return n_accounts, n_posts, media, tags, events, n_images, real, decoys

@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from trainright.synth._names import COUNTRIES, POOLS
+from trainright.synth._usage import preferences
 
 COUNTRY_CODES: tuple[str, ...] = tuple(COUNTRIES)
 STATUSES = ("active", "deactivated", "pending_deletion", "deleted")
@@ -38,6 +39,7 @@ class Accounts:
     birth_null: np.ndarray  # bool
     created_us: np.ndarray  # int64 microseconds since the epoch, UTC
     names: pa.Array  # string
+    content_usage: pa.Array  # string: the account's own AI-usage preference, mostly null
 
     @property
     def n(self) -> int:
@@ -58,6 +60,7 @@ class Accounts:
             "status": pa.array(STATUSES, pa.string()).take(self.status),
             "display_name": self.names,
             "created_at": self.created_us,
+            "content_usage": self.content_usage,
         }
 
 
@@ -140,7 +143,8 @@ def generate(n: int, cutoff: datetime, rng: np.random.Generator) -> Accounts:
     birth = np.where(birth_null, 0, birth).astype(np.int32)
     ids = np.arange(FIRST_ACCOUNT_ID, FIRST_ACCOUNT_ID + n, dtype=np.int64)
     names = _display_names(country, business, rng)
-    return Accounts(ids, country, business, status, birth, birth_null, created_us, names)
+    usage = preferences(rng, n, 0.06)
+    return Accounts(ids, country, business, status, birth, birth_null, created_us, names, usage)
 
 
 def _display_names(country: np.ndarray, business: np.ndarray, rng: np.random.Generator) -> pa.Array:

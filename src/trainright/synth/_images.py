@@ -1,4 +1,5 @@
-"""Small real JPEGs carrying the metadata a dataset must not: EXIF, GPS, XMP, comments.
+"""Small real JPEGs carrying the metadata a dataset must not: EXIF, GPS, XMP, comments;
+some with a reservation against training (IPTC DataMining, a C2PA manifest).
 
 Pixels are gradients, shapes and noise so scrubbing can be checked to leave
 them unchanged. Each image depends only on the seed and its index.
@@ -13,7 +14,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
+from trainright.minimise.reservations import C2PA_UNREADABLE, IPTC
 from trainright.synth import _values as val
+from trainright.synth._reservations import FIXTURES, SIGNED, garbled, xmp_packet
 
 _CAMERAS = (
     ("Apple", "iPhone 13"), ("Apple", "iPhone 15 Pro"), ("samsung", "SM-G991B"),
@@ -91,8 +94,44 @@ def jpeg(seed: int, index: int) -> bytes:
     return out.getvalue()
 
 
-def write(directory: Path, count: int, seed: int) -> None:
-    """`count` JPEG files named `00000000.jpg`, `00000001.jpg`, ... in `directory`."""
+#: Every twentieth image from slot 3 on carries IPTC DataMining; from 7 on, a signed
+#: C2PA manifest (the shipped fixtures in turn); from 11 on, a manifest that is garbled.
+_DATA_MINING = {3: ("DMI-PROHIBITED-AIMLTRAINING", "reserved"), 13: ("DMI-ALLOWED", None)}
+
+
+def _reserving(seed: int, index: int) -> tuple[bytes, str, str | None] | None:
+    """Image `index` with a reservation in its metadata, its signal and the build's
+    cause (None: an allowance), or None for an image without one."""
+    slot = index % 20
+    if slot in _DATA_MINING:
+        value, cause = _DATA_MINING[slot]
+        with Image.open(io.BytesIO(jpeg(seed, index))) as img:
+            out = io.BytesIO()
+            img.save(out, "JPEG", quality=85, exif=img.info["exif"], xmp=xmp_packet(value))
+        return out.getvalue(), IPTC, cause
+    if slot in (7, 11, 17):
+        names = sorted(SIGNED)
+        name = names[(index // 10) % len(names)]
+        data = (FIXTURES / name).read_bytes()
+        if slot == 11:
+            return garbled(data), C2PA_UNREADABLE, "reservation_unreadable"
+        _, _, signal, cause = SIGNED[name]
+        return data, signal, cause
+    return None
+
+
+def write(directory: Path, count: int, seed: int) -> list[dict[str, str | None]]:
+    """`count` JPEG files named `00000000.jpg`, `00000001.jpg`, ... in `directory`; the
+    ground truth of those with a reservation in their metadata (path, signal, cause)."""
     directory.mkdir()
+    truth: list[dict[str, str | None]] = []
     for i in range(count):
-        (directory / f"{i:08d}.jpg").write_bytes(jpeg(seed, i))
+        name = f"{i:08d}.jpg"
+        found = _reserving(seed, i)
+        if found is None:
+            data = jpeg(seed, i)
+        else:
+            data, signal, cause = found
+            truth.append({"path": f"{directory.name}/{name}", "signal": signal, "cause": cause})
+        (directory / name).write_bytes(data)
+    return truth

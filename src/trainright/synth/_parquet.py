@@ -23,6 +23,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("status", pa.string()),
             ("display_name", pa.string()),
             ("created_at", TS),
+            ("content_usage", pa.string()),
         ]
     ),
     "posts": pa.schema(
@@ -36,6 +37,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("deleted", pa.bool_()),
             ("reshare_of", pa.int64()),
             ("quote_of", pa.int64()),
+            ("content_usage", pa.string()),
         ]
     ),
     "media": pa.schema(
@@ -48,6 +50,9 @@ SCHEMAS: dict[str, pa.Schema] = {
     ),
     "tags": pa.schema([("post_id", pa.int64()), ("account_id", pa.int64()), ("kind", pa.string())]),
     "persons": pa.schema([("account_id", pa.int64()), ("person_id", pa.int64())]),
+    "image_reservations": pa.schema(
+        [("path", pa.string()), ("signal", pa.string()), ("cause", pa.string())]
+    ),
     "planted": pa.schema(
         [
             ("post_id", pa.int64()),

@@ -20,6 +20,7 @@ from trainright.synth._kinds import DECOYS, LANGS, MENTIONS, PII, Kind
 from trainright.synth._names import COUNTRIES
 from trainright.synth._parquet import strings, table
 from trainright.synth._text import sentence_pool, tail_pool
+from trainright.synth._usage import preferences
 
 CHUNK = 200_000
 FIRST_POST_ID = 100_000_001
@@ -201,6 +202,7 @@ class PostMaker:
                 "deleted": rng.random(n) < 0.03,
                 "reshare_of": reshare_of,
                 "quote_of": quote_of,
+                "content_usage": preferences(np.random.default_rng([self.seed, 9, index]), n, 0.04),
             },
         )
         return Chunk(

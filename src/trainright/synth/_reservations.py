@@ -14,6 +14,7 @@ import json
 import uuid
 from datetime import UTC, datetime
 from functools import cache
+from pathlib import Path
 from typing import Any, Literal
 
 import c2pa
@@ -183,3 +184,39 @@ def encode(img: Image.Image, fmt: Format, xmp: bytes | None = None) -> bytes:
     else:
         img.save(out, "JPEG", quality=85, **({"xmp": xmp} if xmp else {}))
     return out.getvalue()
+
+
+#: Signed photos shipped with trainright: C2PA salts every assertion at random, so the
+#: builder cannot give the same bytes twice, and synth promises the same bytes for the
+#: same seed. `python -m trainright.synth._reservations` writes them again.
+FIXTURES = Path(__file__).parent / "fixtures"
+#: file -> (the photo it signs, its assertion, the signal, the cause the build gives)
+SIGNED: dict[str, tuple[int, dict[str, Any], str, str | None]] = {
+    "cawg-not-allowed.jpg": (1, training_mining("notAllowed"), "cawg.training-mining", "reserved"),
+    "c2pa-constrained.jpg": (
+        2,
+        training_mining("constrained", prefix="c2pa"),
+        "c2pa.training-mining",
+        "reserved",
+    ),
+    "cawg-allowed.jpg": (3, training_mining("allowed"), "cawg.training-mining", None),
+}
+
+
+def garbled(signed: bytes) -> bytes:
+    """A signed JPEG whose manifest no longer reads: three bytes of its CBOR overwritten."""
+    at = signed.index(b"training-mining") + 20
+    return signed[:at] + b"\xff\xff\xff" + signed[at + 3 :]
+
+
+def main() -> None:
+    from trainright.synth._images import jpeg
+
+    FIXTURES.mkdir(exist_ok=True)
+    for name, (index, assertion, _, _) in SIGNED.items():
+        (FIXTURES / name).write_bytes(sign(jpeg(0, index), "JPEG", [assertion], name))
+        print(FIXTURES / name)
+
+
+if __name__ == "__main__":
+    main()
