@@ -79,6 +79,7 @@ class Built:
     included: dict[int, int]  # post_id -> number of media kept
     excluded: dict[int, str]  # post_id -> reason
     manifest: dict[str, Any]
+    reserved: dict[int, tuple[str, str]]  # post_id -> (reserved_by, reserved_in)
 
 
 def jpeg(media_id: int, xmp: bytes | None = None) -> bytes:
@@ -164,13 +165,16 @@ def read_dataset(out: Path) -> Built:
         for row in rows:
             assert row["post_id"] not in included, f"post {row['post_id']} in two shards"
             included[row["post_id"]] = len(row["media"] or [])
-    rows = pq.read_table(out / "exclusions.parquet", columns=["post_id", "reason"]).to_pylist()
+    rows = pq.read_table(out / "exclusions.parquet").to_pylist()
     excluded: dict[int, str] = {}
+    reserved: dict[int, tuple[str, str]] = {}
     for row in rows:
         assert row["post_id"] not in excluded, f"post {row['post_id']} excluded twice"
         excluded[row["post_id"]] = row["reason"]
+        if row["reserved_by"] is not None:
+            reserved[row["post_id"]] = (row["reserved_by"], row["reserved_in"])
     manifest = json.loads((out / "manifest.json").read_text())
-    return Built(out, included, excluded, manifest)
+    return Built(out, included, excluded, manifest, reserved)
 
 
 def build_scenario(

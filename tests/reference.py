@@ -67,6 +67,16 @@ USAGE: dict[str, bool | None] = {
     "ai-train=n": None,  # Content-Signal words are yes/no
     "train-ai=n,,": None,  # does not parse
 }
+#: The vocabulary whose statement reserves, for each reserving value above.
+RESERVED_BY: dict[str, str] = {
+    "train-ai=n": "content-usage",
+    "ai-train=no": "content-signal",
+    "search=y, train-ai=n;source=upload": "content-usage",
+    "train-ai=y, ai-train=no": "content-signal",
+    "train-ai=n, bots=y, train-genai=y": "content-usage",
+}
+#: The signal the test images' reservations are written in (tests/helpers.py).
+IMAGE_SIGNAL = {"reserved": "iptc.DataMining", "reservation_unreadable": "c2pa.unreadable"}
 _EU27 = "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE"
 EU27 = set(_EU27.split())
 EEA = EU27 | {"IS", "LI", "NO"}
@@ -176,6 +186,16 @@ class Outcome:
     excluded: dict[int, str] = field(default_factory=dict)  # post_id -> reason
     # images dropped from posts that are in, or out only for being empty, by cause
     media_dropped: dict[str, int] = field(default_factory=dict)
+    # reserved posts, and posts emptied by reserved images: (signal, where it was stated)
+    reserved: dict[int, tuple[str, str]] = field(default_factory=dict)
+
+
+def reserved_by(post: Post, author: Account | None) -> tuple[str, str]:
+    """For a reserved post: the vocabulary of the statement, and whose it is."""
+    if post.content_usage is not None and USAGE[post.content_usage] is not None:
+        return RESERVED_BY[post.content_usage], "post"
+    assert author is not None and author.content_usage is not None
+    return RESERVED_BY[author.content_usage], "account"
 
 
 def preference(post: Post, author: Account | None) -> bool | None:
@@ -377,6 +397,11 @@ def evaluate(
             outcome.included[post.post_id] = kept[post.post_id]
         else:
             outcome.excluded[post.post_id] = reason
+        if reason == "reserved":
+            outcome.reserved[post.post_id] = reserved_by(post, accounts.get(post.author_id))
+        signals = sorted({IMAGE_SIGNAL[c] for c in dropped[post.post_id] if c in IMAGE_SIGNAL})
+        if reason == "empty_after_minimisation" and signals:
+            outcome.reserved[post.post_id] = (",".join(signals), "image")
         if reason in (None, "empty_after_minimisation"):
             for cause in dropped[post.post_id]:
                 outcome.media_dropped[cause] = outcome.media_dropped.get(cause, 0) + 1

@@ -31,6 +31,13 @@ def test_build_matches_reference(scenario: Scenario) -> None:
     assert built.manifest["media"]["included"] == sum(map(len, expected.included.values()))
     dropped = built.manifest["counts"]["media_dropped"]
     assert {k: v for k, v in dropped.items() if v} == expected.media_dropped
+    assert built.reserved == expected.reserved
+    by_signal: dict[str, dict[str, int]] = {}
+    for post_id, (signal, where) in expected.reserved.items():
+        if expected.excluded[post_id] == "reserved":
+            by_signal.setdefault(signal, {}).setdefault(where, 0)
+            by_signal[signal][where] += 1
+    assert counts["reserved_by"] == by_signal
     late = [p for p in scenario.platform.posts if p.created_at > scenario.cutoff]
     assert built.manifest["warnings"]["posts_after_cutoff"] == len(late)
     ids = {p.post_id for p in scenario.platform.posts}

@@ -43,7 +43,16 @@ STAGING_SCHEMA = pa.schema(
         ("text", pa.string()),
     ]
 )
-EXCLUSIONS_SCHEMA = pa.schema([("post_id", pa.int64()), ("reason", pa.string())])
+#: One row per excluded post; for `reserved` (and for posts emptied by reserved images)
+#: which signal reserved it and where it was stated: `post`, `account` or `image`.
+EXCLUSIONS_SCHEMA = pa.schema(
+    [
+        ("post_id", pa.int64()),
+        ("reason", pa.string()),
+        ("reserved_by", pa.string()),
+        ("reserved_in", pa.string()),
+    ]
+)
 _PARQUET = {"compression": "zstd", "compression_level": 3, "write_statistics": True}
 _ROW_GROUP = 128 * 1024
 
@@ -184,12 +193,38 @@ class DatasetWriter:
                 self._staging[shard] = writer
             writer.write_table(part)
 
-    def exclude(self, post_ids: pa.Array, reasons: pa.Array) -> None:
-        """Record excluded posts and their single reason."""
+    def exclude(
+        self,
+        post_ids: pa.Array,
+        reasons: pa.Array,
+        reserved_by: pa.Array | None = None,
+        reserved_in: pa.Array | None = None,
+    ) -> None:
+        """Record excluded posts, their single reason and, if reserved, by what and where."""
         if len(post_ids):
+            none = pa.nulls(len(post_ids), pa.string())
             self._exclusions.append(
-                pa.table({"post_id": post_ids, "reason": reasons}, schema=EXCLUSIONS_SCHEMA)
+                pa.table(
+                    {
+                        "post_id": post_ids,
+                        "reason": reasons,
+                        "reserved_by": none if reserved_by is None else reserved_by,
+                        "reserved_in": none if reserved_in is None else reserved_in,
+                    },
+                    schema=EXCLUSIONS_SCHEMA,
+                )
             )
+
+    def reserved_counts(self) -> dict[str, dict[str, int]]:
+        """Posts excluded as `reserved`, by signal and by where it was stated."""
+        out: dict[str, dict[str, int]] = {}
+        for t in self._exclusions:
+            reserved = t.filter(pc.equal(t["reason"], "reserved"))
+            by, where = reserved["reserved_by"].to_pylist(), reserved["reserved_in"].to_pylist()
+            for signal, place in zip(by, where, strict=True):
+                out.setdefault(signal, {}).setdefault(place, 0)
+                out[signal][place] += 1
+        return {k: dict(sorted(v.items())) for k, v in sorted(out.items())}
 
     def reexclude(self, post_ids: list[int], reason: str) -> None:
         """Give excluded posts another reason: one that comes before theirs in the order."""
@@ -311,7 +346,16 @@ def finish_dataset(
     for pid in empty:
         country = image_only[pid]
         tally.move(None, "empty_after_minimisation", region_of[country], country)
-    writer.exclude(pa.array(empty, pa.int64()), pa.array(["empty_after_minimisation"] * len(empty)))
+    signals = [
+        ",".join(sorted({sig for _, sig in media.dropped_of_post.get(pid, ()) if sig})) or None
+        for pid in empty
+    ]
+    writer.exclude(
+        pa.array(empty, pa.int64()),
+        pa.array(["empty_after_minimisation"] * len(empty), pa.string()),
+        pa.array(signals, pa.string()),
+        pa.array(["image" if sig else None for sig in signals], pa.string()),
+    )
     for pid in shared:
         share = shares[pid]
         was = None if share.included else "empty_after_minimisation"
@@ -332,6 +376,7 @@ def finish_dataset(
         "counts": {
             **tally.counts(),
             "media_dropped": {c: dropped[c] for c in MEDIA_DROP_CAUSES},
+            "reserved_by": writer.reserved_counts(),
         },
         "redactions": dict(sorted(redactions.items())),
         "media": {

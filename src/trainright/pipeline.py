@@ -249,7 +249,12 @@ class _Stages:
             self.tally.add(tbl["reason"], tbl["country"], self.region_of)
             excluded = pc.is_valid(tbl["reason"])
             ex = tbl.filter(excluded)
-            self.writer.exclude(ex["post_id"].combine_chunks(), ex["reason"].combine_chunks())
+            self.writer.exclude(
+                *(
+                    ex[c].combine_chunks()
+                    for c in ("post_id", "reason", "reserved_by", "reserved_in")
+                )
+            )
             inc = tbl.filter(pc.invert(excluded))
             shares = tbl.filter(pc.is_valid(tbl["points_to"])).to_pydict()
             for pid, target, country, reason in zip(

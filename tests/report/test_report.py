@@ -100,6 +100,23 @@ def test_datasets_by_reason_and_region_match_the_manifest(world: World, page: Ta
         assert {k: v for k, v in shown.items() if v} == row
 
 
+def test_reservations_honoured_by_signal_and_place(world: World, page: Tables) -> None:
+    manifest = world.manifest
+    ds = str(manifest["dataset_id"])
+    shown = page.rows(f"reserved-{ds}", "data-reserved")
+    expected = {
+        f"{signal} in {where}": {"posts": str(n)}
+        for signal, places in manifest["counts"]["reserved_by"].items()  # type: ignore[index]
+        for where, n in places.items()
+    } | {
+        f"{signal} in image": {"images": str(n)}
+        for signal, n in manifest["media"]["reserved_by"].items()  # type: ignore[index]
+    }
+    assert any(k.endswith(" in post") for k in expected)
+    assert any(k.endswith(" in account") for k in expected)
+    assert shown == expected
+
+
 def test_models_and_their_datasets(world: World, page: Tables) -> None:
     ds = str(world.manifest["dataset_id"])
     model = next(cells for attrs, cells in page.tables["models"] if attrs.get("data-model"))

@@ -98,6 +98,8 @@ class DatasetView:
     excluded_by_reason: dict[str, int]
     by_region: dict[str, dict[str, int]]  # region -> {"included" | reason: posts}
     excluded: int
+    # machine-readable reservations honoured: (signal, where it was stated, what) -> count
+    reserved: dict[tuple[str, str, str], int] = field(default_factory=dict)
 
     @property
     def reasons_seen(self) -> list[str]:
@@ -142,6 +144,17 @@ def _dataset_view(
             for region, row in counts.get("by_region", {}).items()
         },
         excluded=excluded,
+        reserved={
+            **{
+                (signal, where, "posts"): int(n)
+                for signal, places in counts.get("reserved_by", {}).items()
+                for where, n in places.items()
+            },
+            **{
+                (signal, "image", "images"): int(n)
+                for signal, n in manifest.get("media", {}).get("reserved_by", {}).items()
+            },
+        },
     )
 
 

@@ -259,6 +259,9 @@ SELECT
             THEN 'reserved'
         WHEN s.exclude_tagged AND COALESCE(x.uncleared, 0) = 1 THEN 'tagged_not_cleared'
     END AS before_reason,
+    -- which statement reserves the post, and where it was made (for `reserved` only)
+    CASE WHEN pu.allowed IS NOT NULL THEN pu.signal ELSE s.usage_signal END AS reserved_by,
+    CASE WHEN pu.allowed IS NOT NULL THEN 'post' ELSE 'account' END AS reserved_in,
     CASE
         WHEN (p.text IS NULL OR REGEXP_MATCHES(p.text, {_BLANK}))
              AND COALESCE(x.n_media, 0)
@@ -290,7 +293,9 @@ WITH decided AS (
             ps.before_reason,
             CASE WHEN w.post_id IS NOT NULL AND NOT (w.done AND w.value) THEN 'shares_excluded' END,
             ps.after_reason
-        ) AS reason
+        ) AS reason,
+        ps.reserved_by,
+        ps.reserved_in
     FROM post_state AS ps
     LEFT JOIN share_walk AS w ON w.post_id = ps.post_id
 )
@@ -299,6 +304,8 @@ SELECT
     d.author_id,
     d.country,
     d.reason,
+    CASE WHEN d.reason = 'reserved' THEN d.reserved_by END AS reserved_by,
+    CASE WHEN d.reason = 'reserved' THEN d.reserved_in END AS reserved_in,
     CASE WHEN d.reason IS NULL THEN p.created_at END AS created_at,
     CASE WHEN d.reason IS NULL THEN p.lang END AS lang,
     CASE WHEN d.reason IS NULL THEN p.text END AS text,

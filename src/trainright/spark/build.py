@@ -236,11 +236,12 @@ class _Stages:
         }
 
     def _exclusions(self, decisions: DataFrame, total: int) -> None:
-        excluded = decisions.where("reason IS NOT NULL").select("post_id", "reason", "country")
+        columns = ("post_id", "reason", "reserved_by", "reserved_in")
+        excluded = decisions.where("reason IS NOT NULL").select(*columns, "country")
         for tbl in collect(excluded, total):
             self.report("rules", tbl.num_rows, total)
             self.tally.add(tbl["reason"], tbl["country"], self.region_of)
-            self.writer.exclude(tbl["post_id"].combine_chunks(), tbl["reason"].combine_chunks())
+            self.writer.exclude(*(tbl[c].combine_chunks() for c in columns))
 
     def _included(self, decisions: DataFrame, total: int) -> None:
         """Redact, pseudonymise and shard the included posts in the executors; stage them."""
