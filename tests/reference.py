@@ -194,7 +194,8 @@ def reserved_by(post: Post, author: Account | None) -> tuple[str, str]:
     """For a reserved post: the vocabulary of the statement, and whose it is."""
     if post.content_usage is not None and USAGE[post.content_usage] is not None:
         return RESERVED_BY[post.content_usage], "post"
-    assert author is not None and author.content_usage is not None
+    assert author is not None
+    assert author.content_usage is not None
     return RESERVED_BY[author.content_usage], "account"
 
 
