@@ -144,6 +144,7 @@ def new_events(events: tuple[Event, ...]) -> list[NewEvent]:
             at=e.at,
             purpose=e.purpose,
             channel="import",
+            content_usage=e.content_usage,
         )
         for e in events
     ]
@@ -205,6 +206,16 @@ def build_scenario(
 
 def build_reasons(snapshot: Path, ledger: Ledger, policy: Policy, at: datetime) -> dict[int, str]:
     """Every account's reason from the build's own `account_state` at cutoff `at`."""
+    return {
+        a: reason for a, (reason, _) in build_account_state(snapshot, ledger, policy, at).items()
+    }
+
+
+def build_account_state(
+    snapshot: Path, ledger: Ledger, policy: Policy, at: datetime
+) -> dict[int, tuple[str | None, bool]]:
+    """Every account's reason and whether its own preference reserves its posts, as
+    the build's `account_state` decides them at cutoff `at`."""
     _, events = ledger.export_until(at)
     runner = DuckDBRunner(threads=1)
     try:
@@ -214,4 +225,5 @@ def build_reasons(snapshot: Path, ledger: Ledger, policy: Policy, at: datetime) 
     finally:
         runner.close()
     i, r = names.index("account_id"), names.index("reason")
-    return {int(row[i]): row[r] for row in rows}
+    h, u = names.index("honor_reservations"), names.index("usage_allowed")
+    return {int(row[i]): (row[r], bool(row[h]) and row[u] is False) for row in rows}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import calendar
 import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -143,6 +143,7 @@ class Event:
     type: str
     at: datetime
     purpose: str = "ai-training"
+    content_usage: str | None = None  # preference_set only
 
 
 @dataclass(frozen=True)
@@ -205,6 +206,19 @@ def preference(post: Post, author: Account | None) -> bool | None:
     if own is None and author is not None and author.content_usage is not None:
         return USAGE[author.content_usage]
     return own
+
+
+def with_preference(account: Account, events: Sequence[Event], cutoff: datetime) -> Account:
+    """SPEC 3: the account's latest `preference_set` at or before T, of any purpose,
+    replaces its snapshot `content_usage`; a linked account's does not."""
+    set_ = [
+        (e.at, seq, e.content_usage)
+        for seq, e in enumerate(events)
+        if e.type == "preference_set" and e.account_id == account.account_id and e.at <= cutoff
+    ]
+    if not set_:
+        return account
+    return replace(account, content_usage=max(set_, key=lambda t: (t[0], t[1]))[2])
 
 
 def rules_for(policy_toml: str, country: str | None) -> Rules:
@@ -323,7 +337,7 @@ def evaluate(
     platform: Platform, events: Sequence[Event], policy_toml: str, cutoff: datetime
 ) -> Outcome:
     """Include or exclude (with the first reason) every post created at or before T."""
-    accounts = {a.account_id: a for a in platform.accounts}
+    accounts = {a.account_id: with_preference(a, events, cutoff) for a in platform.accounts}
     posts = {p.post_id: p for p in platform.posts if p.created_at <= cutoff}
 
     def reason_of(account_id: int) -> str | None:

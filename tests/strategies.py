@@ -111,6 +111,8 @@ def birth_dates(draw: st.DrawFn, cutoff: datetime) -> date | None:
 
 #: Mostly no AI-usage preference; otherwise one of the reference's hand-read values.
 USAGES = st.sampled_from([None] * 8 + sorted(USAGE))
+#: what a person may set through the rights service: a yes or no about training
+PREFERENCES = st.sampled_from(sorted(v for v, allowed in USAGE.items() if allowed is not None))
 
 
 @st.composite
@@ -232,6 +234,10 @@ def histories(draw: st.DrawFn, cutoff: datetime, account_ids: list[int]) -> tupl
             pair = draw(st.sampled_from(OPPOSITES))
             when = draw(at)
             events += [Event(account_id, pair[0], when), Event(account_id, pair[1], when)]
+        for _ in range(draw(st.sampled_from([0, 0, 0, 1, 2]))):
+            purpose = draw(st.sampled_from(EVENT_PURPOSES))
+            value = draw(PREFERENCES)
+            events.append(Event(account_id, "preference_set", draw(at), purpose, value))
         for _ in range(draw(st.integers(min_value=0, max_value=3))):
             events.append(
                 Event(

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import example, given
 from pydantic import SecretStr
 
-from helpers import Scenario, build_reasons, open_ledger, write_snapshot
+from helpers import Scenario, build_account_state, open_ledger, write_snapshot
 from reference import Account, Platform
 from strategies import RULES, scenarios
 from trainright.ledger import Ledger
@@ -38,20 +38,24 @@ from trainright.web.service import Person, Service
 SECRET = SecretStr("standing-conformance-secret-0123456789")
 
 
-def service_reasons(snapshot: Path, ledger: Ledger, policy: Policy, at: datetime) -> dict[int, str]:
-    """Every account's reason as the rights service's own `Service.standing` decides it."""
+def service_reasons(
+    snapshot: Path, ledger: Ledger, policy: Policy, at: datetime
+) -> dict[int, tuple[str | None, bool]]:
+    """Every account's reason, and whether its preference reserves its posts, as the
+    rights service's own `Service.standing` decides them."""
     facts = load_account_facts(snapshot)
     config = WebConfig(LedgerURL(str(ledger.engine.url), "test"), SECRET, policy, facts)
     svc = Service(config, ledger, writer=None)  # type: ignore[arg-type]  # reads only
 
-    async def all_reasons() -> dict[int, str]:
+    async def all_reasons() -> dict[int, tuple[str | None, bool]]:
         out = {}
         for account_id, f in facts.items():
             person = Person(account_id, f, svc.rules(f.country))
-            out[account_id] = (await svc.standing(person, at)).reason
+            v = await svc.standing(person, at)
+            out[account_id] = (v.reason, v.reserved)
         return out
 
-    return asyncio.run(all_reasons())  # type: ignore[arg-type]
+    return asyncio.run(all_reasons())
 
 
 def check(scenario: Scenario) -> None:
@@ -60,12 +64,12 @@ def check(scenario: Scenario) -> None:
         snapshot = write_snapshot(scenario.platform, Path(tmp) / "snapshot")
         ledger = open_ledger(Path(tmp), scenario.events)
         try:
-            built = build_reasons(snapshot, ledger, policy, scenario.cutoff)
+            built = build_account_state(snapshot, ledger, policy, scenario.cutoff)
             served = service_reasons(snapshot, ledger, policy, scenario.cutoff)
         finally:
             ledger.engine.dispose()
     assert served == built
-    assert set(served.values()) <= {None, *ACCOUNT_REASONS}
+    assert {reason for reason, _ in served.values()} <= {None, *ACCOUNT_REASONS}
 
 
 def _account(account_id: int, birth: date | None, status: str = "active") -> Account:

@@ -152,7 +152,10 @@ _PG_KEYS = (
     "SELECT account_id, key, fingerprint, first_seq, last_seq FROM idempotency_keys"
     " WHERE account_id = ANY(%s)"
 )
-_PG_ROWS = "SELECT seq, account_id, type, purpose, at FROM events WHERE account_id = ANY(%s)"
+_PG_ROWS = (
+    "SELECT seq, account_id, type, purpose, at, content_usage FROM events"
+    " WHERE account_id = ANY(%s)"
+)
 _PG_RANGE = f"SELECT {', '.join(_EVENT_COLUMNS)} FROM events WHERE seq BETWEEN %s AND %s"
 _PG_HEAD_SET = "UPDATE ledger_head SET seq = %s, hash = %s WHERE id = 1"
 
@@ -177,6 +180,7 @@ class _Row:
     type: str
     purpose: str
     at: datetime
+    content_usage: str | None
 
 
 def _execute_unnest(pg: Any, table: Table, rows: Sequence[dict[str, Any]]) -> None:
@@ -202,7 +206,9 @@ class PipelinedIO:
         if keys is not None:
             for account, key, fingerprint, first, last in keys.fetchall():
                 known[(account, key)] = (fingerprint, first, last)
-        found: list[EventLike] = [_Row(s, a, t, p, utc(at)) for s, a, t, p, at in rows.fetchall()]
+        found: list[EventLike] = [
+            _Row(s, a, t, p, utc(at), u) for s, a, t, p, at, u in rows.fetchall()
+        ]
         return Reads(Head(int(seq), str(hash_)), known, found)
 
     def replayed(self, ranges: Sequence[tuple[int, int]]) -> list[Event]:

@@ -57,7 +57,8 @@ def export_command(
 ) -> None:
     """Write the events a build with this cutoff would read, as Parquet.
 
-    Columns: ord (rank in at, seq order), seq, account_id, type, purpose, at. The
+    Columns: ord (rank in at, seq order), seq, account_id, type, purpose, at,
+    content_usage (the preference a `preference_set` event sets; NULL otherwise). The
     ledger position read (seq and hash) and the cutoff are stored in the file's
     metadata, so an auditor can tie the file to `ledger verify`, and a Spark build
     refuses an export made for an earlier cutoff than its own.

@@ -16,6 +16,7 @@ EventType = Literal[
     "consent_withdrawn",
     "notice_sent",
     "account_deleted",
+    "preference_set",
 ]
 Channel = Literal["web", "api", "gpc", "import", "notice"]
 EVENT_TYPES: tuple[str, ...] = get_args(EventType)
@@ -34,6 +35,8 @@ class NewEvent:
     at: datetime | None = None  # None: takes effect when received
     purpose: str = DEFAULT_PURPOSE
     channel: Channel = "api"
+    #: `preference_set` only: the AI-usage preference, as a `content_usage` value
+    content_usage: str | None = None
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class Event:
     received_at: datetime
     channel: Channel
     hash: str
+    content_usage: str | None = None
 
 
 def utc(ts: datetime) -> datetime:
@@ -68,9 +72,14 @@ def canonical(
     at: datetime,
     received_at: datetime,
     channel: str,
+    content_usage: str | None = None,
 ) -> bytes:
-    """The bytes an event's hash covers: every field, in a fixed JSON form."""
-    body = {
+    """The bytes an event's hash covers: every field, in a fixed JSON form.
+
+    `content_usage` is covered only where an event has one (`preference_set`), so
+    the hashes of every other event, and of ledgers written before it existed, stand.
+    """
+    body: dict[str, object] = {
         "account_id": account_id,
         "at": iso(at),
         "channel": channel,
@@ -79,6 +88,8 @@ def canonical(
         "seq": seq,
         "type": type_,
     }
+    if content_usage is not None:
+        body["content_usage"] = content_usage
     return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
 
 
@@ -89,7 +100,9 @@ def chain_hash(prev_hash: str, body: bytes) -> str:
 
 def event_hash(prev_hash: str, e: Event) -> str:
     """Recompute the hash a committed event should carry."""
-    body = canonical(e.seq, e.account_id, e.type, e.purpose, e.at, e.received_at, e.channel)
+    body = canonical(
+        e.seq, e.account_id, e.type, e.purpose, e.at, e.received_at, e.channel, e.content_usage
+    )
     return chain_hash(prev_hash, body)
 
 
@@ -102,7 +115,21 @@ def chain(seq: int, prev_hash: str, new: Sequence[NewEvent], now: datetime) -> l
     for ev in new:
         seq += 1
         at = utc(ev.at) if ev.at is not None else now
-        body = canonical(seq, ev.account_id, ev.type, ev.purpose, at, now, ev.channel)
+        body = canonical(
+            seq, ev.account_id, ev.type, ev.purpose, at, now, ev.channel, ev.content_usage
+        )
         prev_hash = chain_hash(prev_hash, body)
-        out.append(Event(seq, ev.account_id, ev.type, ev.purpose, at, now, ev.channel, prev_hash))
+        out.append(
+            Event(
+                seq,
+                ev.account_id,
+                ev.type,
+                ev.purpose,
+                at,
+                now,
+                ev.channel,
+                prev_hash,
+                ev.content_usage,
+            )
+        )
     return out

@@ -29,8 +29,9 @@ from trainright.ledger.events import (
     NewEvent,
 )
 from trainright.ledger.store import Ledger
+from trainright.rules.usage import preference_problem
 
-FIELDS = {"account_id", "type", "at", "purpose", "channel"}
+FIELDS = {"account_id", "type", "at", "purpose", "channel", "content_usage"}
 PURPOSE_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 INT64_MAX = 2**63 - 1
 
@@ -99,12 +100,30 @@ def parse_event(obj: Any, line: int, source: str) -> NewEvent:
             "channel",
             channel,
         )
+    usage = obj.get("content_usage")
+    if typ == "preference_set":
+        if not isinstance(usage, str):
+            raise fail(
+                'a preference_set event needs content_usage, e.g. "train-ai=n"',
+                "content_usage",
+                usage,
+            )
+        problem = preference_problem(usage)
+        if problem is not None:
+            raise fail(f"not an AI-usage preference: {problem}", "content_usage", usage)
+    elif usage is not None:
+        raise fail(
+            f"only a preference_set event carries content_usage, not {typ!r}",
+            "content_usage",
+            usage,
+        )
     return NewEvent(
         account_id=acc,
         type=cast(EventType, typ),
         at=at,
         purpose=purpose,
         channel=cast(Channel, channel),
+        content_usage=usage,
     )
 
 

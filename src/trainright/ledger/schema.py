@@ -57,6 +57,8 @@ events = Table(
     Column("received_at", UTCDateTime, nullable=False),
     Column("channel", String(16), nullable=False),
     Column("hash", String(64), nullable=False),
+    # `preference_set` only: the AI-usage preference set (SPEC §3), covered by the hash
+    Column("content_usage", Text, nullable=True),
     Index("ix_events_account", "account_id", "seq"),
     Index("ix_events_at", "at"),
 )

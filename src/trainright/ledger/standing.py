@@ -1,9 +1,11 @@
-"""What the ledger says of one account now: objected, consented, deleted, noticed.
+"""What the ledger says of one account now: objected, consented, deleted, noticed, preference.
 
 The same reading of the ledger as a build's (SPEC §5, docs/design.md): for the
 purpose asked about, an event counts when its purpose is that purpose or `all`;
 the latest objection-type and the latest consent-type event decide, latest by
 `at` with ties broken by `seq`; events that take effect later do not count yet.
+The latest `preference_set` of the account itself, whatever its purpose, is the
+account's AI-usage preference (SPEC §3: it overrides the snapshot's).
 This is only the ledger's half of a standing: `trainright.rules.standing` adds
 the account's own facts and the region's rules to make the decision a build makes.
 """
@@ -35,6 +37,8 @@ class EventLike(Protocol):
     def purpose(self) -> str: ...
     @property
     def at(self) -> datetime: ...
+    @property
+    def content_usage(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,9 @@ class Standing:
     at: datetime
     #: the earliest `notice_sent` for the purpose, at or before `at` (None: never told)
     noticed_at: datetime | None = None
+    #: the latest `preference_set` value at or before `at` (None: none set, the
+    #: snapshot's `accounts.content_usage` stands)
+    preference: str | None = None
 
     @property
     def summary(self) -> Summary:
@@ -76,6 +83,7 @@ def standing_of(
     objection: tuple[datetime, int, str] | None = None
     consent: tuple[datetime, int, str] | None = None
     noticed_at: datetime | None = None
+    preference: tuple[datetime, int, str] | None = None
     deleted = withdrawn = False
     for e in events:
         if e.at > now:
@@ -84,6 +92,12 @@ def standing_of(
         if kind == "account_deleted":
             # a person's other accounts' events count for this one; a deletion does not
             deleted = deleted or e.account_id == account_id
+            continue
+        if kind == "preference_set":
+            # an account's own statement about its content: not a linked account's
+            key_p = (e.at, e.seq, e.content_usage or "")
+            if e.account_id == account_id and (preference is None or key_p > preference):
+                preference = key_p
             continue
         if e.purpose != purpose and e.purpose != ALL_PURPOSES:
             continue
@@ -106,4 +120,5 @@ def standing_of(
         withdrawn=withdrawn,
         at=now,
         noticed_at=noticed_at,
+        preference=preference[2] if preference is not None else None,
     )

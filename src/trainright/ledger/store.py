@@ -53,7 +53,7 @@ UPDATE_HEAD = (
 )
 INSERT_EVENTS = insert(schema.events)
 _E = schema.events.c
-STANDING_ROWS = select(_E.seq, _E.account_id, _E.type, _E.purpose, _E.at).where(
+STANDING_ROWS = select(_E.seq, _E.account_id, _E.type, _E.purpose, _E.at, _E.content_usage).where(
     _E.account_id.in_(bindparam("ids", expanding=True))
 )
 
@@ -263,12 +263,12 @@ class Ledger:
         with self.read() as conn:
             h = self.head(conn)
             q = (
-                select(t.seq, t.account_id, t.type, t.purpose, t.at)
+                select(t.seq, t.account_id, t.type, t.purpose, t.at, t.content_usage)
                 .where(t.at <= cutoff, t.seq <= h.seq)
                 .order_by(t.at, t.seq)
             )
             cols: dict[str, list[Any]] = {
-                k: [] for k in ("seq", "account_id", "type", "purpose", "at")
+                k: [] for k in ("seq", "account_id", "type", "purpose", "at", "content_usage")
             }
             for r in conn.execute(q):
                 cols["seq"].append(r.seq)
@@ -276,6 +276,7 @@ class Ledger:
                 cols["type"].append(r.type)
                 cols["purpose"].append(r.purpose)
                 cols["at"].append(r.at.replace(tzinfo=None))
+                cols["content_usage"].append(r.content_usage)
         table = pa.table(
             {
                 "ord": pa.array(range(1, len(cols["seq"]) + 1), pa.int64()),
@@ -284,6 +285,7 @@ class Ledger:
                 "type": pa.array(cols["type"], pa.string()),
                 "purpose": pa.array(cols["purpose"], pa.string()),
                 "at": pa.array(cols["at"], pa.timestamp("us")),
+                "content_usage": pa.array(cols["content_usage"], pa.string()),
             }
         )
         return h, table

@@ -64,7 +64,13 @@ class Filing:
 
     def __post_init__(self) -> None:
         if self.key and not self.fingerprint:  # only a keyed filing is ever compared
-            body = [[e.type, e.purpose, e.channel] for e in self.events] + [self.reason or ""]
+            # a preference's value is part of the request (absent elsewhere, so the
+            # fingerprints of keys stored before preferences existed stand)
+            body = [
+                [e.type, e.purpose, e.channel]
+                + ([e.content_usage] if e.content_usage is not None else [])
+                for e in self.events
+            ] + [self.reason or ""]
             digest = hashlib.sha256(json.dumps(body).encode()).hexdigest()
             object.__setattr__(self, "fingerprint", digest)
 

@@ -155,12 +155,28 @@ ev AS (
     WHERE e.at <= {ts}
       AND (e.type <> 'account_deleted' OR o.account_id = e.account_id)
 ),
+pref AS (
+    -- the account's latest preference set through the rights service (SPEC 3), which
+    -- overrides the snapshot's; its own account only, whatever its purpose
+    SELECT e.account_id, e.content_usage
+    FROM events AS e
+    JOIN (
+        SELECT p.account_id, MAX(p.ord) AS ord
+        FROM events AS p
+        WHERE p.type = 'preference_set' AND p.at <= {ts}
+        GROUP BY p.account_id
+    ) AS latest ON latest.account_id = e.account_id AND latest.ord = e.ord
+),
 acc AS (
-    SELECT a.account_id, a.kind, a.status, a.content_usage, b.birth_date, r.*
+    SELECT a.account_id, a.kind, a.status,
+           CASE WHEN pf.account_id IS NULL THEN a.content_usage ELSE pf.content_usage END
+               AS content_usage,
+           b.birth_date, r.*
     FROM accounts AS a
     JOIN member AS m ON m.account_id = a.account_id
     JOIN person_birth AS b ON b.linked = m.linked AND b.person = m.person
     JOIN region_rules AS r ON r.country = a.country
+    LEFT JOIN pref AS pf ON pf.account_id = a.account_id
 ),
 acc_ev AS (
     SELECT

@@ -29,6 +29,7 @@ EVENT_COLUMNS = {
     "type": "STRING",
     "purpose": "STRING",
     "at": "TIMESTAMP_NTZ",
+    "content_usage": "STRING",
 }
 
 

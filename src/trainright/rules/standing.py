@@ -18,6 +18,7 @@ from typing import Literal
 
 from trainright.ledger.standing import Standing
 from trainright.policy import RegionRules
+from trainright.rules.usage import read_usage
 
 #: The account-level reasons of `definition.REASONS`, in the order they apply.
 ACCOUNT_REASONS: tuple[str, ...] = (
@@ -44,6 +45,8 @@ class AccountFacts:
     #: every account of the account's person, itself included (SPEC §2 `persons`); empty
     #: for an account that is a person of its own
     linked: tuple[int, ...] = ()
+    #: the account's own AI-usage preference in the snapshot (SPEC §2 `content_usage`)
+    content_usage: str | None = None
 
     def accounts(self, account_id: int) -> tuple[int, ...]:
         """The accounts whose choices and notices count for this one."""
@@ -94,16 +97,31 @@ class Verdict:
     rules: RegionRules
     #: the first failing account-level reason; None when a build now would use the posts
     reason: str | None
+    #: the account's AI-usage preference in force: the latest set through the rights
+    #: service, else the snapshot's (None: none stated)
+    preference: str | None = None
 
     @property
     def used(self) -> bool:
         """Whether a build at this instant clears the account (its public posts may go in)."""
         return self.reason is None
 
+    @property
+    def reserved(self) -> bool:
+        """Whether the account's preference keeps out its posts that state none (`reserved`).
+
+        Only where the region honours reservations; a post's own preference still
+        beats the account's, as in `post_state`.
+        """
+        if not self.rules.honor_reservations or self.preference is None:
+            return False
+        return read_usage(self.preference).allowed is False
+
 
 def verdict(facts: AccountFacts | None, ledger: Standing, rules: RegionRules) -> Verdict:
     """The decision for one account, with what it was made from."""
-    return Verdict(ledger, rules, account_reason(facts, ledger, rules))
+    stated = ledger.preference or (facts.content_usage if facts is not None else None)
+    return Verdict(ledger, rules, account_reason(facts, ledger, rules), stated)
 
 
 def load_account_facts(snapshot_dir: str | Path) -> dict[int, AccountFacts]:
@@ -120,8 +138,8 @@ def load_account_facts(snapshot_dir: str | Path) -> dict[int, AccountFacts]:
     finally:
         conn.close()
     return {
-        int(a): AccountFacts(k, c, s, b, tuple(sorted(linked)) if linked else ())
-        for a, k, c, s, b, linked in rows
+        int(a): AccountFacts(k, c, s, b, tuple(sorted(linked)) if linked else (), u)
+        for a, k, c, s, b, linked, u in rows
     }
 
 
@@ -140,7 +158,7 @@ person AS (
 )
 SELECT a.account_id, a.kind, a.country, a.status,
        CASE WHEN m.person_id IS NULL THEN a.birth_date ELSE p.birth_date END,
-       p.linked
+       p.linked, a.content_usage
 FROM accounts AS a
 JOIN member AS m ON m.account_id = a.account_id
 LEFT JOIN person AS p ON p.person_id = m.person_id

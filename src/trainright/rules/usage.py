@@ -32,11 +32,14 @@ USAGE_SCHEMA = pa.schema(
     ]
 )
 
-#: Every distinct preference a build may read: the posts' and the accounts' own.
+#: Every distinct preference a build may read: the posts' and the accounts' own, and
+#: those set through the rights service (`preference_set` events).
 USAGE_VALUES = """
 SELECT content_usage FROM posts WHERE content_usage IS NOT NULL
 UNION
 SELECT content_usage FROM accounts WHERE content_usage IS NOT NULL
+UNION
+SELECT content_usage FROM events WHERE content_usage IS NOT NULL
 """
 
 
@@ -72,6 +75,21 @@ def read_usage(value: str) -> Usage:
             if verdict is allowed:
                 return Usage(allowed, signal, problem)
     return Usage(None, None, problem)
+
+
+def preference_problem(value: str) -> str | None:
+    """Why `value` cannot be a preference set through the rights service (None: it can).
+
+    A preference someone sets must parse and say yes or no to training: what a
+    snapshot column may hold by accident, a person's own filing may not.
+    """
+    usage = read_usage(value)
+    if usage.problem is not None:
+        return usage.problem
+    if usage.allowed is None:
+        keys = " or ".join(f"{k}=" for k in VOCABULARIES)
+        return f"states no preference about training (expected {keys})"
+    return None
 
 
 def usage_table(values: list[str]) -> pa.Table:
