@@ -164,7 +164,13 @@ def print_standing(console: Console, account_id: int, v: Verdict) -> None:
     """The account's standing now: the rules' decision, and the first reason it fails."""
     r = v.rules
     where = f"region {r.region}, {r.legal_basis.replace('_', ' ')}, purpose {r.purpose}"
-    if v.used:
+    if v.used and v.reserved:
+        console.print(
+            f"standing now: a build would leave account {account_id}'s posts out: "
+            f"[bold]reserved[/] by the account's preference {v.preference!r}, except posts "
+            f"that state their own ({where})"
+        )
+    elif v.used:
         console.print(f"standing now: a build would use account {account_id}'s posts ({where})")
     else:
         console.print(

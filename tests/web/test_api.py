@@ -206,6 +206,7 @@ def test_the_openapi_description_lists_every_route(client: TestClient) -> None:
     assert set(spec["paths"]) == {
         "/api/v1/events",
         "/api/v1/me/standing",
+        "/api/v1/me/preferences",
         "/api/v1/operator/events",
         "/api/v1/operator/accounts/{account_id}/standing",
         "/api/v1/me/data",
@@ -213,6 +214,8 @@ def test_the_openapi_description_lists_every_route(client: TestClient) -> None:
     }
     responses = spec["paths"]["/api/v1/events"]["post"]["responses"]
     assert {"200", "201", "400", "401", "403", "409", "413", "422", "429", "503"} <= set(responses)
+    responses = spec["paths"]["/api/v1/me/preferences"]["put"]["responses"]
+    assert {"200", "201", "401", "403", "409", "422", "429", "503"} <= set(responses)
 
 
 def test_a_dead_writer_is_replaced_and_filing_goes_on(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ import pytest
 from fastapi.testclient import TestClient
 from people import API_KEY, config
 
-from helpers import build_reasons
+from helpers import build_account_state
 from trainright.ledger import Ledger
 from trainright.ledger.importer import import_events
 from trainright.pipeline import build
@@ -68,19 +68,23 @@ def test_every_accounts_api_standing_is_the_builds_decision(
     facts = load_account_facts(snapshot)
     app = create_app(config(ledger_url, policy=policy, accounts=facts))
     served: dict[int, str | None] = {}
+    reserved: dict[int, bool] = {}
     instants = []
     with TestClient(app, base_url="http://127.0.0.1") as client:
         for account_id in sorted(facts):
             resp = client.get(f"/api/v1/operator/accounts/{account_id}/standing", headers=OPERATOR)
             assert resp.status_code == 200, resp.text
             body = resp.json()
-            assert body["used_for_training"] == (body["reason"] is None)
+            assert body["used_for_training"] == (body["reason"] is None and not body["reserved"])
             served[account_id] = body["reason"]
+            reserved[account_id] = body["reserved"]
             instants.append(datetime.fromisoformat(body["at"]))
     # No event is dated between the first answer and the last, so one build decides all.
     at = max(instants)
-    built = build_reasons(snapshot, ledger, policy, at)
-    assert served == built
+    built = build_account_state(snapshot, ledger, policy, at)
+    assert served == {a: reason for a, (reason, _) in built.items()}
+    assert reserved == {a: r for a, (_, r) in built.items()}
+    assert any(reserved.values())
     seen = Counter(served.values())
     # The platform exercises every account-level reason and both answers.
     assert set(seen) == {None, *ACCOUNT_REASONS}, seen
@@ -98,4 +102,6 @@ def test_every_accounts_api_standing_is_the_builds_decision(
             assert row["reason"] == reason, row
         elif row["reason"] != "post_deleted":
             assert reason is None, row
+        if row["reason"] == "reserved" and row["reserved_in"] == "account":
+            assert reserved[author[row["post_id"]]], row
     ledger.engine.dispose()

@@ -107,15 +107,18 @@ class Verdict:
         return self.reason is None
 
     @property
+    def states_reservation(self) -> bool:
+        """Whether the account's preference says "do not train", read or not here."""
+        return self.preference is not None and read_usage(self.preference).allowed is False
+
+    @property
     def reserved(self) -> bool:
         """Whether the account's preference keeps out its posts that state none (`reserved`).
 
         Only where the region honours reservations; a post's own preference still
         beats the account's, as in `post_state`.
         """
-        if not self.rules.honor_reservations or self.preference is None:
-            return False
-        return read_usage(self.preference).allowed is False
+        return self.rules.honor_reservations and self.states_reservation
 
 
 def verdict(facts: AccountFacts | None, ledger: Standing, rules: RegionRules) -> Verdict:
@@ -138,7 +141,14 @@ def load_account_facts(snapshot_dir: str | Path) -> dict[int, AccountFacts]:
     finally:
         conn.close()
     return {
-        int(a): AccountFacts(k, c, s, b, tuple(sorted(linked)) if linked else (), u)
+        int(a): AccountFacts(
+            k,
+            c,
+            s,
+            b,
+            tuple(sorted(linked)) if linked else (),
+            u,
+        )
         for a, k, c, s, b, linked, u in rows
     }
 

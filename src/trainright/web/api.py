@@ -229,6 +229,92 @@ async def file_event(
     )
 
 
+#: The statements the service takes, as the headers' grammar: RFC 9651 dictionaries of
+#: the vocabularies' keys and tokens that say yes or no to training (docs/reservations.md).
+USAGE_PATTERN = (
+    r"^(?:(?:search|train-ai)=[yn] *, *)*train-ai=[yn](?: *, *(?:search|train-ai)=[yn])*$"
+)
+SIGNAL_PATTERN = (
+    r"^(?:(?:search|ai-input|ai-train)=(?:yes|no) *, *)*ai-train=(?:yes|no)"
+    r"(?: *, *(?:search|ai-input|ai-train)=(?:yes|no))*$"
+)
+UsageHeader = Annotated[
+    str | None,
+    Header(
+        alias="Content-Usage",
+        max_length=256,
+        pattern=USAGE_PATTERN,
+        description="An IETF AI-preferences statement about your posts, e.g. `train-ai=n` "
+        "(do not use them to train AI models) or `train-ai=y`.",
+    ),
+]
+SignalHeader = Annotated[
+    str | None,
+    Header(
+        alias="Content-Signal",
+        max_length=256,
+        pattern=SIGNAL_PATTERN,
+        description="The same in Cloudflare's Content-Signal words, e.g. `ai-train=no`.",
+    ),
+]
+
+
+@router.put(
+    "/me/preferences",
+    status_code=201,
+    response_model=ReceiptOut,
+    responses={
+        200: {"model": ReceiptOut, "description": "A retry: the first receipt."},
+        **problems(403, 409),
+    },
+)
+async def set_preference(
+    request: Request,
+    creds: Bearer,
+    content_usage: UsageHeader = None,
+    content_signal: SignalHeader = None,
+    key: IdemKey = None,
+) -> Response:
+    """Set my account's AI-usage preference: whether my posts may be used to train AI.
+
+    Send `Content-Usage`, `Content-Signal` or both (at least one; without either it
+    is a 422 `invalid_preference`); when both are sent, a "no" in either wins. The preference is recorded in the ledger like any right and replaces
+    the one the platform holds; a post that states its own preference follows its
+    own. It is about this account's posts only, not linked accounts', and it is read
+    by datasets built from now on where the region honours reservations; to have
+    earlier datasets retrained without your posts, file an objection.
+    """
+    svc = service(request)
+    person = person_of(request, creds)
+    stated = [v.strip() for v in (content_usage, content_signal) if v is not None and v.strip()]
+    if not stated:
+        raise Refusal(
+            422,
+            "invalid_preference",
+            "send a Content-Usage header (train-ai=n or train-ai=y) or a Content-Signal "
+            "header (ai-train=no or ai-train=yes)",
+        )
+    filing = svc.preference_filing(person, ", ".join(stated), "api", key=key)
+    svc.limit_account(person.account_id)
+    filed = await svc.file(filing)
+    first = filed.events[0]
+    after = await svc.after(person, filed)
+    receipt = ReceiptOut(
+        reference=reference(first),
+        events=[EventOut.of(e) for e in filed.events],
+        replayed=filed.replayed,
+        standing=StandingOut.of(after),
+        next=english(next_lines(first.type, after)),
+        covers=[person.account_id],
+        gpc=None,
+    )
+    return Response(
+        receipt.model_dump_json(),
+        status_code=200 if filed.replayed else 201,
+        media_type="application/json",
+    )
+
+
 class MyStandingOut(StandingOut):
     """My standing, and whether this request's Sec-GPC: 1 was just recorded."""
 
@@ -359,6 +445,23 @@ def document_purposes(app: FastAPI, purposes: Iterable[str]) -> None:
                 field = schema["components"]["schemas"][name]["properties"]["purpose"]
                 field["anyOf"] = [{"type": "string", "enum": allowed}, {"type": "null"}]
                 field.pop("pattern", None)
+            _headers_are_strings(schema)
         return app.openapi_schema or build()
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _headers_are_strings(schema: dict[str, Any]) -> None:
+    """An optional header is absent, never JSON null: say `string`, not `string | null`.
+
+    FastAPI describes `str | None` headers as `anyOf [string, null]`, and a client
+    (or the fuzzer) then sends the text "null", which no header grammar accepts.
+    """
+    for path in schema["paths"].values():
+        for op in path.values():
+            for param in op.get("parameters", []):
+                if param["in"] != "header":
+                    continue
+                kinds = param["schema"].pop("anyOf", None)
+                if kinds:
+                    param["schema"].update(next(k for k in kinds if k.get("type") != "null"))

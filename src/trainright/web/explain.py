@@ -60,6 +60,23 @@ USED_CONSENT = N_(
     "You have given consent, so your public posts and images may be used for AI training. "
     "You can withdraw your consent at any time, as easily as you gave it."
 )
+#: The account's AI-usage preference (SPEC §2), where the region reads it.
+RESERVED = N_(
+    "Your AI-usage preference says your posts must not be used for AI training, so your "
+    "posts and images are left out, except a post that states otherwise."
+)
+RESERVATION_NOT_READ = N_(
+    "Your AI-usage preference is recorded, but datasets for your region do not read such "
+    "preferences, so it does not decide whether your posts are used."
+)
+ALLOWED_BY_PREFERENCE = N_(
+    "Your AI-usage preference allows AI training; whether your posts are used follows "
+    "the rules above."
+)
+PREFERENCE_NOT_RETROACTIVE = N_(
+    "A preference changes the datasets built from now on; to have datasets built before "
+    "it retrained without your posts, object."
+)
 #: After a reason that is not the person's own choice: what their choice adds.
 CHOICE_KEEPS_OUT = N_(
     "Your own choice is recorded too: it keeps your posts out even when this changes."
@@ -96,6 +113,8 @@ _MAY_CHANGE = {"region_hold", "age_unknown", "under_age", "no_notice"}
 
 
 def _choice_keeps_out(v: Verdict) -> bool:
+    if v.reserved:
+        return True
     if v.rules.legal_basis == "consent":
         return not v.ledger.consented
     return v.ledger.objected
@@ -105,7 +124,10 @@ def standing_lines(v: Verdict) -> list[Line]:
     """The standing box: the decision, why, and what the person's own choice adds."""
     rules = v.rules
     if v.reason is None:
-        return [Line(USED_CONSENT if rules.legal_basis == "consent" else USED_LI)]
+        if v.reserved:
+            return [Line(RESERVED)]
+        lines = [Line(USED_CONSENT if rules.legal_basis == "consent" else USED_LI)]
+        return lines + ([Line(RESERVATION_NOT_READ)] if v.states_reservation else [])
     params: dict[str, Any] = {}
     if v.reason == "under_age":
         params = {"min_age": rules.min_age}
@@ -143,10 +165,24 @@ def combined_lines(event_type: str, after: Verdict) -> list[Line]:
     return []
 
 
+def preference_lines(after: Verdict) -> list[Line]:
+    """What a preference just set does, from the standing after it."""
+    if after.states_reservation and not after.reserved:
+        return [Line(RESERVATION_NOT_READ)]
+    if after.reserved:
+        return [Line(NEXT_LEFT_OUT), Line(PREFERENCE_NOT_RETROACTIVE)]
+    return [Line(ALLOWED_BY_PREFERENCE)]
+
+
 def next_lines(event_type: str, after: Verdict) -> list[Line]:
     """A receipt's "what happens next", from the standing after the event."""
-    lines = combined_lines(event_type, after)
-    if after.used:
+    if event_type == "preference_set":
+        lines = preference_lines(after)
+        if after.reserved:
+            return lines
+    else:
+        lines = combined_lines(event_type, after)
+    if after.used and not after.reserved:
         lines.append(Line(NEXT_USED))
         return lines
     lines.append(Line(NEXT_LEFT_OUT))

@@ -61,6 +61,9 @@ class EventOut(BaseModel):
     received_at: datetime
     channel: str
     hash: str
+    content_usage: str | None = Field(
+        None, description="`preference_set` only: the AI-usage preference it records."
+    )
 
     @classmethod
     def of(cls, e: Event) -> EventOut:
@@ -80,11 +83,20 @@ class StandingOut(BaseModel):
     used_for_training: bool = Field(
         description="Whether a dataset built now would use this account's public posts: "
         "every account-level rule of SPEC §5 (region hold, account status and kind, age, "
-        "objection or consent, notice), as the build decides it."
+        "objection or consent, notice), as the build decides it, and not `reserved`."
     )
     reason: Reason | None = Field(
         description="Why not, when not used: the first account-level rule that fails, in "
         "the SPEC's order. None when used."
+    )
+    preference: str | None = Field(
+        description="The account's AI-usage preference in force (a Content-Usage or "
+        "Content-Signal value): the latest set through this service, else the platform's."
+    )
+    reserved: bool = Field(
+        description="Whether that preference keeps the account's posts out (SPEC §5 "
+        "`reserved`): it says do not train and the region honours reservations. A post "
+        "that states its own preference follows its own."
     )
     explanation: list[str] = Field(description="The decision in plain words (English).")
     objected: bool = Field(description="The ledger: the latest objection-type event objects.")
@@ -99,8 +111,10 @@ class StandingOut(BaseModel):
             purpose=v.ledger.purpose,
             region=v.rules.region,
             legal_basis=v.rules.legal_basis,
-            used_for_training=v.used,
+            used_for_training=v.used and not v.reserved,
             reason=v.reason,
+            preference=v.preference,
+            reserved=v.reserved,
             explanation=english(standing_lines(v)),
             objected=v.ledger.objected,
             consented=v.ledger.consented,
@@ -134,7 +148,8 @@ class ReceiptOut(BaseModel):
     )
     covers: list[int] = Field(
         description="Every account the choice applies to: the signed-in account and the "
-        "accounts linked to it as one person's (SPEC §2 persons)."
+        "accounts linked to it as one person's (SPEC §2 persons); for an AI-usage "
+        "preference, the signed-in account only."
     )
     gpc: GpcOut | None = Field(
         None, description="Set when this request's Sec-GPC: 1 was recorded as an objection first."

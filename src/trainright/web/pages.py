@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Request
 from fastapi import Path as PathParam
@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import PlainTextResponse
 
-from trainright.ledger import Filed
+from trainright.ledger import Filed, Filing
 from trainright.web import apidocs, links
 from trainright.web.auth import AuthFailure, Session
 from trainright.web.explain import next_lines, standing_lines
@@ -28,7 +28,10 @@ WHAT: dict[str, str] = {
     "objection_withdrawn": N_("Withdrawal of your objection"),
     "consent_given": N_("Consent to AI training"),
     "consent_withdrawn": N_("No consent to AI training"),
+    "preference_set": N_("Your AI-usage preference"),
 }
+#: The form's two answers on the AI-usage preference, as the Content-Usage values filed.
+PREFERENCES: dict[str, str] = {"reserve": "train-ai=n", "allow": "train-ai=y"}
 
 router = APIRouter(include_in_schema=False)
 
@@ -150,6 +153,7 @@ async def _choices(request: Request) -> Response:
         standing=standing,
         lines=standing_lines(standing),
         legal_basis=person.rules.legal_basis,
+        honor_reservations=person.rules.honor_reservations,
         csrf=svc.signer.csrf_token(session),
         max_reason=MAX_REASON,
         gpc=gpc_seq,
@@ -158,7 +162,7 @@ async def _choices(request: Request) -> Response:
 
 async def _file(
     request: Request,
-    action: Action,
+    action: Action | Literal["preference_set"],
     csrf: str | None,
     key: str | None,
     reason: str | None = None,
@@ -180,8 +184,13 @@ async def _file(
     key = key if key and len(key) <= 128 else None
     lang = request.query_params.get("lang")
     suffix = f"?lang={lang}" if lang in ("en", "nb", "nl") else ""
+    filing: Filing = (
+        svc.preference_filing(person, PREFERENCES[choice or ""], "web", key=key)
+        if action == "preference_set"
+        else svc.filing(person, action, "web", reason=text, key=key)
+    )
     try:
-        filed: Filed = await svc.file(svc.filing(person, action, "web", reason=text, key=key))
+        filed: Filed = await svc.file(filing)
     except Refusal as r:
         if r.code != OUTCOME_UNKNOWN or key is None:
             raise
@@ -202,7 +211,8 @@ async def _file(
 FormText = Annotated[str | None, Form()]
 #: The fields each form of rights.html sends (`action` is its submit button); any other
 #: is a typo or a forgery, refused like the API's.
-FORM_FIELDS: dict[Action, frozenset[str]] = {
+FORM_FIELDS: dict[str, frozenset[str]] = {
+    "preference_set": frozenset({"csrf", "key", "choice", "action"}),
     "objection": frozenset({"csrf", "key", "reason", "action"}),
     "objection_withdrawn": frozenset({"csrf", "key", "action"}),
     "consent_given": frozenset({"csrf", "key", "choice", "action"}),
@@ -233,6 +243,16 @@ async def consent(
     return await _file(request, action, csrf, key, choice=choice)
 
 
+@router.post("/preference")
+async def preference(
+    request: Request, csrf: FormText = None, key: FormText = None, choice: FormText = None
+) -> Response:
+    """Set the account's AI-usage preference: "reserve" (do not train) or "allow"."""
+    if choice not in PREFERENCES:
+        raise Refusal(400, "invalid", f"choice must be one of {', '.join(PREFERENCES)}")
+    return await _file(request, "preference_set", csrf, key, choice=choice)
+
+
 @router.get("/receipt/{seq}")
 async def receipt(request: Request, seq: Annotated[int, PathParam(ge=1, le=2**63 - 1)]) -> Response:
     """A committed event's receipt, for its own account only."""
@@ -251,7 +271,8 @@ async def receipt(request: Request, seq: Annotated[int, PathParam(ge=1, le=2**63
         event=event,
         what=WHAT.get(event.type, event.type),
         next=next_lines(event.type, after),
-        covers=", ".join(map(str, person.account.linked)),
+        # a preference is the account's own; the other choices cover linked accounts too
+        covers=", ".join(map(str, person.account.linked)) if event.type != "preference_set" else "",
         standing=standing,
         lines=standing_lines(standing),
     )

@@ -31,11 +31,15 @@ from trainright.ledger.events import ALL_PURPOSES, Channel, EventType
 from trainright.ledger.process import WriterHealth
 from trainright.policy import RegionRules
 from trainright.rules.standing import AccountFacts, Verdict, verdict
+from trainright.rules.usage import preference_problem
 from trainright.web.auth import Signer
 from trainright.web.config import WebConfig
 from trainright.web.ratelimit import RateLimiter
 
 Action = Literal["objection", "objection_withdrawn", "consent_given", "consent_withdrawn"]
+#: The longest AI-usage preference a person may set: both headers' values (256 each),
+#: joined; a preference is a statement, not a document.
+MAX_PREFERENCE = 520
 #: The problem code of a filing whose batch may have committed: retry with the same key.
 OUTCOME_UNKNOWN = "outcome_unknown"
 ACTIONS: tuple[Action, ...] = (
@@ -160,6 +164,32 @@ class Service:
         return Filing(
             person.account_id, events, key=key, reason=reason, purpose=person.rules.purpose
         )
+
+    @staticmethod
+    def preference_filing(
+        person: Person, value: str, channel: Channel, *, key: str | None = None
+    ) -> Filing:
+        """The account's AI-usage preference as one `preference_set` event.
+
+        The value must say yes or no to training (`preference_problem`); it is
+        about the account's own content, so it is filed for every purpose and for
+        this account only, not the person's linked accounts (SPEC §3).
+        """
+        problem = (
+            f"longer than {MAX_PREFERENCE} characters"
+            if len(value) > MAX_PREFERENCE
+            else preference_problem(value)
+        )
+        if problem is not None:
+            raise Refusal(422, "invalid_preference", f"not an AI-usage preference: {problem}")
+        event = NewEvent(
+            person.account_id,
+            "preference_set",
+            purpose=ALL_PURPOSES,
+            channel=channel,
+            content_usage=value,
+        )
+        return Filing(person.account_id, (event,), key=key, purpose=person.rules.purpose)
 
     async def file(self, filing: Filing) -> Filed:
         """Commit and wait for the commit.
