@@ -33,6 +33,8 @@ ACCOUNTS = pa.schema(
         ("display_name", pa.string()),
         ("created_at", pa.timestamp("us", tz="UTC")),
         ("content_usage", pa.string()),
+        ("age_attested_min", pa.int64()),
+        ("age_attested_at", pa.timestamp("us", tz="UTC")),
     ]
 )
 POSTS = pa.schema(

@@ -93,6 +93,8 @@ class Account:
     display_name: str
     created_at: datetime
     content_usage: str | None = None
+    age_attested_min: int | None = None
+    age_attested_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -312,8 +314,15 @@ def account_reason(
     if account.kind not in rules.account_kinds:
         return "account_kind"
     if birth is None:
-        return "age_unknown"
-    if birthday(birth, rules.min_age) > cutoff.astimezone(UTC).date():
+        # an attestation: "at least N at that instant"; it reaches min_age on the
+        # (min_age - N)th anniversary of the attestation's date, and is only a lower bound
+        made = account.age_attested_at
+        if account.age_attested_min is None or made is None or made > cutoff:
+            return "age_unknown"
+        years = max(rules.min_age - account.age_attested_min, 0)
+        if birthday(made.astimezone(UTC).date(), years) > cutoff.astimezone(UTC).date():
+            return "age_unknown"
+    elif birthday(birth, rules.min_age) > cutoff.astimezone(UTC).date():
         return "under_age"
     objection = latest(mine, ("objection", "objection_withdrawn"))
     if rules.legal_basis == "legitimate_interest" and objection == "objection":

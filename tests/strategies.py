@@ -116,9 +116,32 @@ PREFERENCES = st.sampled_from(sorted(v for v, allowed in USAGE.items() if allowe
 
 
 @st.composite
+def attestations(draw: st.DrawFn, cutoff: datetime) -> tuple[int | None, datetime | None]:
+    """Mostly none; else "at least N" at an instant near an anniversary that reaches an
+    age limit at T, on 29 February, a second after T, or half of one (no instant)."""
+    kind = draw(st.sampled_from(["none"] * 6 + ["edge", "edge", "leap", "after", "half"]))
+    if kind == "none":
+        return None, None
+    least = draw(st.sampled_from((13, 16, 18)))
+    if kind == "half":
+        return least, None
+    if kind == "after":
+        return least, cutoff + timedelta(seconds=draw(st.integers(1, 3600)))
+    clock = timedelta(seconds=draw(st.integers(0, 86399)))
+    if kind == "edge":
+        years = draw(st.integers(min_value=0, max_value=5))
+        day = _years_before(cutoff.date(), years) + timedelta(days=draw(st.integers(-2, 2)))
+    else:
+        day = date(draw(st.sampled_from([2012, 2016, 2020, 2024])), 2, 29)
+    made = datetime.combine(day, datetime.min.time(), tzinfo=UTC) + clock
+    return least, made if made <= cutoff else cutoff
+
+
+@st.composite
 def accounts_(draw: st.DrawFn, account_id: int, cutoff: datetime) -> Account:
     """Mostly an active personal account; the birth date near an age limit or 29 Feb."""
     statuses = ["active"] * 15 + ["deactivated", "pending_deletion", "deleted"]
+    least, made = draw(attestations(cutoff))
     return Account(
         account_id=account_id,
         kind=draw(st.sampled_from(["personal", "personal", "personal", "business"])),
@@ -128,6 +151,8 @@ def accounts_(draw: st.DrawFn, account_id: int, cutoff: datetime) -> Account:
         display_name=f"Member {account_id}",
         created_at=cutoff - timedelta(days=400 + account_id),
         content_usage=draw(USAGES),
+        age_attested_min=least,
+        age_attested_at=made,
     )
 
 

@@ -34,6 +34,11 @@ def acct(account_id: int = 1, **changes: object) -> Account:
     return replace(ADULT, account_id=account_id, **changes)  # type: ignore[arg-type]
 
 
+def attested(least: int, at: datetime) -> Account:
+    """An account with no birth date whose platform attests "at least `least` at `at`"."""
+    return acct(birth_date=None, age_attested_min=least, age_attested_at=at)
+
+
 def post(**changes: object) -> Post:
     return replace(POST, **changes)  # type: ignore[arg-type]
 
@@ -193,6 +198,72 @@ EDGES = [
     ),
     Edge(
         "age: unknown birth date is age_unknown", "age_unknown", accounts=(acct(birth_date=None),)
+    ),
+    # -- an attestation ("at least N at that instant") where no birth date is known ----
+    *(
+        Edge(
+            f"attestation: 16 on 2025-03-01, min_age 18, at {cutoff:%Y-%m-%d %H:%M:%S}",
+            expect,
+            accounts=(attested(16, datetime(2025, 3, 1, 10, tzinfo=UTC)),),
+            posts=(post(created_at=datetime(2027, 1, 1, tzinfo=UTC)),),
+            cutoff=cutoff,
+            events=(notice(at=datetime(2027, 1, 1, tzinfo=UTC)),),
+        )
+        for cutoff, expect in (
+            (datetime(2027, 2, 28, 23, 59, 59, tzinfo=UTC), "age_unknown"),
+            (datetime(2027, 3, 1, tzinfo=UTC), "included"),
+            (datetime(2027, 3, 2, tzinfo=UTC), "included"),
+        )
+    ),
+    *(
+        Edge(
+            f"attestation: 16 on 29 Feb 2024, min_age 18, at {cutoff:%Y-%m-%d %H:%M:%S}",
+            expect,
+            accounts=(attested(16, datetime(2024, 2, 29, 23, 59, 59, tzinfo=UTC)),),
+            posts=(post(created_at=datetime(2026, 1, 1, tzinfo=UTC)),),
+            cutoff=cutoff,
+            events=(notice(at=datetime(2026, 1, 1, tzinfo=UTC)),),
+        )
+        for cutoff, expect in (
+            (datetime(2026, 2, 28, 23, 59, 59, tzinfo=UTC), "age_unknown"),
+            (datetime(2026, 3, 1, tzinfo=UTC), "included"),
+        )
+    ),
+    Edge(
+        "attestation: 18 made at T counts",
+        "included",
+        accounts=(attested(18, T),),
+    ),
+    Edge(
+        "attestation: 18 made a second after T does not count",
+        "age_unknown",
+        accounts=(attested(18, T + S),),
+    ),
+    Edge(
+        "attestation: 13 eleven years ago reaches 18",
+        "included",
+        accounts=(attested(13, datetime(2015, 6, 26, tzinfo=UTC)),),
+    ),
+    Edge(
+        "attestation: a lower bound that does not reach min_age leaves the age unknown",
+        "age_unknown",
+        accounts=(attested(13, datetime(2024, 1, 1, tzinfo=UTC)),),
+    ),
+    Edge(
+        "attestation: without its instant attests nothing",
+        "age_unknown",
+        accounts=(acct(birth_date=None, age_attested_min=18),),
+    ),
+    Edge(
+        "attestation: a known birth date decides, not the attestation",
+        "under_age",
+        accounts=(acct(birth_date=date(2012, 1, 1), age_attested_min=18, age_attested_at=T - DAY),),
+    ),
+    Edge(
+        "attestation: a linked account's birth date is the person's age, not the attestation",
+        "under_age",
+        accounts=(attested(18, T - DAY), acct(2, birth_date=date(2012, 1, 1))),
+        persons=(Link(1, 7), Link(2, 7)),
     ),
     Edge(
         "age: min_age from the country's section",

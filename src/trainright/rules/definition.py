@@ -171,7 +171,15 @@ acc AS (
     SELECT a.account_id, a.kind, a.status,
            CASE WHEN pf.account_id IS NULL THEN a.content_usage ELSE pf.content_usage END
                AS content_usage,
-           b.birth_date, r.*
+           b.birth_date,
+           -- the account's own attested age at T: at least `age_attested_min` then, plus
+           -- the whole years since (the birthday arithmetic); none made after T counts
+           CASE WHEN a.age_attested_at <= {ts} THEN
+               a.age_attested_min + {t_year} - YEAR(a.age_attested_at)
+               - CASE WHEN MONTH(a.age_attested_at) * 100 + DAY(a.age_attested_at) > {t_md}
+                      THEN 1 ELSE 0 END
+           END AS attested_age,
+           r.*
     FROM accounts AS a
     JOIN member AS m ON m.account_id = a.account_id
     JOIN person_birth AS b ON b.linked = m.linked AND b.person = m.person
@@ -219,7 +227,10 @@ SELECT
         WHEN acc.status <> 'active' OR COALESCE(x.deleted_event, 0) = 1 THEN 'account_status'
         WHEN NOT ((acc.kind = 'personal' AND acc.kind_personal)
                   OR (acc.kind = 'business' AND acc.kind_business)) THEN 'account_kind'
-        WHEN acc.birth_date IS NULL THEN 'age_unknown'
+        -- with no birth date, an attestation that reaches min_age clears the age; one
+        -- that does not leaves it unknown (it is only a lower bound)
+        WHEN acc.birth_date IS NULL AND NOT COALESCE(acc.attested_age >= acc.min_age, FALSE)
+            THEN 'age_unknown'
         WHEN {t_year} - YEAR(acc.birth_date)
              - CASE WHEN MONTH(acc.birth_date) * 100 + DAY(acc.birth_date) > {t_md} THEN 1 ELSE 0 END
              < acc.min_age THEN 'under_age'

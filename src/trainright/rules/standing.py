@@ -12,10 +12,11 @@ event histories and policies that fails when either side changes alone.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
+from trainright.ledger.events import utc
 from trainright.ledger.standing import Standing
 from trainright.policy import RegionRules
 from trainright.rules.usage import read_usage
@@ -47,6 +48,17 @@ class AccountFacts:
     linked: tuple[int, ...] = ()
     #: the account's own AI-usage preference in the snapshot (SPEC §2 `content_usage`)
     content_usage: str | None = None
+    #: the platform attests the holder was at least this old at `age_attested_at`
+    age_attested_min: int | None = None
+    age_attested_at: datetime | None = None
+
+    def attested_age(self, at: datetime) -> int | None:
+        """The age the attestation vouches for at `at` (None: no attestation made by then)."""
+        if self.age_attested_min is None or self.age_attested_at is None:
+            return None
+        if self.age_attested_at > at:
+            return None
+        return self.age_attested_min + age_on(self.age_attested_at.date(), at.date())
 
     def accounts(self, account_id: int) -> tuple[int, ...]:
         """The accounts whose choices and notices count for this one."""
@@ -73,9 +85,17 @@ def account_reason(facts: AccountFacts | None, ledger: Standing, rules: RegionRu
     if facts.kind not in rules.account_kinds:
         return "account_kind"
     if facts.birth_date is None:
-        return "age_unknown"
+        attested = facts.attested_age(ledger.at)
+        if attested is None or attested < rules.min_age:
+            return "age_unknown"
+        return _choice_reason(ledger, rules)
     if age_on(facts.birth_date, ledger.at.date()) < rules.min_age:
         return "under_age"
+    return _choice_reason(ledger, rules)
+
+
+def _choice_reason(ledger: Standing, rules: RegionRules) -> str | None:
+    """The reasons after age: the person's objection or consent, and the notice."""
     if rules.legal_basis == "legitimate_interest":
         if ledger.objected:
             return "objected"
@@ -148,8 +168,10 @@ def load_account_facts(snapshot_dir: str | Path) -> dict[int, AccountFacts]:
             b,
             tuple(sorted(linked)) if linked else (),
             u,
+            amin,
+            utc(aat) if aat is not None else None,
         )
-        for a, k, c, s, b, linked, u in rows
+        for a, k, c, s, b, linked, u, amin, aat in rows
     }
 
 
@@ -168,7 +190,7 @@ person AS (
 )
 SELECT a.account_id, a.kind, a.country, a.status,
        CASE WHEN m.person_id IS NULL THEN a.birth_date ELSE p.birth_date END,
-       p.linked, a.content_usage
+       p.linked, a.content_usage, a.age_attested_min, a.age_attested_at
 FROM accounts AS a
 JOIN member AS m ON m.account_id = a.account_id
 LEFT JOIN person AS p ON p.person_id = m.person_id
