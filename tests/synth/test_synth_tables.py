@@ -24,6 +24,8 @@ SPEC_TYPES = {
         "display_name": pa.string(),
         "created_at": TS,
         "content_usage": pa.string(),
+        "age_attested_min": pa.int64(),
+        "age_attested_at": TS,
     },
     "posts": {
         "post_id": pa.int64(),
@@ -328,3 +330,17 @@ def test_preferences_in_both_vocabularies_reserving_allowing_and_malformed(
         }
         assert any(u.allowed for u in read.values())
         assert any(u.problem for u in read.values())
+
+
+def test_attestations_stand_in_for_unknown_birth_dates_at_the_edges(
+    platform: SynthSummary,
+) -> None:
+    accounts = rows(platform, "accounts")
+    attested = [a for a in accounts if a["age_attested_min"] is not None]
+    assert attested
+    # only people with no birth date, each with the instant of the check
+    assert all(a["birth_date"] is None and a["kind"] == "personal" for a in attested)
+    assert all(a["age_attested_at"] is not None for a in attested)
+    days = {(a["age_attested_min"], a["age_attested_at"].date()) for a in attested}
+    two_years = CUTOFF_DAY.replace(year=CUTOFF_DAY.year - 2)
+    assert {(16, two_years), (16, two_years + timedelta(days=1)), (16, date(2024, 2, 29))} <= days

@@ -40,6 +40,8 @@ class Accounts:
     created_us: np.ndarray  # int64 microseconds since the epoch, UTC
     names: pa.Array  # string
     content_usage: pa.Array  # string: the account's own AI-usage preference, mostly null
+    attested_min: pa.Array  # int64: "at least N" from an age check at sign-up, mostly null
+    attested_us: pa.Array  # timestamp of that check (the sign-up), null with attested_min
 
     @property
     def n(self) -> int:
@@ -61,6 +63,8 @@ class Accounts:
             "display_name": self.names,
             "created_at": self.created_us,
             "content_usage": self.content_usage,
+            "age_attested_min": self.attested_min,
+            "age_attested_at": self.attested_us,
         }
 
 
@@ -144,7 +148,46 @@ def generate(n: int, cutoff: datetime, rng: np.random.Generator) -> Accounts:
     ids = np.arange(FIRST_ACCOUNT_ID, FIRST_ACCOUNT_ID + n, dtype=np.int64)
     names = _display_names(country, business, rng)
     usage = preferences(rng, n, 0.06)
-    return Accounts(ids, country, business, status, birth, birth_null, created_us, names, usage)
+    attested_min, attested_us = _attestations(birth_null & ~business, created_us, cut, rng)
+    return Accounts(
+        ids,
+        country,
+        business,
+        status,
+        birth,
+        birth_null,
+        created_us,
+        names,
+        usage,
+        attested_min,
+        attested_us,
+    )
+
+
+def _attestations(
+    unknown: np.ndarray, created_us: np.ndarray, cut: int, rng: np.random.Generator
+) -> tuple[pa.Array, pa.Array]:
+    """Half the people with no birth date passed an age check at sign-up ("at least 13,
+    16 or 18" then, SPEC §2); the first such accounts are checked 16 exactly two years,
+    two years less a day, and on 29 February before the cutoff, the edges of an 18 limit.
+    Drawn from a stream of their own, so the other columns stay as they were."""
+    n = len(unknown)
+    own = np.random.default_rng(rng.integers(2**63))
+    least = own.choice(np.array([13, 16, 18], dtype=np.int8), size=n)
+    at = created_us.copy()
+    edges = np.flatnonzero(unknown)[:3]
+    cutoff = date(1970, 1, 1) + timedelta(days=cut)
+    for i, day in zip(
+        edges,
+        (years_before(cutoff, 2), years_before(cutoff, 2) + timedelta(days=1), date(2024, 2, 29)),
+        strict=False,
+    ):
+        least[i] = 16
+        at[i] = _days(day) * _DAY_US + 12 * 3600 * 1_000_000
+    none = ~unknown | (own.random(n) < 0.5)
+    none[edges] = False
+    ts = pa.timestamp("us", tz="UTC")
+    return pa.array(least.astype(np.int64), pa.int64(), mask=none), pa.array(at, ts, mask=none)
 
 
 def _display_names(country: np.ndarray, business: np.ndarray, rng: np.random.Generator) -> pa.Array:

@@ -24,6 +24,8 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("display_name", pa.string()),
             ("created_at", TS),
             ("content_usage", pa.string()),
+            ("age_attested_min", pa.int64()),
+            ("age_attested_at", TS),
         ]
     ),
     "posts": pa.schema(
