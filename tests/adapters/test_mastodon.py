@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -381,29 +382,46 @@ def test_noindex_becomes_a_reservation_only_when_asked(instance: str, tmp_path: 
     assert usage[3] == "train-ai=n", "indexable false (Mastodon's default)"
 
 
+@contextmanager
+def role(database: str, instance: str, tables: str) -> Iterator[str]:
+    """A login role with SELECT on `tables` only; yields the instance's URL as that role."""
+    schema = make_url(instance).query["options"].split("=", 1)[1]
+    name = f"ro_{schema}"[:60]
+    with _connect(database) as conn:
+        conn.execute(f'CREATE ROLE "{name}" LOGIN')
+        conn.execute(f'GRANT USAGE ON SCHEMA "{schema}" TO "{name}"')
+        conn.execute(f'GRANT SELECT ON {tables} TO "{name}"')
+    try:
+        yield make_url(instance).set(username=name).render_as_string(hide_password=False)
+    finally:
+        with _connect(database) as conn:
+            conn.execute(f'DROP OWNED BY "{name}"')
+            conn.execute(f'DROP ROLE "{name}"')
+
+
 def test_read_only_role_sees_no_remote_account(
     database: str, instance: str, tmp_path: Path
 ) -> None:
     schema = make_url(instance).query["options"].split("=", 1)[1]
-    role = f"ro_{schema}"[:60]
-    with _connect(database) as conn:
-        conn.execute(f'CREATE ROLE "{role}" LOGIN')
-        conn.execute(f'GRANT USAGE ON SCHEMA "{schema}" TO "{role}"')
-        conn.execute(f'GRANT SELECT ON ALL TABLES IN SCHEMA "{schema}" TO "{role}"')
-    try:
-        url = make_url(instance).set(username=role).render_as_string(hide_password=False)
+    with role(database, instance, f'ALL TABLES IN SCHEMA "{schema}"') as url:
         snap = tmp_path / "snap"
         done = trainright(*import_args(url, tmp_path, snap), cwd=tmp_path)
-        assert done.returncode == 0, done.stderr
-        authors = {p["author_id"] for p in pq.read_table(snap / "posts.parquet").to_pylist()}
-        ids = {a["account_id"] for a in pq.read_table(snap / "accounts.parquet").to_pylist()}
-        posts = {p["post_id"] for p in pq.read_table(snap / "posts.parquet").to_pylist()}
-        assert REMOTE not in authors | ids
-        assert not posts & {1000, 1002}
-    finally:
-        with _connect(database) as conn:
-            conn.execute(f'DROP OWNED BY "{role}"')
-            conn.execute(f'DROP ROLE "{role}"')
+    assert done.returncode == 0, done.stderr
+    posts = pq.read_table(snap / "posts.parquet").to_pylist()
+    ids = {a["account_id"] for a in pq.read_table(snap / "accounts.parquet").to_pylist()}
+    assert REMOTE not in ids | {p["author_id"] for p in posts}
+    assert not {p["post_id"] for p in posts} & {1000, 1002}
+
+
+def test_a_refused_table_says_what_to_grant(database: str, instance: str, tmp_path: Path) -> None:
+    schema = make_url(instance).query["options"].split("=", 1)[1]
+    with role(database, instance, f'"{schema}".accounts') as url:
+        snap = tmp_path / "snap"
+        done = trainright(*import_args(url, tmp_path, snap), cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "refused a query: permission denied" in done.stderr
+    assert not snap.exists()
 
 
 def test_unknown_visibility_is_a_clear_error(database: str, tmp_path: Path) -> None:

@@ -192,7 +192,7 @@ class MastodonAdapter:
     statuses: Counter[str] = field(default_factory=Counter)
 
     def batches(self, progress: Progress) -> Iterator[tuple[str, list[Row]]]:
-        """Every table in one read-only, repeatable-read transaction."""
+        """Connect, read, and turn a refused query into an error that says what to grant."""
         url = self.database.replace("postgresql+psycopg://", "postgresql://", 1)
         try:
             conn = psycopg.connect(url)
@@ -202,31 +202,46 @@ class MastodonAdapter:
                 field="--database",
                 hint="give a libpq URL such as postgresql://mastodon@localhost/mastodon_production",
             ) from None
-        with conn:
-            conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
-            conn.read_only = True
-            with conn.transaction():
-                quote, quote_join = self._quote_source(conn)
-                params = {"as_of": self.as_of.replace(tzinfo=None)}
+        try:
+            with conn:
+                yield from self._read(conn, progress)
+        except psycopg.Error as exc:
+            raise InputError(
+                f"the Mastodon database refused a query: {str(exc).strip()}",
+                field="--database",
+                hint="the role needs SELECT on accounts, users, statuses, status_edits, "
+                "media_attachments, mentions, account_deletion_requests (and quotes, if "
+                "present); the database must be a Mastodon 4.x schema",
+            ) from None
 
-                def run(query: str) -> Iterator[list[dict[str, Any]]]:
-                    text = sql.SQL(query).format(quote=quote, quote_join=quote_join)
-                    return self._stream(conn, text, params)
+    def _read(
+        self, conn: psycopg.Connection[Any], progress: Progress
+    ) -> Iterator[tuple[str, list[Row]]]:
+        """Every table in one read-only, repeatable-read transaction: one instant."""
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        conn.read_only = True
+        with conn.transaction():
+            quote, quote_join = self._quote_source(conn)
+            params = {"as_of": self.as_of.replace(tzinfo=None)}
 
-                total = conn.execute("SELECT count(*) FROM accounts WHERE domain IS NULL")
-                progress("accounts", 0, _one(total.fetchone()))
-                for rows in self._stream(conn, sql.SQL(_ACCOUNTS), {}):
-                    progress("accounts", len(rows), None)
-                    yield "accounts", [self._account(r) for r in rows]
-                for rows in run(_POSTS):
-                    progress("posts", len(rows), None)
-                    yield "posts", [p for r in rows if (p := self._post(r)) is not None]
-                for rows in run(_MEDIA):
-                    progress("media", len(rows), None)
-                    yield "media", [m for r in rows if (m := self._media(r)) is not None]
-                for rows in run(_TAGS):
-                    progress("mentions", len(rows), None)
-                    yield "tags", [self._tag(r) for r in rows]
+            def run(query: str) -> Iterator[list[dict[str, Any]]]:
+                text = sql.SQL(query).format(quote=quote, quote_join=quote_join)
+                return self._stream(conn, text, params)
+
+            total = conn.execute("SELECT count(*) FROM accounts WHERE domain IS NULL")
+            progress("accounts", 0, _one(total.fetchone()))
+            for rows in self._stream(conn, sql.SQL(_ACCOUNTS), {}):
+                progress("accounts", len(rows), None)
+                yield "accounts", [self._account(r) for r in rows]
+            for rows in run(_POSTS):
+                progress("posts", len(rows), None)
+                yield "posts", [p for r in rows if (p := self._post(r)) is not None]
+            for rows in run(_MEDIA):
+                progress("media", len(rows), None)
+                yield "media", [m for r in rows if (m := self._media(r)) is not None]
+            for rows in run(_TAGS):
+                progress("mentions", len(rows), None)
+                yield "tags", [self._tag(r) for r in rows]
 
     @staticmethod
     def _quote_source(conn: psycopg.Connection[Any]) -> tuple[sql.Composable, sql.Composable]:
