@@ -9,6 +9,7 @@ command line and built; each post is checked for what went in and why.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -26,7 +27,8 @@ from sqlalchemy.engine import make_url
 
 from factories import SECRET
 from helpers import Built, jpeg, read_dataset
-from trainright.adapters.mastodon import paperclip_path
+from trainright.adapters.mastodon import paperclip_path, read_countries
+from trainright.errors import InputError
 from trainright.ledger.scratch import scratch_database, scratch_schema
 
 DDL = Path(__file__).with_name("mastodon_schema.sql")
@@ -183,38 +185,51 @@ def fill(url: str, visibility_of_201: int = 0) -> None:
                 ),
             )
         edits = [
-            (207, "Written first", BEFORE),  # Mastodon keeps the original as the first edit
-            (207, "Rewritten later", AFTER),
-            (208, "No history", AFTER),  # the original version was never recorded
+            (207, "Written first", BEFORE, None),  # Mastodon keeps the original as an edit
+            (207, "Rewritten later", AFTER, [3]),  # ... and the later one added a photo
+            (208, "No history", AFTER, None),  # the original version was never recorded
         ]
-        for status_id, text, at in edits:
+        for status_id, text, at, media in edits:
             conn.execute(
-                "INSERT INTO status_edits (status_id, account_id, text, created_at, updated_at)"
-                " VALUES (%s, 1, %s, %s, %s)",
-                (status_id, text, at, at),
+                "INSERT INTO status_edits (status_id, account_id, text, created_at, updated_at,"
+                " ordered_media_attachment_ids) VALUES (%s, 1, %s, %s, %s, %s)",
+                (status_id, text, at, at, media),
             )
         conn.execute(
             "INSERT INTO quotes (id, account_id, status_id, quoted_status_id, quoted_account_id,"
             " state, created_at, updated_at) VALUES (1, 1, 210, 201, 1, 1, %s, %s)",
             (BEFORE, BEFORE),
         )
-        for status_id, account_id, silent in ((211, REMOTE, False), (212, 2, True)):
+        for status_id, account_id, silent in (
+            (211, REMOTE, False),
+            (212, 2, True),
+            (208, 2, False),
+        ):
             conn.execute(
                 "INSERT INTO mentions (status_id, account_id, silent, created_at, updated_at)"
                 " VALUES (%s, %s, %s, %s, %s)",
                 (status_id, account_id, silent, BEFORE, BEFORE),
             )
-        for media_id, kind, name in ((1, 0, "photo.jpg"), (2, 2, "clip.mp4")):
+        for media_id, status_id, kind, name in (
+            (1, 213, 0, "photo.jpg"),
+            (2, 213, 2, "clip.mp4"),
+            (3, 207, 0, "added.jpg"),  # attached by the edit after the cutoff
+        ):
             conn.execute(
                 "INSERT INTO media_attachments (id, status_id, file_file_name, type, account_id,"
-                " created_at, updated_at) VALUES (%s, 213, %s, %s, 1, %s, %s)",
-                (media_id, name, kind, BEFORE, BEFORE),
+                " created_at, updated_at) VALUES (%s, %s, %s, %s, 1, %s, %s)",
+                (media_id, status_id, name, kind, BEFORE, BEFORE),
             )
 
 
 def media_root(tmp_path: Path) -> Path:
     root = tmp_path / "system"
-    for media_id, name, data in ((1, "photo.jpg", jpeg(1)), (2, "clip.mp4", b"\0\0\0 ftypmp42")):
+    files = (
+        (1, "photo.jpg", jpeg(1)),
+        (2, "clip.mp4", b"\0\0\0 ftypmp42"),
+        (3, "added.jpg", jpeg(3)),
+    )
+    for media_id, name, data in files:
         path = root / paperclip_path(media_id, name)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
@@ -320,7 +335,7 @@ def test_import_then_build_post_by_post(instance: str, tmp_path: Path) -> None:
         (212, 2, "mention"),
     ]
     media = pq.read_table(snap / "media.parquet").to_pylist()
-    assert [(m["media_id"], m["post_id"]) for m in media] == [(1, 213)]
+    assert [(m["media_id"], m["post_id"]) for m in media] == [(1, 213)], "not 3: added later"
     assert (snap / media[0]["path"]).resolve().read_bytes() == jpeg(1)
 
     # The rules on this branch read only birth_date, which Mastodon does not have: every
@@ -442,3 +457,24 @@ def test_bad_country_is_refused(tmp_path: Path) -> None:
     done = trainright(*bad, cwd=tmp_path)
     assert done.returncode == 2, done.stderr
     assert "'XX' is not an ISO 3166-1 alpha-2 country code" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("1,NO\nabc,NO\n", "line 2 is not `account_id,country`"),
+        ("1,NO,extra\n", "line 1 is not `account_id,country`"),
+        ("account_id,country\n1,UK\n", "'UK' is not an ISO 3166-1 alpha-2 country code"),
+    ],
+)
+def test_bad_countries_file_names_the_line(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "countries.csv"
+    path.write_text(content)
+    with pytest.raises(InputError, match=re.escape(message)):
+        read_countries(path)
+
+
+def test_countries_file_overrides_per_account(tmp_path: Path) -> None:
+    path = tmp_path / "countries.csv"
+    path.write_text("account_id,country\n1,no\n2, gb\n")
+    assert read_countries(path) == {1: "NO", 2: "GB"}
