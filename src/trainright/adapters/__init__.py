@@ -80,9 +80,8 @@ def write_snapshot(adapter: Adapter, out: Path, progress: Progress) -> ImportRes
                 if not rows:
                     continue
                 schema = SCHEMAS[table]
-                batch = pa.RecordBatch.from_pylist(
-                    [{c: r.get(c) for c in schema.names} for r in rows], schema=schema
-                )
+                columns = {c: [r.get(c) for r in rows] for c in schema.names}
+                batch = pa.RecordBatch.from_pydict(columns, schema=schema)
                 writers[table].write_batch(batch)
                 result.rows[table] += len(rows)
         finally:
