@@ -21,30 +21,37 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
-from typing import Any, Protocol
-
-import pyarrow as pa
-import pyarrow.parquet as pq
+from typing import TYPE_CHECKING, Any, Protocol
 
 from trainright.atomic import atomic_directory
-from trainright.snapshot import TABLES, Kind
+from trainright.snapshot import TABLES
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 #: A progress callback, as `trainright build` takes one: (stage, advance, total).
 Progress = Callable[[str, int, int | None], None]
 Row = dict[str, Any]
 
-_ARROW: dict[Kind, pa.DataType] = {
-    "int": pa.int64(),
-    "string": pa.string(),
-    "date": pa.date32(),
-    "timestamp": pa.timestamp("us", tz="UTC"),
-    "bool": pa.bool_(),
-}
-#: The Parquet schema of each snapshot table, derived from snapshot.py so it cannot drift.
-SCHEMAS: dict[str, pa.Schema] = {
-    t.name: pa.schema([(c.name, _ARROW[c.kind]) for c in t.columns]) for t in TABLES
-}
+
+@cache
+def schemas() -> dict[str, pa.Schema]:
+    """The Parquet schema of each snapshot table, derived from snapshot.py so it cannot drift.
+
+    Built on first use, so loading the command line does not load pyarrow.
+    """
+    import pyarrow as pa
+
+    arrow = {
+        "int": pa.int64(),
+        "string": pa.string(),
+        "date": pa.date32(),
+        "timestamp": pa.timestamp("us", tz="UTC"),
+        "bool": pa.bool_(),
+    }
+    return {t.name: pa.schema([(c.name, arrow[c.kind]) for c in t.columns]) for t in TABLES}
 
 
 class Adapter(Protocol):
@@ -70,16 +77,19 @@ class ImportResult:
 
 def write_snapshot(adapter: Adapter, out: Path, progress: Progress) -> ImportResult:
     """Stream an adapter's batches into `out` atomically: all tables, or no directory."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     result = ImportResult(out, adapter.platform)
     with atomic_directory(out) as tmp:
         writers: dict[str, pq.ParquetWriter] = {}
         try:
             for table in ("accounts", "posts", "media", "tags"):
-                writers[table] = pq.ParquetWriter(tmp / f"{table}.parquet", SCHEMAS[table])
+                writers[table] = pq.ParquetWriter(tmp / f"{table}.parquet", schemas()[table])
             for table, rows in adapter.batches(progress):
                 if not rows:
                     continue
-                schema = SCHEMAS[table]
+                schema = schemas()[table]
                 columns = {c: [r.get(c) for r in rows] for c in schema.names}
                 batch = pa.RecordBatch.from_pydict(columns, schema=schema)
                 writers[table].write_batch(batch)
@@ -91,4 +101,4 @@ def write_snapshot(adapter: Adapter, out: Path, progress: Progress) -> ImportRes
     return result
 
 
-__all__ = ["SCHEMAS", "Adapter", "ImportResult", "Progress", "Row", "write_snapshot"]
+__all__ = ["Adapter", "ImportResult", "Progress", "Row", "schemas", "write_snapshot"]
