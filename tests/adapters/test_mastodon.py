@@ -8,6 +8,7 @@ command line and built; each post is checked for what went in and why.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import shutil
@@ -267,9 +268,12 @@ def import_args(url: str, tmp_path: Path, out: Path, *extra: str) -> list[str]:
     ]
 
 
+_schemas = itertools.count(1)
+
+
 @pytest.fixture
-def instance(database: str, request: pytest.FixtureRequest) -> str:
-    url = scratch_schema(database, f"m_{request.node.name.replace('[', '_')[:40]}".lower())
+def instance(database: str) -> str:
+    url = scratch_schema(database, f"m{next(_schemas)}")
     fill(url)
     return url
 
@@ -478,3 +482,29 @@ def test_countries_file_overrides_per_account(tmp_path: Path) -> None:
     path = tmp_path / "countries.csv"
     path.write_text("account_id,country\n1,no\n2, gb\n")
     assert read_countries(path) == {1: "NO", 2: "GB"}
+
+
+@pytest.mark.parametrize(
+    ("change", "quote_of"),
+    [
+        (  # a fork that keeps quotes on the status itself
+            "DROP TABLE quotes; ALTER TABLE statuses ADD COLUMN quote_of_id bigint;"
+            " UPDATE statuses SET quote_of_id = 201 WHERE id = 210",
+            201,
+        ),
+        ("DROP TABLE quotes", None),  # Mastodon before 4.4: no quotes at all
+    ],
+    ids=["quote_of_id", "none"],
+)
+def test_quotes_come_from_whichever_the_schema_has(
+    instance: str, tmp_path: Path, change: str, quote_of: int | None
+) -> None:
+    with _connect(instance) as conn:
+        for statement in change.split(";"):
+            conn.execute(statement)
+    snap = tmp_path / "snap"
+    done = trainright(*import_args(instance, tmp_path, snap), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    posts = {p["post_id"]: p for p in pq.read_table(snap / "posts.parquet").to_pylist()}
+    assert posts[210]["quote_of"] == quote_of
+    assert {p["quote_of"] for i, p in posts.items() if i != 210} == {None}
