@@ -11,6 +11,7 @@ SUITES = (
     "bench.images",
     "bench.lineage",
     "bench.web",
+    "bench.mastodon",
     "bench.spark",
 )
 

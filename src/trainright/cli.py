@@ -24,6 +24,7 @@ from rich.progress import (
 )
 
 from trainright import __version__
+from trainright.adapters.commands import mastodon_command
 from trainright.errors import Interrupted, TrainrightError
 
 out = Console()
@@ -48,6 +49,11 @@ rights_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(rights_app, name="rights")
+import_app = typer.Typer(
+    help="Make a snapshot from a platform's own database (docs/adapters/).", no_args_is_help=True
+)
+app.add_typer(import_app, name="import")
+import_app.command("mastodon")(mastodon_command)
 
 LedgerOpt = Annotated[
     str | None,

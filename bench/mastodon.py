@@ -1,0 +1,118 @@
+"""Mastodon import benchmark: `trainright import mastodon` against a raw read of the same rows.
+
+Fills Mastodon's tables (tests/adapters/mastodon_schema.sql) in a scratch PostgreSQL
+database with A local accounts (default 20,000), A/10 remote ones and S statuses
+(1 million; a tenth remote, some reblogs, mentions and images), then times:
+
+- raw: `COPY (SELECT ... local statuses ...) TO STDOUT`, the fastest PostgreSQL
+  can hand the rows over (the baseline);
+- import: the whole import into Parquet (accounts, posts, media, tags).
+
+Prints rows per second, the ratio import / raw, and the peak resident memory.
+Target: peak memory flat as S grows (every table is streamed in batches); the
+ratio to raw is what turning rows into typed Parquet columns in Python costs.
+Run: `python -m bench.mastodon --statuses 1000000`.
+Needs the PostgreSQL server of tests (TRAINRIGHT_TEST_POSTGRES or 127.0.0.1:5432).
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+
+from trainright.adapters import write_snapshot
+from trainright.adapters.mastodon import MastodonAdapter
+from trainright.ledger.scratch import scratch_database
+
+DDL = Path(__file__).resolve().parent.parent / "tests" / "adapters" / "mastodon_schema.sql"
+
+_FILL = """
+INSERT INTO accounts (id, username, domain, created_at, updated_at, display_name, indexable)
+SELECT i, 'user' || i, CASE WHEN i > %(local)s THEN 'remote.example' END,
+       '2025-01-01', '2025-01-01', 'User ' || i, i %% 3 = 0
+FROM generate_series(1, %(accounts)s) AS i;
+INSERT INTO users (email, created_at, updated_at, account_id, confirmed_at, age_verified_at)
+SELECT 'u' || i || '@example.net', '2025-01-01', '2025-01-01', i, '2025-01-01',
+       CASE WHEN i %% 2 = 0 THEN '2025-01-01'::timestamp END
+FROM generate_series(1, %(local)s) AS i;
+INSERT INTO statuses (id, text, created_at, updated_at, visibility, language, local, account_id,
+                      reblog_of_id)
+SELECT i, CASE WHEN i %% 20 = 0 THEN '' ELSE repeat('words of a post ', 1 + i %% 12) END,
+       timestamp '2026-01-01' + i * interval '1 second', '2026-01-01', i %% 4, 'en',
+       i %% 10 <> 0, CASE WHEN i %% 10 = 0 THEN %(local)s + 1 + i %% (%(accounts)s - %(local)s)
+       ELSE 1 + i %% %(local)s END,
+       CASE WHEN i %% 20 = 0 THEN i - 1 END
+FROM generate_series(1, %(statuses)s) AS i;
+INSERT INTO mentions (status_id, account_id, created_at, updated_at)
+SELECT i, 1 + (i * 7) %% %(accounts)s, '2026-01-01', '2026-01-01'
+FROM generate_series(3, %(statuses)s, 7) AS i;
+INSERT INTO media_attachments (id, status_id, file_file_name, type, created_at, updated_at)
+SELECT i, i, 'p.jpg', i %% 3, '2026-01-01', '2026-01-01'
+FROM generate_series(5, %(statuses)s, 11) AS i
+"""
+
+_RAW = """COPY (
+    SELECT st.id, st.account_id, st.created_at, st.visibility, st.language, st.text,
+           st.deleted_at, st.reblog_of_id
+    FROM statuses st JOIN accounts a ON a.id = st.account_id AND a.domain IS NULL
+) TO STDOUT"""
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--accounts", type=int, default=20_000, help="local accounts")
+    ap.add_argument("--statuses", type=int, default=1_000_000)
+    args = ap.parse_args(argv)
+    with scratch_database("trainright_bench_mastodon") as url:
+        libpq = url.replace("postgresql+psycopg://", "postgresql://", 1)
+        start = time.perf_counter()
+        with psycopg.connect(libpq, autocommit=True) as conn:
+            conn.execute(DDL.read_text())
+            params = {
+                "local": args.accounts,
+                "accounts": args.accounts + max(1, args.accounts // 10),
+                "statuses": args.statuses,
+            }
+            for statement in _FILL.split(";"):
+                conn.execute(statement, params)
+            conn.execute("ANALYZE")
+        print(f"filled {args.statuses:,} statuses in {time.perf_counter() - start:.1f} s")
+
+        start = time.perf_counter()
+        raw_rows = 0
+        with psycopg.connect(libpq) as conn, conn.cursor().copy(_RAW) as copy:
+            for _ in copy.rows():
+                raw_rows += 1
+        raw = time.perf_counter() - start
+
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "snap"
+            adapter = MastodonAdapter(
+                database=url,
+                media_root=Path(tmp) / "system",
+                out=out,
+                country="NO",
+                as_of=datetime(2027, 1, 1, tzinfo=UTC),
+                attested_min_age=16,
+            )
+            start = time.perf_counter()
+            result = write_snapshot(adapter, out, lambda *_: None)
+            took = time.perf_counter() - start
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    posts = result.rows["posts"]
+    print(f"raw COPY of local statuses: {raw_rows:,} rows in {raw:.2f} s")
+    print(
+        f"import: {posts:,} posts ({sum(result.rows.values()):,} rows in all) in {took:.2f} s, "
+        f"{posts / took:,.0f} posts/s; import / raw = {took / raw:.1f}x"
+    )
+    print(f"peak resident memory {peak_mb:,.0f} MB; left out: {dict(result.skipped)}")
+
+
+if __name__ == "__main__":
+    main()
