@@ -84,6 +84,9 @@ def build_on_spark(
     executors) or else from `ledger`, read once by the driver.
     """
     check_new_output(out)
+    if "://" not in snapshot and not snapshot.startswith("file:"):
+        # a local path: the executors read images from it, in their own working directory
+        snapshot = str(Path(snapshot).resolve())
     report: Progress = progress or (lambda stage, n, total: None)
     runner = SparkRunner(spark_session(spark_master))
     try:

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 
 from pyspark.sql import SparkSession
 
+from trainright.errors import ConfigError
+
 #: Settings the rules and the Arrow exchange depend on, and one the build's speed does:
 #: the decisions are cached, and a cached plan keeps `spark.sql.shuffle.partitions`
 #: (200) partitions unless adaptive execution may coalesce them; 200 small Python
@@ -36,8 +38,12 @@ def spark_session(
 
     `conf` applies when this call starts the session (e.g. `spark.driver.memory`).
     """
-    if "PYSPARK_GATEWAY_PORT" not in os.environ and (master or "local").startswith("local"):
-        # Started here, not by spark-submit: the local Python workers run this interpreter.
+    started_here = "PYSPARK_GATEWAY_PORT" not in os.environ
+    if started_here:
+        # Started here, not by spark-submit: the Python workers run this interpreter,
+        # which has trainright and its dependencies, unless the operator named another
+        # (PYSPARK_PYTHON, or spark.pyspark.python in `conf`). Without it, a cluster's
+        # executors would start the system `python3`, which has neither.
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.appName("trainright build").config(
         "spark.ui.showConsoleProgress", "false"
@@ -50,4 +56,41 @@ def spark_session(
     for key, value in REQUIRED.items():
         spark.conf.set(key, value)
     spark.sparkContext.setLogLevel(log_level)
+    if not (spark.sparkContext.master or "local").startswith("local"):
+        check_executors(spark, log_level)
     return spark
+
+
+def check_executors(spark: SparkSession, level: str = "WARN") -> None:
+    """Fail before any work when the cluster's executors cannot import trainright.
+
+    One tiny task on an executor, so a missing environment is a clear exit 2 naming
+    the interpreter and the fix, not a Python traceback from the middle of a build.
+    """
+    sc = spark.sparkContext
+    python = sc.pythonExec or "python3"
+    # the task's retries would each log the executor's traceback; the error below says it
+    sc.setLogLevel("OFF")
+    try:
+        sc.parallelize([0], 1).map(lambda _: _probe()).collect()
+    except Exception as exc:  # Py4J wraps the executor's error; its text is what we have
+        text = str(exc)
+        missing = "No module named" in text
+        raise ConfigError(
+            f"the Spark executors (Python {python!r}) cannot run trainright"
+            + (": it is not installed there" if missing else f": {text.splitlines()[0]}"),
+            field="PYSPARK_PYTHON",
+            value=python,
+            hint="run the executors on a Python with trainright installed: set PYSPARK_PYTHON "
+            "to its path on the workers, or ship this environment with spark.archives "
+            "(docs/spark.md, 'On a cluster')",
+        ) from None
+    finally:
+        sc.setLogLevel(level)
+
+
+def _probe() -> str:
+    """Runs on an executor: import what the rules' Python code needs there."""
+    import trainright.minimise.images  # noqa: F401  (the executors scrub images)
+
+    return sys.executable
