@@ -21,7 +21,7 @@ from starlette.responses import HTMLResponse
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from trainright.ledger import Filed
+from trainright.ledger import Filed, Filing
 from trainright.ledger.events import ALL_PURPOSES
 from trainright.report import render_report
 from trainright.web.auth import AuthFailure
@@ -208,6 +208,15 @@ async def file_event(
     )
     recorded = await gpc(request, person) if body.type != "objection_withdrawn" else None
     svc.limit_account(person.account_id)
+    covers = list(person.account.accounts(person.account_id))
+    return await receipt_response(request, person, filing, covers, recorded)
+
+
+async def receipt_response(
+    request: Request, person: Person, filing: Filing, covers: list[int], recorded: GpcOut | None
+) -> Response:
+    """Commit a filing and answer with its receipt: 201, or 200 for a keyed retry."""
+    svc = service(request)
     filed = await svc.file(filing)
     first = filed.events[0]
     after = await svc.after(person, filed)
@@ -217,7 +226,7 @@ async def file_event(
         replayed=filed.replayed,
         standing=StandingOut.of(after),
         next=english(next_lines(first.type, after)),
-        covers=list(person.account.accounts(person.account_id)),
+        covers=covers,
         gpc=recorded,
     )
     # Serialised here, once: the model was built from committed data, not user input.
@@ -278,8 +287,9 @@ async def set_preference(
     """Set my account's AI-usage preference: whether my posts may be used to train AI.
 
     Send `Content-Usage`, `Content-Signal` or both (at least one; without either it
-    is a 422 `invalid_preference`); when both are sent, a "no" in either wins. The preference is recorded in the ledger like any right and replaces
-    the one the platform holds; a post that states its own preference follows its
+    is a 422 `invalid_preference`); when both are sent, a "no" in either wins. The
+    preference is recorded in the ledger like any right and replaces the one the
+    platform holds; a post that states its own preference follows its
     own. It is about this account's posts only, not linked accounts', and it is read
     by datasets built from now on where the region honours reservations; to have
     earlier datasets retrained without your posts, file an objection.
@@ -296,23 +306,8 @@ async def set_preference(
         )
     filing = svc.preference_filing(person, ", ".join(stated), "api", key=key)
     svc.limit_account(person.account_id)
-    filed = await svc.file(filing)
-    first = filed.events[0]
-    after = await svc.after(person, filed)
-    receipt = ReceiptOut(
-        reference=reference(first),
-        events=[EventOut.of(e) for e in filed.events],
-        replayed=filed.replayed,
-        standing=StandingOut.of(after),
-        next=english(next_lines(first.type, after)),
-        covers=[person.account_id],
-        gpc=None,
-    )
-    return Response(
-        receipt.model_dump_json(),
-        status_code=200 if filed.replayed else 201,
-        media_type="application/json",
-    )
+    # a preference is the account's own: it covers no linked account
+    return await receipt_response(request, person, filing, [person.account_id], None)
 
 
 class MyStandingOut(StandingOut):
