@@ -18,6 +18,11 @@ writer processes, user + system), which other work moves much less: it is what
 each request costs, whatever else is running; for PostgreSQL also the database
 server's (`+ db us`), which shares the same two cores. Run: `python -m bench.web`
 (results also in bench/out/web.json).
+
+`--baseline REV` measures the code at git revision REV beside the working tree's, in
+the same run: REV is checked out into a temporary worktree, and each target is run
+`--rounds` times alternating between the two, so that a change's cost in throughput
+and CPU per request is read against the same machine state rather than another day's.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import os
 import re
 import secrets
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -71,8 +77,20 @@ end
 
 
 @dataclass(frozen=True)
+class Code:
+    """The code a server runs: the working tree, or a baseline revision's worktree."""
+
+    label: str
+    root: Path
+
+    def env(self, base: dict[str, str]) -> dict[str, str]:
+        return {**base, "PYTHONPATH": f"{self.root / 'src'}{os.pathsep}{self.root}"}
+
+
+@dataclass(frozen=True)
 class Result:
     target: str
+    code: str
     acknowledged_per_s: float
     p50_ms: float
     p99_ms: float
@@ -89,7 +107,7 @@ class Result:
         committed = "" if self.committed is None else f"{self.committed:,}"
         db = "" if self.target != "postgresql" else f"{self.db_cpu_us_per_request:.0f}"
         return (
-            f"{self.target:<11} {self.acknowledged_per_s:>10,.0f} {self.p50_ms:>8.1f} {self.p99_ms:>8.1f} "
+            f"{self.target:<11} {self.code:<9} {self.acknowledged_per_s:>10,.0f} {self.p50_ms:>8.1f} {self.p99_ms:>8.1f} "
             f"{self.errors:>7,} {committed:>10} {self.cpu_us_per_request:>8.0f} {db:>7} {self.load_before:>6.2f}"
             f"  {verdict}"
         )
@@ -154,9 +172,9 @@ def cpu_seconds(pgid: int) -> tuple[float, float]:
 
 
 @contextmanager
-def serving(cmd: list[str], env: dict[str, str], port: int) -> Iterator[tuple[str, int]]:
+def serving(cmd: list[str], env: dict[str, str], port: int, cwd: Path) -> Iterator[tuple[str, int]]:
     proc = subprocess.Popen(
-        cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, start_new_session=True
+        cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, start_new_session=True
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -199,7 +217,12 @@ def committed(url: str) -> int:
 
 
 def run_target(
-    target: str, url: str | None, args: argparse.Namespace, work: Path, env: dict[str, str]
+    target: str,
+    url: str | None,
+    args: argparse.Namespace,
+    work: Path,
+    env: dict[str, str],
+    code: Code,
 ) -> Result:
     port = free_port()
     limits = ["--client-rate", "100000000", "--account-rate", "100000"]
@@ -212,7 +235,7 @@ def run_target(
     run_id = secrets.token_hex(4)
     script = work / f"{target}.lua"
     script.write_text(LUA % {"tokens": work / "tokens.txt", "run": run_id})
-    with serving(cmd, env, port) as (base, pgid):
+    with serving(cmd, code.env(env), port, code.root) as (base, pgid):
         wrk(base, script, args.warmup, args.connections, args.threads)
         load = os.getloadavg()[0]
         script.write_text(LUA % {"tokens": work / "tokens.txt", "run": run_id + "m"})
@@ -223,6 +246,7 @@ def run_target(
     total, errors, p50, p99 = parse_wrk(out, args.duration)
     return Result(
         target=target,
+        code=code.label,
         acknowledged_per_s=(total - errors) / args.duration,
         p50_ms=p50,
         p99_ms=p99,
@@ -280,6 +304,7 @@ def serve_sink(port: int, accounts: int) -> None:
     import uvicorn
 
     from trainright.ledger import Event, Filed, Filing
+    from trainright.ledger.process import WriterHealth
     from trainright.ledger.standing import standing_of
     from trainright.settings import LedgerURL
     from trainright.web import Limits, WebConfig, create_app
@@ -294,6 +319,9 @@ def serve_sink(port: int, accounts: int) -> None:
 
         async def stop(self) -> None:
             return None
+
+        def health(self) -> WriterHealth:
+            return WriterHealth(True, os.getpid(), 0.0, None, 0, False)
 
         async def file(self, filing: Filing) -> Filed:
             now = datetime.now(UTC)
@@ -318,6 +346,72 @@ def serve_sink(port: int, accounts: int) -> None:
     uvicorn.run(app, host="127.0.0.1", port=port, access_log=False, log_level="warning")
 
 
+def measure(
+    target: str, args: argparse.Namespace, work: Path, env: dict[str, str], code: Code, run: int
+) -> Result:
+    """One run of one target on one code, each on a fresh ledger."""
+    if target == "ceiling":
+        return run_target(target, None, args, work, env, code)
+    if target == "sqlite":
+        url = f"sqlite:///{work / f'ledger-{code.label}-{run}.db'}"
+        return run_target(target, url, args, work, env, code)
+    if target == "postgresql":
+        from trainright.ledger.scratch import scratch_database
+
+        with scratch_database("trainright_bench") as url:
+            return run_target(target, url, args, work, env, code)
+    raise SystemExit(f"unknown target {target!r}: ceiling, sqlite or postgresql")
+
+
+@contextmanager
+def codes(baseline: str | None, work: Path) -> Iterator[list[Code]]:
+    """The working tree's code, and REV's checked out into a worktree (removed after)."""
+    current = Code("current", ROOT)
+    if baseline is None:
+        yield [current]
+        return
+    tree = work / "baseline"
+    git = ["git", "-C", str(ROOT)]
+    done = subprocess.run(
+        [*git, "worktree", "add", "--detach", str(tree), baseline], capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"cannot check out baseline {baseline!r}: {done.stderr.strip()}")
+    try:
+        yield [Code(baseline[:9], tree), current]
+    finally:
+        subprocess.run([*git, "worktree", "remove", "--force", str(tree)], check=False)
+
+
+def summary(results: list[Result], baseline: str | None) -> list[str]:
+    """Each store against the ceiling, and with a baseline the current code against it."""
+    lines = []
+    for code in dict.fromkeys(r.code for r in results):
+        ours = [r for r in results if r.code == code]
+        ceilings = [r.acknowledged_per_s for r in ours if r.target == "ceiling"]
+        for target in dict.fromkeys(r.target for r in ours if r.target != "ceiling"):
+            if ceilings:
+                rate = statistics.median(r.acknowledged_per_s for r in ours if r.target == target)
+                share = rate / statistics.median(ceilings)
+                lines.append(f"{code} {target}: {share:.0%} of the ceiling")
+    if baseline is not None:
+        for target in dict.fromkeys(r.target for r in results):
+            runs = [r for r in results if r.target == target]
+            now = [r for r in runs if r.code == "current"]
+            then = [r for r in runs if r.code != "current"]
+            rate = statistics.median(r.acknowledged_per_s for r in now) / statistics.median(
+                r.acknowledged_per_s for r in then
+            )
+            cpu = statistics.median(r.cpu_us_per_request for r in now) / statistics.median(
+                r.cpu_us_per_request for r in then
+            )
+            lines.append(
+                f"{target}: current / {baseline}: {rate:.2f}x acknowledged/s, "
+                f"{cpu:.2f}x server CPU per request (medians of {len(now)} runs each)"
+            )
+    return lines
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--duration", type=int, default=10, help="seconds measured per target")
@@ -328,6 +422,14 @@ def main(argv: list[str] | None = None) -> None:
     )
     ap.add_argument("--accounts", type=int, default=50_000, help="distinct signed-in accounts")
     ap.add_argument("--targets", default="ceiling,sqlite,postgresql")
+    ap.add_argument(
+        "--baseline",
+        metavar="REV",
+        help="also measure git revision REV, alternating with the working tree's code",
+    )
+    ap.add_argument(
+        "--rounds", type=int, default=1, help="runs of each target (each code, with --baseline)"
+    )
     ap.add_argument("--serve-sink", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.serve_sink:
@@ -335,7 +437,6 @@ def main(argv: list[str] | None = None) -> None:
         return
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
-    from trainright.ledger.scratch import scratch_database
     from trainright.web.auth import Signer
 
     secret = secrets.token_hex(32)
@@ -349,36 +450,24 @@ def main(argv: list[str] | None = None) -> None:
         (work / "tokens.txt").write_text(
             "\n".join(signer.session_token(a) for a in range(1, args.accounts + 1)) + "\n"
         )
-        for target in args.targets.split(","):
-            if target == "ceiling":
-                results.append(run_target(target, None, args, work, env))
-            elif target == "sqlite":
-                results.append(
-                    run_target(target, f"sqlite:///{work / 'ledger.db'}", args, work, env)
-                )
-            elif target == "postgresql":
-                with scratch_database("trainright_bench") as url:
-                    results.append(run_target(target, url, args, work, env))
-            else:
-                raise SystemExit(f"unknown target {target!r}: ceiling, sqlite or postgresql")
-            print(f"  {target}: done", file=sys.stderr, flush=True)
+        with codes(args.baseline, work) as measured:
+            for target in args.targets.split(","):
+                for run in range(args.rounds):
+                    for code in measured:
+                        results.append(measure(target, args, work, env, code, run))
+                print(f"  {target}: done", file=sys.stderr, flush=True)
     print(
         f"\nPOST /api/v1/events, {args.connections} connections, {args.duration} s, wrk -t{args.threads}, "
         f"{os.cpu_count()} cores; target >= {TARGET_RATE:,}/s with p99 < {TARGET_P99_MS:.0f} ms"
     )
     print(
-        f"{'target':<11} {'acked/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} "
+        f"{'target':<11} {'code':<9} {'acked/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} "
         f"{'committed':>10} {'CPU us':>8} {'+ db us':>7} {'load':>6}"
     )
     for r in results:
         print(r.row())
-    ceiling = next((r for r in results if r.target == "ceiling"), None)
-    if ceiling:
-        for r in results:
-            if r is not ceiling:
-                print(
-                    f"{r.target}: {r.acknowledged_per_s / ceiling.acknowledged_per_s:.0%} of the ceiling"
-                )
+    for line in summary(results, args.baseline):
+        print(line)
     OUT.mkdir(exist_ok=True)
     record: dict[str, Any] = {"args": vars(args), "results": [r.__dict__ for r in results]}
     (OUT / "web.json").write_text(json.dumps(record, indent=2))
