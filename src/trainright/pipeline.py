@@ -35,6 +35,7 @@ from trainright.ledger import Ledger
 from trainright.ledger.events import iso
 from trainright.ledger.importer import parse_timestamp
 from trainright.lineage import openlineage, register_dataset
+from trainright.lineage.links import links_of_snapshot, read_links
 from trainright.minimise import Pseudonymiser
 from trainright.minimise import text as redaction
 from trainright.policy import Policy, RegionRules, load_policy
@@ -143,7 +144,8 @@ def build(
             spark_master=spark_master,
             progress=progress,
         )
-        register_dataset(led, out_path, on_spark, on_spark_sha, pol.purpose)
+        links = links_of_snapshot(snapshot, out_path, on_spark)
+        register_dataset(led, out_path, on_spark, on_spark_sha, pol.purpose, links)
         return BuildResult(out_path, on_spark["dataset_id"], on_spark)
     snap = locate(snapshot)
     report = progress or (lambda stage, n, total: None)
@@ -172,9 +174,10 @@ def build(
                 warnings=warnings,
             )
             manifest_sha = write_manifest(tmp, manifest)
+        links = read_links(runner.conn, out_path, manifest)
     finally:
         runner.close()
-    register_dataset(led, out_path, manifest, manifest_sha, pol.purpose)
+    register_dataset(led, out_path, manifest, manifest_sha, pol.purpose, links)
     openlineage.dataset_built(snap.root, led.url.url, manifest)
     return BuildResult(out_path, manifest["dataset_id"], manifest)
 

@@ -365,11 +365,14 @@ def _raw_relation(tf: TableFile) -> str:
     return f"read_json({p}, format='newline_delimited', columns={cols}, ignore_errors=false)"
 
 
-def load_into_duckdb(conn: Any, snapshot: Snapshot) -> None:
-    """Create one typed, validated temp view per table (named after the table)."""
+def load_into_duckdb(conn: Any, snapshot: Snapshot, only: tuple[str, ...] = ()) -> None:
+    """Create one typed, validated temp view per table (named after the table); with
+    `only`, for those tables alone (a reader that needs a few of them)."""
     import duckdb
 
     for spec in TABLES:
+        if only and spec.name not in only:
+            continue
         tf = snapshot.files[spec.name]
         if tf.path is None:
             _empty_view(conn, spec, spec.name)

@@ -137,15 +137,23 @@ def print_lookup(
         console.print(f"account {account_id}: no registered dataset holds its data")
     else:
         t = Table(title=f"Account {account_id}: data held in", title_justify="left")
-        for col in ("dataset", "cutoff", "shard", "models"):
+        for col in ("dataset", "cutoff", "shard"):
+            t.add_column(col, no_wrap=True)  # only the last column folds, so it reads whole
+        for col in ("whose", "models"):
             t.add_column(col)
         t.add_column("written to", overflow="fold")  # a path is never cut short
+        whose = {
+            "own_posts": "own posts",
+            "linked_account": "linked account {}",
+            "reshared_or_quoted": "reshared or quoted by others",
+        }
         for h in holdings:
             models = ", ".join(f"{n} {v}".strip() for n, v in h.models) or "-"
             t.add_row(
                 h.dataset_id[:12],
                 f"{h.cutoff:%Y-%m-%d %H:%M}",
                 f"{h.shard} of {h.shards}",
+                whose[h.how].format(h.account_id),
                 models,
                 "\n".join(h.paths),
             )
@@ -201,6 +209,9 @@ def print_impact(console: Console, impact: Impact) -> None:
             t.add_column(col)
         for task in tasks:
             why = ", ".join(f"{r} {n}" for r, n in task.reasons.most_common())
+            via = {c: n for c, n in task.causes.items() if c != "own_posts"}
+            if via:  # not (only) the objectors' own posts
+                why += " (" + ", ".join(f"{c.replace('_', ' ')} {n}" for c, n in via.items()) + ")"
             first = ", ".join(str(a) for a in task.accounts[:5]) + (
                 " …" if len(task.accounts) > 5 else ""
             )

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from fastapi.testclient import TestClient
 from people import API_KEY, bearer, config, cookie, csrf_of, form_key_of, ledger_of
 from pydantic import SecretStr
 
 from factories import CUTOFF, account, post, write_snapshot
+from helpers import PERSONS, POSTS
 from trainright import Ledger, build, parse_policy
 from trainright.lineage import register_model
 from trainright.minimise import Pseudonymiser
@@ -158,3 +162,45 @@ def test_operator_report_needs_the_api_key(built: tuple[TestClient, str]) -> Non
     assert resp.headers["content-type"].startswith("text/html")
     assert "<html" in resp.text
     assert dataset_id[:8] in resp.text
+
+
+def test_my_data_reaches_my_linked_accounts_and_the_reshares_of_my_posts(
+    tmp_path: Path,
+) -> None:
+    """CAROL and ERIN are one person; DAVE reshares a post of ERIN's. Signed in as CAROL,
+    ERIN's posts are listed as a linked account's; signed in as ERIN, DAVE's shard is
+    listed as holding reshares of her posts; after CAROL objects, both shards are queued."""
+    carol, dave, erin = 9031, 9041, 9051
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    snap = write_snapshot(
+        tmp_path / "snap", [account(carol), account(dave), account(erin)], [post(7, carol)]
+    )
+    rows = [
+        {**post(7, carol), "reshare_of": None},
+        {**post(8, erin), "reshare_of": None},
+        {**post(9, dave, text="worth reading"), "reshare_of": 8},
+    ]
+    pq.write_table(pa.Table.from_pylist(rows, POSTS), snap / "posts.parquet")
+    persons = pa.table({"account_id": [carol, erin], "person_id": [1, 1]}, PERSONS)
+    pq.write_table(persons, snap / "persons.parquet")
+    ledger = Ledger(url)
+    build(snap, POLICY, CUTOFF, tmp_path / "ds", ledger=ledger, secret=SECRET)
+    register_model(ledger, "chat-small", [str(tmp_path / "ds")], version="v1")
+    ledger.engine.dispose()
+    with TestClient(create_app(config(url)), base_url="http://127.0.0.1") as client:
+        held = {(d["account_id"], d["shard"], d["how"]) for d in my_data(client, carol)["datasets"]}
+        assert held == {
+            (carol, shard_of(carol), "own_posts"),
+            (erin, shard_of(erin), "linked_account"),
+        }
+        of_erin = {(d["shard"], d["how"]) for d in my_data(client, erin)["datasets"]}
+        assert of_erin == {
+            (shard_of(erin), "own_posts"),
+            (shard_of(carol), "linked_account"),
+            (shard_of(dave), "reshared_or_quoted"),
+        }
+        page = client.get("/my-data", headers=cookie(carol))
+        assert f'data-account="{erin}" data-how="linked_account"' in page.text
+        object_through_the_page(client, carol)
+        queued = {t["shard"] for t in my_data(client, carol)["unlearning"]}
+        assert queued == {shard_of(carol), shard_of(erin), shard_of(dave)}

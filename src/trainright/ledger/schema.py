@@ -161,6 +161,26 @@ dataset_shards = Table(
     Column("consent_bitmap", LargeBinary, nullable=False),
 )
 
+#: The persons links (SPEC §2 `persons`) of a dataset's snapshot: a right exercised on
+#: one account reaches the linked accounts' data in that dataset.
+dataset_persons = Table(
+    "dataset_persons",
+    metadata,
+    Column("dataset_id", String(64), primary_key=True),
+    Column("account_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("person_id", BigInteger, nullable=False),
+)
+
+#: Per dataset and shard: the roaring bitmap (dense indexes) of the authors whose posts
+#: the shard's reshares and quotes carry, down each chain (not the sharers themselves).
+dataset_carried = Table(
+    "dataset_carried",
+    metadata,
+    Column("dataset_id", String(64), primary_key=True),
+    Column("shard", Integer, primary_key=True, autoincrement=False),
+    Column("bitmap", LargeBinary, nullable=False),
+)
+
 #: Models, registered against the datasets they were trained on.
 models = Table(
     "models",

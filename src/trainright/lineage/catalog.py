@@ -20,6 +20,7 @@ from sqlalchemy import Connection, delete, func, insert, select
 from trainright.dataset import read_manifest
 from trainright.errors import InputError
 from trainright.ledger import Ledger, schema
+from trainright.lineage.links import Links
 
 _CHUNK = 20_000
 
@@ -86,14 +87,16 @@ def register_dataset(
     manifest: Mapping[str, Any],
     manifest_sha256: str,
     purpose: str = "ai-training",
+    links: Links | None = None,
 ) -> None:
-    """Enter a finished dataset and its shard subject sets; idempotent per id and path."""
+    """Enter a finished dataset, its shard subject sets and its snapshot's links
+    (`trainright.lineage.links`); idempotent per id and path."""
     shard_sets = {
         s["shard"]: BitMap64.deserialize((path / s["subjects_file"]).read_bytes())
         for s in manifest["shards"]
     }
     consent = BitMap64.deserialize((path / manifest["consent_subjects"]["file"]).read_bytes())
-    store_dataset(ledger, path, manifest, manifest_sha256, shard_sets, consent, purpose)
+    store_dataset(ledger, path, manifest, manifest_sha256, shard_sets, consent, purpose, links)
 
 
 def store_dataset(
@@ -104,11 +107,13 @@ def store_dataset(
     shard_sets: Mapping[int, Iterable[int]],
     consent: Iterable[int] = (),
     purpose: str = "ai-training",
+    links: Links | None = None,
 ) -> None:
     """Write a dataset's catalog rows from its manifest and per-shard account ids.
 
     `consent` holds the accounts included under consent; the rest are in under
-    legitimate interest. It decides which later event takes each one out.
+    legitimate interest. It decides which later event takes each one out. `links`
+    (persons, and the authors reshares carry) widen who an event reaches.
     """
     dataset_id = manifest["dataset_id"]
     counts = manifest["counts"]
@@ -155,6 +160,25 @@ def store_dataset(
                     consent_bitmap=consent_bitmap.serialize(),
                 )
             )
+        if links is not None:
+            _store_links(conn, dataset_id, links)
+
+
+def _store_links(conn: Connection, dataset_id: str, links: Links) -> None:
+    """The dataset's persons links, and its shards' carried authors as bitmaps."""
+    rows = [
+        {"dataset_id": dataset_id, "account_id": int(a), "person_id": int(p)}
+        for a, p in zip(links.accounts, links.persons, strict=True)
+    ]
+    for i in range(0, len(rows), _CHUNK):
+        conn.execute(insert(schema.dataset_persons), rows[i : i + _CHUNK])
+    for shard, authors in sorted(links.carried.items()):
+        dense = subject_indexes(conn, authors)
+        conn.execute(
+            insert(schema.dataset_carried).values(
+                dataset_id=dataset_id, shard=shard, bitmap=BitMap(dense.tolist()).serialize()
+            )
+        )
 
 
 def datasets(conn: Connection) -> list[DatasetEntry]:

@@ -33,6 +33,7 @@ from sqlalchemy import (
 
 from trainright.errors import InputError
 from trainright.ledger import Ledger, schema
+from trainright.lineage.catalog import sorted_member
 from trainright.lineage.index import LineageIndex
 
 OUT_TYPES: tuple[str, ...] = ("objection", "consent_withdrawn", "account_deleted")
@@ -51,6 +52,7 @@ class Task:
     accounts: np.ndarray  # sorted account ids (int64)
     reasons: Counter[str] = field(default_factory=Counter)
     covers_seq: int = 0
+    causes: Counter[str] = field(default_factory=Counter)  # CAUSES -> events
 
 
 @dataclass
@@ -68,6 +70,18 @@ class Impact:
 
 
 @dataclass(frozen=True)
+class _Latest:
+    """Per account, its latest event of each kind (objection-type, consent-type,
+    deletion), as parallel arrays."""
+
+    account_id: np.ndarray  # int64
+    kind: np.ndarray  # 0 objection-type, 1 consent-type, 2 deletion
+    type: np.ndarray  # index into STATE_TYPES
+    seq: np.ndarray  # int64
+    at: np.ndarray  # datetime64[us]
+
+
+@dataclass(frozen=True)
 class _Outs:
     """Accounts whose current standing keeps them out, as parallel arrays."""
 
@@ -75,6 +89,7 @@ class _Outs:
     reason: np.ndarray  # index into OUT_TYPES
     seq: np.ndarray  # int64: the event that took them out
     at: np.ndarray  # datetime64[us]
+    linked: np.ndarray  # bool: that event was filed on another account of the person
 
 
 class _Raw(TypeDecorator[Any]):
@@ -93,13 +108,9 @@ def _as_datetime64(values: list[Any]) -> np.ndarray:
     return np.array([str(v).replace(" ", "T") for v in values], dtype="datetime64[us]")
 
 
-def _standing_out(conn: Connection, purpose: str) -> _Outs:
-    """The accounts whose current standing for `purpose` keeps them out, and why.
-
-    One window query: per account, the latest objection-type, consent-type and
-    deletion event (by `at`, then `seq`); keep those that are an objection, a
-    consent withdrawal or a deletion.
-    """
+def _latest(conn: Connection, purpose: str) -> _Latest:
+    """Per account, the latest objection-type, consent-type and deletion event for
+    `purpose` (by `at`, then `seq`): one window query."""
     e = schema.events
     kind = case(
         (e.c.type.in_(("objection", "objection_withdrawn")), 0),
@@ -109,6 +120,7 @@ def _standing_out(conn: Connection, purpose: str) -> _Outs:
     ranked = (
         select(
             e.c.account_id,
+            kind.label("kind"),
             e.c.type,
             e.c.seq,
             type_coerce(e.c.at, _Raw()).label("at"),
@@ -123,16 +135,59 @@ def _standing_out(conn: Connection, purpose: str) -> _Outs:
         .subquery()
     )
     rows = conn.execute(
-        select(ranked.c.account_id, ranked.c.type, ranked.c.seq, ranked.c.at).where(
-            ranked.c.rn == 1, ranked.c.type.in_(OUT_TYPES)
+        select(ranked.c.account_id, ranked.c.kind, ranked.c.type, ranked.c.seq, ranked.c.at).where(
+            ranked.c.rn == 1
         )
     ).all()
-    code = {t: i for i, t in enumerate(OUT_TYPES)}
-    return _Outs(
+    code = {t: i for i, t in enumerate(STATE_TYPES)}
+    return _Latest(
         np.array([r[0] for r in rows], dtype=np.int64),
-        np.array([code[r[1]] for r in rows], dtype=np.int8),
-        np.array([r[2] for r in rows], dtype=np.int64),
-        _as_datetime64([r[3] for r in rows]),
+        np.array([r[1] for r in rows], dtype=np.int8),
+        np.array([code[r[2]] for r in rows], dtype=np.int8),
+        np.array([r[3] for r in rows], dtype=np.int64),
+        _as_datetime64([r[4] for r in rows]),
+    )
+
+
+def _ranges(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """The concatenation of arange(lo[i], hi[i]) for every i."""
+    counts = hi - lo
+    starts = np.repeat(lo - (np.cumsum(counts) - counts), counts)
+    out: np.ndarray = np.arange(int(counts.sum()), dtype=np.int64) + starts
+    return out
+
+
+def _outs(latest: _Latest, accounts: np.ndarray, persons: np.ndarray) -> _Outs:
+    """Who is out, with rights following the person (SPEC §5): for linked accounts the
+    person's latest objection-type and consent-type event, whichever account filed it,
+    stands for every one of them; a deletion only for its own account."""
+    rows = np.arange(len(latest.account_id))
+    found, pos = sorted_member(accounts, latest.account_id)
+    fold = found & (latest.kind < 2)
+    own = rows[~fold]
+    folded = rows[fold]
+    person = persons[pos[fold]]
+    # the winner of each (person, kind): the last by (at, seq)
+    order = np.lexsort((latest.seq[folded], latest.at[folded], latest.kind[folded], person))
+    folded, person = folded[order], person[order]
+    kind = latest.kind[folded]
+    last = np.r_[(person[1:] != person[:-1]) | (kind[1:] != kind[:-1]), True][: len(folded)]
+    winner, winner_person = folded[last], person[last]
+    by_person = np.argsort(persons, kind="stable")
+    lo = np.searchsorted(persons[by_person], winner_person, "left")
+    hi = np.searchsorted(persons[by_person], winner_person, "right")
+    members = accounts[by_person[_ranges(lo, hi)]]
+    source = np.repeat(winner, hi - lo)
+    event = np.concatenate([own, source])
+    account = np.concatenate([latest.account_id[own], members])
+    out = latest.type[event] < len(OUT_TYPES)
+    event, account = event[out], account[out]
+    return _Outs(
+        account,
+        latest.type[event],
+        latest.seq[event],
+        latest.at[event],
+        account != latest.account_id[event],
     )
 
 
@@ -141,11 +196,16 @@ def _task_id(model: tuple[str, str] | None, dataset_id: str, shard: int, seq: in
     return hashlib.sha256(key).hexdigest()[:12]
 
 
+#: Why a shard holds an account's data: its own posts, posts of an account linked to the
+#: one that filed (a person's other account), or its posts carried by others' shares.
+CAUSES: tuple[str, ...] = ("own_posts", "linked_account", "reshared_or_quoted")
+
+
 def compute_impact(ledger: Ledger, index: LineageIndex | None = None) -> Impact:
     """The open unlearning tasks, from the ledger and the catalog (vectorised per dataset)."""
     with ledger.read() as conn:
         idx = index or LineageIndex(conn)
-        outs_of = {p: _standing_out(conn, p) for p in {d.purpose for d in idx.datasets}}
+        latest = {p: _latest(conn, p) for p in {d.purpose for d in idx.datasets}}
         d = schema.unlearning_done
         done_rows = [
             dict(r._mapping) for r in conn.execute(select(d).order_by(d.c.done_at, d.c.task_id))
@@ -155,45 +215,73 @@ def compute_impact(ledger: Ledger, index: LineageIndex | None = None) -> Impact:
         owner = (str(r["name"]), str(r["version"])) if r["name"] else None
         key = (owner, str(r["dataset_id"]), int(r["shard"]))
         covered[key] = max(covered.get(key, 0), int(r["covered_seq"]))
-    subject_of = {p: idx.indexes(o.account_id) for p, o in outs_of.items()}
+    none = np.zeros(0, np.int64)
+    plain = {p: _outs(lt, none, none) for p, lt in latest.items()}
     deletion = OUT_TYPES.index("account_deleted")
     withdrawal = OUT_TYPES.index("consent_withdrawn")
     tasks: list[Task] = []
     for row, ds in enumerate(idx.datasets):
-        outs, subject = outs_of[ds.purpose], subject_of[ds.purpose]
+        linked = idx.persons_of.get(ds.dataset_id)
+        outs = _outs(latest[ds.purpose], *linked) if linked else plain[ds.purpose]
+        subject = idx.indexes(outs.account_id)
         cutoff = np.datetime64(ds.cutoff.replace(tzinfo=None), "us")
         unseen = (outs.seq > ds.ledger_seq) | (outs.at > cutoff)
         cell = np.full(len(subject), idx.absent, dtype=idx.shard_of.dtype)
         known = subject >= 0
         cell[known] = idx.shard_of[row, subject[known]]
         held = cell != idx.absent
-        shard = (cell & (idx.consent_bit - 1)).astype(np.int64)
         # the event must be one that keeps the person out of a new build
         under_consent = (cell & idx.consent_bit) != 0
         counts = (outs.reason == deletion) | ((outs.reason == withdrawal) == under_consent)
-        pick = np.nonzero(unseen & held & counts)[0]
+        # an author carried by others' shares but not a subject here: any way out counts
+        counts_carried = np.where(held, counts, True)
+        hit = [np.nonzero(unseen & held & counts)[0]]
+        shard_of_hit = [(cell[hit[0]] & (idx.consent_bit - 1)).astype(np.int64)]
+        cause = [outs.linked[hit[0]].astype(np.int8)]
+        for shard_no, members in idx.carried_of.get(ds.dataset_id, {}).items():
+            carried = np.nonzero(unseen & counts_carried & np.isin(subject, members))[0]
+            hit.append(carried)
+            shard_of_hit.append(np.full(len(carried), shard_no, np.int64))
+            cause.append(np.full(len(carried), CAUSES.index("reshared_or_quoted"), np.int8))
+        pick, shard, why = np.concatenate(hit), np.concatenate(shard_of_hit), np.concatenate(cause)
         if len(pick) == 0:
             continue
+        # one entry per event and shard: its own posts there outrank carried ones
+        order = np.lexsort((why, pick, shard))
+        keep = np.r_[
+            True, (shard[order][1:] != shard[order][:-1]) | (pick[order][1:] != pick[order][:-1])
+        ]
+        order = order[keep]
+        pick, shard, why = pick[order], shard[order], why[order]
         owners: list[tuple[str, str] | None] = list(idx.models_of.get(ds.dataset_id, ())) or [None]
-        order = pick[np.lexsort((outs.account_id[pick], shard[pick]))]
-        bounds = np.flatnonzero(np.diff(shard[order])) + 1
-        for group in np.split(order, bounds):
+        bounds = np.flatnonzero(np.diff(shard)) + 1
+        for group in np.split(np.arange(len(pick)), bounds):
             shard_no = int(shard[group[0]])
             for owner in owners:
                 upto = covered.get((owner, ds.dataset_id, shard_no), 0)
-                open_ = group[outs.seq[group] > upto]
+                open_ = group[outs.seq[pick[group]] > upto]
                 if len(open_) == 0:
                     continue
-                top = int(outs.seq[open_].max())
-                tally = np.bincount(outs.reason[open_], minlength=len(OUT_TYPES))
+                events = pick[open_]
+                top = int(outs.seq[events].max())
+                tally = np.bincount(outs.reason[events], minlength=len(OUT_TYPES))
                 reasons = Counter({OUT_TYPES[i]: int(n) for i, n in enumerate(tally) if n})
-                accounts = outs.account_id[open_]
-                accounts = accounts[
-                    np.r_[True, accounts[1:] != accounts[:-1]]
-                ]  # sorted: drop repeats
+                by_cause = np.bincount(why[open_], minlength=len(CAUSES))
+                causes = Counter({CAUSES[i]: int(n) for i, n in enumerate(by_cause) if n})
+                accounts = np.unique(outs.account_id[events])
                 task_id = _task_id(owner, ds.dataset_id, shard_no, top)
                 tasks.append(
-                    Task(task_id, owner, ds.dataset_id, shard_no, ds.shards, accounts, reasons, top)
+                    Task(
+                        task_id,
+                        owner,
+                        ds.dataset_id,
+                        shard_no,
+                        ds.shards,
+                        accounts,
+                        reasons,
+                        top,
+                        causes,
+                    )
                 )
     return Impact(tasks, done_rows)
 

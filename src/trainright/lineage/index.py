@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 import numpy as np
 from pyroaring import BitMap
@@ -16,6 +17,10 @@ from sqlalchemy import Connection, select
 
 from trainright.ledger import Ledger, schema
 from trainright.lineage.catalog import DatasetEntry, ModelEntry, datasets, models, sorted_member
+
+#: Why a shard holds an account's data: its own posts, the posts of another account
+#: of the same person, or others' reshares and quotes of its posts.
+How = Literal["own_posts", "linked_account", "reshared_or_quoted"]
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,8 @@ class Holding:
     shard: int
     shards: int
     models: tuple[tuple[str, str], ...]  # (name, version)
+    account_id: int  # whose data: the account looked up or one linked to it
+    how: How
 
 
 class LineageIndex:
@@ -58,6 +65,25 @@ class LineageIndex:
             self.shard_of[row, members] = r.shard
             consenting = np.array(BitMap.deserialize(r.consent_bitmap).to_array(), dtype=np.int64)
             self.shard_of[row, consenting] |= self.consent_bit
+        # the snapshot's persons links per dataset: (linked accounts sorted, their persons)
+        self.persons_of: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        pt = schema.dataset_persons
+        linked: dict[str, list[tuple[int, int]]] = {}
+        for link in conn.execute(
+            select(pt.c.dataset_id, pt.c.account_id, pt.c.person_id).order_by(
+                pt.c.dataset_id, pt.c.account_id
+            )
+        ):
+            linked.setdefault(link.dataset_id, []).append((link.account_id, link.person_id))
+        for dataset_id, pairs in linked.items():
+            both = np.array(pairs, dtype=np.int64)
+            self.persons_of[dataset_id] = (both[:, 0].copy(), both[:, 1].copy())
+        # per dataset and shard: dense indexes of the authors its shares carry
+        self.carried_of: dict[str, dict[int, np.ndarray]] = {}
+        ct = schema.dataset_carried
+        for held in conn.execute(select(ct.c.dataset_id, ct.c.shard, ct.c.bitmap)):
+            carried = np.array(BitMap.deserialize(held.bitmap).to_array(), dtype=np.int64)
+            self.carried_of.setdefault(held.dataset_id, {})[int(held.shard)] = carried
         self.models_of: dict[str, tuple[tuple[str, str], ...]] = {}
         for m in self.models:
             for d in m.datasets:
@@ -76,23 +102,60 @@ class LineageIndex:
         return np.where(found, self.idx_of[pos].astype(np.int64), -1)
 
     def lookup(self, account_id: int) -> list[Holding]:
-        """Every dataset shard holding this account, with the models trained on it."""
-        idx = int(self.indexes(np.array([account_id]))[0])
-        if idx < 0:
-            return []
-        column = self.shard_of[:, idx]
-        return [
-            Holding(
-                d.dataset_id,
-                d.paths,
-                d.cutoff,
-                int(column[i]) & (self.consent_bit - 1),
-                d.shards,
-                self.models_of.get(d.dataset_id, ()),
-            )
-            for i, d in enumerate(self.datasets)
-            if column[i] != self.absent
-        ]
+        """Every dataset shard holding this person's data: the account's own posts, the
+        posts of accounts a dataset's snapshot links to it, and shards whose reshares or
+        quotes carry its posts; with the models trained on each."""
+        out: list[Holding] = []
+        for row, d in enumerate(self.datasets):
+            models = self.models_of.get(d.dataset_id, ())
+            for member in self._linked(d.dataset_id, account_id):
+                idx = int(self.indexes(np.array([member]))[0])
+                if idx < 0:
+                    continue
+                cell = int(self.shard_of[row, idx])
+                how: How = "own_posts" if member == account_id else "linked_account"
+                if cell != self.absent:
+                    shard = cell & (self.consent_bit - 1)
+                    out.append(
+                        Holding(
+                            d.dataset_id, d.paths, d.cutoff, shard, d.shards, models, member, how
+                        )
+                    )
+                if member != account_id:
+                    continue
+                for shard, carried in sorted(self.carried_of.get(d.dataset_id, {}).items()):
+                    own = cell != self.absent and shard == cell & (self.consent_bit - 1)
+                    if not own and _holds(carried, idx):
+                        out.append(
+                            Holding(
+                                d.dataset_id,
+                                d.paths,
+                                d.cutoff,
+                                shard,
+                                d.shards,
+                                models,
+                                member,
+                                "reshared_or_quoted",
+                            )
+                        )
+        return out
+
+    def _linked(self, dataset_id: str, account_id: int) -> list[int]:
+        """The account, then the other accounts of its person in this dataset's snapshot."""
+        links = self.persons_of.get(dataset_id)
+        if links is None:
+            return [account_id]
+        accounts, persons = links
+        found, pos = sorted_member(accounts, np.array([account_id], dtype=np.int64))
+        if not found[0]:
+            return [account_id]
+        others = accounts[(persons == persons[pos[0]]) & (accounts != account_id)]
+        return [account_id, *(int(a) for a in others)]
+
+
+def _holds(sorted_members: np.ndarray, idx: int) -> bool:
+    at = int(np.searchsorted(sorted_members, idx))
+    return at < len(sorted_members) and int(sorted_members[at]) == idx
 
 
 def lookup(ledger: Ledger, account_id: int) -> list[Holding]:

@@ -343,6 +343,8 @@ async def my_data_(request: Request, creds: Bearer) -> MyDataOut:
                 shards=h.shards,
                 shard=h.shard,
                 models=[ModelOut(name=n, version=v) for n, v in h.models],
+                account_id=h.account_id,
+                how=h.how,
             )
             for h in found.holdings
         ],

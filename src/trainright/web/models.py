@@ -187,6 +187,13 @@ class HoldingOut(BaseModel):
     shards: int = Field(description="How many parts (shards) the dataset is split into.")
     shard: int = Field(description="The part that holds my posts.")
     models: list[ModelOut]
+    account_id: int = Field(
+        description="Whose posts: my account, or an account linked to it (the same person)."
+    )
+    how: Literal["own_posts", "linked_account", "reshared_or_quoted"] = Field(
+        description="own_posts: the account's own posts; linked_account: the posts of "
+        "another of my accounts; reshared_or_quoted: others' reshares or quotes of my posts."
+    )
 
 
 class QueuedOut(BaseModel):

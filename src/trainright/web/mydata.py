@@ -30,12 +30,18 @@ class MyData:
 
 
 def my_data(ledger: Ledger, account_id: int) -> MyData:
-    """Look the account up in the catalog and the unlearning queue (blocking)."""
+    """Look the person up in the catalog and the unlearning queue (blocking): the
+    account's own posts, its linked accounts' and the shares carrying its posts."""
     index = LineageIndex.load(ledger)
     holdings = index.lookup(account_id)
     if not holdings:
         return MyData([], [])
-    queued = [t for t in compute_impact(ledger, index).tasks if _contains(t.accounts, account_id)]
+    mine = {h.account_id for h in holdings}  # the person's accounts that are held
+    queued = [
+        t
+        for t in compute_impact(ledger, index).tasks
+        if any(_contains(t.accounts, a) for a in mine)
+    ]
     return MyData(holdings, queued)
 
 
