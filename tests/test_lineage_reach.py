@@ -3,7 +3,8 @@ reshares and quotes of their posts, in `impact` and `lookup`, on both engines' c
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import tempfile
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +12,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 from pydantic import SecretStr
+from pyroaring import BitMap64
 
 from factories import CUTOFF, SECRET
-from helpers import PERSONS, POSTS
+from helpers import PERSONS, POSTS, Scenario, build_reasons, build_scenario, new_events, open_ledger
+from strategies import fewer, scenarios
 from trainright import Ledger, NewEvent, build, parse_policy
 from trainright.dataset import read_manifest
 from trainright.lineage import LineageIndex, compute_impact, lookup, register_model
@@ -169,3 +174,42 @@ def test_the_snapshot_read_on_its_own_gives_the_catalogs_links(
         for s, d in index.carried_of[dataset_id].items()
     }
     assert dense == expected
+
+
+@st.composite
+def later_histories(draw: st.DrawFn) -> tuple[Scenario, int]:
+    """A scenario and how many of its events the build sees; the rest come after it."""
+    scenario = draw(scenarios())
+    return scenario, draw(st.integers(min_value=0, max_value=len(scenario.events)))
+
+
+@fewer(4)
+@given(later_histories())
+def test_impact_queues_exactly_the_subjects_a_build_now_would_leave_out(
+    case: tuple[Scenario, int],
+) -> None:
+    """Pinned to the build's own rule definition: after the events the build did not
+    see, the subjects `impact` queues for their own or their linked accounts' posts are
+    exactly those whom the build's account rules, at an instant after every event,
+    leave out as objected, without consent or deleted (with persons on random
+    platforms: choices on any linked account, deletions on its own)."""
+    scenario, seen = case
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        ledger = open_ledger(work, scenario.events[:seen])
+        built = build_scenario(scenario, work, ledger)
+        if scenario.events[seen:]:
+            ledger.append(new_events(scenario.events[seen:]))
+        subjects: set[int] = set()
+        for path in (built.out / "subjects").glob("shard-*.roaring"):
+            subjects |= set(BitMap64.deserialize(path.read_bytes()))
+        last = max([e.at for e in scenario.events] + [scenario.cutoff])
+        later = last + timedelta(days=1)
+        policy = parse_policy(scenario.policy)
+        reasons = build_reasons(work / "snapshot", ledger, policy, later)
+        assume(all(reasons.get(a) != "region_hold" for a in subjects))
+        out = {
+            a for a in subjects if reasons.get(a) in {"objected", "no_consent", "account_status"}
+        }
+        queued = {int(a) for t in compute_impact(ledger).tasks for a in t.accounts}
+    assert queued & subjects == out
