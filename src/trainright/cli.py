@@ -163,7 +163,10 @@ def build(
                 spark_master=spark_master,
                 events=events,
             )
-    except (KeyboardInterrupt, duckdb.InterruptException):
+    except (KeyboardInterrupt, duckdb.InterruptException, RuntimeError) as exc:
+        # DuckDB answers Ctrl-C inside some statements with a bare RuntimeError
+        if isinstance(exc, RuntimeError) and str(exc) != "Query interrupted":
+            raise
         if out_dir.exists():
             raise Interrupted(
                 f"interrupted after the dataset was written to {out_dir}; it may be missing "
