@@ -23,8 +23,10 @@ from strategies import fewer, scenarios
 from trainright import Ledger, NewEvent, build, parse_policy
 from trainright.dataset import read_manifest
 from trainright.lineage import LineageIndex, compute_impact, lookup, register_model
+from trainright.lineage.catalog import datasets
 from trainright.lineage.links import links_of_snapshot
 from trainright.minimise import Pseudonymiser
+from trainright.report.unlearning import task_history
 
 POLICY = parse_policy("notice_days = 0\nshards = 16\n")
 AFTER = datetime(2026, 7, 1, tzinfo=UTC)
@@ -213,3 +215,22 @@ def test_impact_queues_exactly_the_subjects_a_build_now_would_leave_out(
         }
         queued = {int(a) for t in compute_impact(ledger).tasks for a in t.accounts}
     assert queued & subjects == out
+
+
+def test_the_report_dates_a_task_from_the_event_that_reached_it(
+    built: Path, ledger: Ledger
+) -> None:
+    """A shard queued by an event on a linked account, or by an objection reaching a
+    reshare, is open since that event was committed, as the operator report says."""
+    ledger.append([NewEvent(2, "objection", AFTER)])
+    ledger.append([NewEvent(4, "objection", AFTER)])
+    by_account = {e.account_id: e.received_at for e in ledger.events()}
+    assert by_account[2] < by_account[4]
+    with ledger.read() as conn:
+        open_tasks, _ = task_history(conn, datasets(conn), compute_impact(ledger))
+    opened = {o.task.shard: o.opened_at for o in open_tasks}
+    expected: dict[int, datetime] = {}
+    for account_id, filer in ((1, 2), (2, 2), (4, 4), (3, 4), (5, 4)):
+        at = by_account[filer]
+        expected[shard_of(account_id)] = min(at, expected.get(shard_of(account_id), at))
+    assert opened == expected

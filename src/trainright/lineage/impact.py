@@ -201,6 +201,71 @@ def _task_id(model: tuple[str, str] | None, dataset_id: str, shard: int, seq: in
 CAUSES: tuple[str, ...] = ("own_posts", "linked_account", "reshared_or_quoted")
 
 
+def reach(idx: LineageIndex, row: int, outs: _Outs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The shards of dataset `row` that events reach, one entry per event and shard:
+    (index into `outs`, shard, index into CAUSES), sorted by shard then event.
+
+    `outs` holds, per account an event stands for (the person's accounts already
+    expanded), an event that takes someone out. It reaches the account's own shard
+    when the dataset holds the account and the event is one that keeps it out of a
+    new build (objection under legitimate interest, withdrawal under consent,
+    deletion always), and every shard whose reshares or quotes carry its posts. Only
+    events the build did not see count: committed after it read the ledger, or
+    taking effect after its cutoff.
+    """
+    ds = idx.datasets[row]
+    subject = idx.indexes(outs.account_id)
+    cutoff = np.datetime64(ds.cutoff.replace(tzinfo=None), "us")
+    unseen = (outs.seq > ds.ledger_seq) | (outs.at > cutoff)
+    cell = np.full(len(subject), idx.absent, dtype=idx.shard_of.dtype)
+    known = subject >= 0
+    cell[known] = idx.shard_of[row, subject[known]]
+    held = cell != idx.absent
+    under_consent = (cell & idx.consent_bit) != 0
+    deletion, withdrawal = OUT_TYPES.index("account_deleted"), OUT_TYPES.index("consent_withdrawn")
+    counts = (outs.reason == deletion) | ((outs.reason == withdrawal) == under_consent)
+    # an author carried by others' shares but not a subject here: any way out counts
+    counts_carried = np.where(held, counts, True)
+    hit = [np.nonzero(unseen & held & counts)[0]]
+    shard_of_hit = [(cell[hit[0]] & (idx.consent_bit - 1)).astype(np.int64)]
+    cause = [outs.linked[hit[0]].astype(np.int8)]
+    for shard_no, members in idx.carried_of.get(ds.dataset_id, {}).items():
+        carried = np.nonzero(unseen & counts_carried & np.isin(subject, members))[0]
+        hit.append(carried)
+        shard_of_hit.append(np.full(len(carried), shard_no, np.int64))
+        cause.append(np.full(len(carried), CAUSES.index("reshared_or_quoted"), np.int8))
+    pick, shard, why = np.concatenate(hit), np.concatenate(shard_of_hit), np.concatenate(cause)
+    # its own posts in a shard outrank carried ones
+    order = np.lexsort((why, pick, shard))
+    pick, shard, why = pick[order], shard[order], why[order]
+    keep = np.r_[True, (shard[1:] != shard[:-1]) | (pick[1:] != pick[:-1])][: len(pick)]
+    return pick[keep], shard[keep], why[keep]
+
+
+def each_event(
+    account_id: np.ndarray,
+    reason: np.ndarray,
+    seq: np.ndarray,
+    at: np.ndarray,
+    links: tuple[np.ndarray, np.ndarray] | None,
+) -> tuple[np.ndarray, _Outs]:
+    """Events one by one (not folded to the standing), each standing for every
+    account of its person but a deletion, for its own only: (event index, outs)."""
+    event = np.arange(len(account_id))
+    account = account_id
+    if links is not None:
+        accounts, persons = links
+        found, pos = sorted_member(accounts, account_id)
+        wide = found & (reason != OUT_TYPES.index("account_deleted"))
+        by_person = np.argsort(persons, kind="stable")
+        lo = np.searchsorted(persons[by_person], persons[pos[wide]], "left")
+        hi = np.searchsorted(persons[by_person], persons[pos[wide]], "right")
+        event = np.concatenate([event[~wide], np.repeat(event[wide], hi - lo)])
+        account = np.concatenate([account_id[~wide], accounts[by_person[_ranges(lo, hi)]]])
+    outs = _Outs(account, reason[event], seq[event], at[event], account != account_id[event])
+    return event, outs
+
+
 def compute_impact(ledger: Ledger, index: LineageIndex | None = None) -> Impact:
     """The open unlearning tasks, from the ledger and the catalog (vectorised per dataset)."""
     with ledger.read() as conn:
@@ -217,42 +282,13 @@ def compute_impact(ledger: Ledger, index: LineageIndex | None = None) -> Impact:
         covered[key] = max(covered.get(key, 0), int(r["covered_seq"]))
     none = np.zeros(0, np.int64)
     plain = {p: _outs(lt, none, none) for p, lt in latest.items()}
-    deletion = OUT_TYPES.index("account_deleted")
-    withdrawal = OUT_TYPES.index("consent_withdrawn")
     tasks: list[Task] = []
     for row, ds in enumerate(idx.datasets):
         linked = idx.persons_of.get(ds.dataset_id)
         outs = _outs(latest[ds.purpose], *linked) if linked else plain[ds.purpose]
-        subject = idx.indexes(outs.account_id)
-        cutoff = np.datetime64(ds.cutoff.replace(tzinfo=None), "us")
-        unseen = (outs.seq > ds.ledger_seq) | (outs.at > cutoff)
-        cell = np.full(len(subject), idx.absent, dtype=idx.shard_of.dtype)
-        known = subject >= 0
-        cell[known] = idx.shard_of[row, subject[known]]
-        held = cell != idx.absent
-        # the event must be one that keeps the person out of a new build
-        under_consent = (cell & idx.consent_bit) != 0
-        counts = (outs.reason == deletion) | ((outs.reason == withdrawal) == under_consent)
-        # an author carried by others' shares but not a subject here: any way out counts
-        counts_carried = np.where(held, counts, True)
-        hit = [np.nonzero(unseen & held & counts)[0]]
-        shard_of_hit = [(cell[hit[0]] & (idx.consent_bit - 1)).astype(np.int64)]
-        cause = [outs.linked[hit[0]].astype(np.int8)]
-        for shard_no, members in idx.carried_of.get(ds.dataset_id, {}).items():
-            carried = np.nonzero(unseen & counts_carried & np.isin(subject, members))[0]
-            hit.append(carried)
-            shard_of_hit.append(np.full(len(carried), shard_no, np.int64))
-            cause.append(np.full(len(carried), CAUSES.index("reshared_or_quoted"), np.int8))
-        pick, shard, why = np.concatenate(hit), np.concatenate(shard_of_hit), np.concatenate(cause)
+        pick, shard, why = reach(idx, row, outs)
         if len(pick) == 0:
             continue
-        # one entry per event and shard: its own posts there outrank carried ones
-        order = np.lexsort((why, pick, shard))
-        keep = np.r_[
-            True, (shard[order][1:] != shard[order][:-1]) | (pick[order][1:] != pick[order][:-1])
-        ]
-        order = order[keep]
-        pick, shard, why = pick[order], shard[order], why[order]
         owners: list[tuple[str, str] | None] = list(idx.models_of.get(ds.dataset_id, ())) or [None]
         bounds = np.flatnonzero(np.diff(shard)) + 1
         for group in np.split(np.arange(len(pick)), bounds):

@@ -19,12 +19,12 @@ from functools import cache
 from typing import Any
 
 import numpy as np
-from pyroaring import BitMap
 from sqlalchemy import Connection, select
 
 from trainright.ledger import schema
 from trainright.lineage.catalog import DatasetEntry
-from trainright.lineage.impact import OUT_TYPES, Impact, Task
+from trainright.lineage.impact import OUT_TYPES, Impact, Task, each_event, reach
+from trainright.lineage.index import LineageIndex
 
 Owner = tuple[str, str] | None
 
@@ -59,48 +59,6 @@ def _utc64(values: list[datetime]) -> np.ndarray:
     )
 
 
-@dataclass(frozen=True)
-class _Holding:
-    """Who a dataset holds: account ids (sorted), each one's shard, and whether by consent."""
-
-    accounts: np.ndarray
-    shard: np.ndarray
-    consent: np.ndarray
-
-    def find(self, account_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(held, shard, under consent) for each account id."""
-        if len(self.accounts) == 0:
-            none = np.zeros(len(account_ids), dtype=bool)
-            return none, np.zeros(len(account_ids), dtype=np.int64), none
-        pos = np.minimum(np.searchsorted(self.accounts, account_ids), len(self.accounts) - 1)
-        return self.accounts[pos] == account_ids, self.shard[pos], self.consent[pos]
-
-
-def _holdings(conn: Connection) -> dict[str, _Holding]:
-    """Every dataset's shard subject sets, read from the catalog tables."""
-    t = schema.subjects.c
-    rows = conn.execute(select(t.account_id, t.idx)).all()
-    size = max((int(r.idx) for r in rows), default=-1) + 1
-    account_of = np.zeros(size, dtype=np.int64)
-    account_of[[int(r.idx) for r in rows]] = [int(r.account_id) for r in rows]
-    parts: dict[str, list[tuple[np.ndarray, int, np.ndarray]]] = {}
-    sh = schema.dataset_shards.c
-    for r in conn.execute(select(sh.dataset_id, sh.shard, sh.bitmap, sh.consent_bitmap)):
-        members = np.array(BitMap.deserialize(r.bitmap).to_array(), dtype=np.int64)
-        consenting = np.array(BitMap.deserialize(r.consent_bitmap).to_array(), dtype=np.int64)
-        parts.setdefault(r.dataset_id, []).append(
-            (account_of[members], int(r.shard), np.isin(members, consenting))
-        )
-    out: dict[str, _Holding] = {}
-    for dataset_id, shards in parts.items():
-        accounts = np.concatenate([a for a, _, _ in shards])
-        shard = np.concatenate([np.full(len(a), s, dtype=np.int64) for a, s, _ in shards])
-        consent = np.concatenate([c for _, _, c in shards])
-        order = np.argsort(accounts, kind="stable")
-        out[dataset_id] = _Holding(accounts[order], shard[order], consent[order])
-    return out
-
-
 class _Events:
     """The events that can take someone out of a dataset, as parallel arrays."""
 
@@ -118,22 +76,26 @@ class _Events:
         self.at = _utc64([r.at for r in rows])
         self.received = _utc64([r.received_at for r in rows])
         self.datasets = {d.dataset_id: d for d in datasets}
-        self.holdings = _holdings(conn)
+        self.index = LineageIndex(conn)
+        self.row_of = {d.dataset_id: i for i, d in enumerate(self.index.datasets)}
         self.relevant = cache(self._relevant)
 
     def _relevant(self, dataset_id: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(shard, seq, received) of the events that open a task in this dataset."""
+        """(shard, seq, received) of the events that open a task in this dataset: each
+        event on its own, reaching as far as `impact` says (`lineage.impact.reach`)."""
         ds = self.datasets[dataset_id]
-        holding = self.holdings.get(dataset_id, _Holding(*(np.zeros(0, np.int64),) * 3))
-        held, shard, under_consent = holding.find(self.account)
         deletion = self.kind == OUT_TYPES.index("account_deleted")
-        withdrawal = self.kind == OUT_TYPES.index("consent_withdrawn")
-        purpose_ok = deletion | (self.purpose == ds.purpose) | (self.purpose == "all")
-        cutoff = np.datetime64(ds.cutoff.astimezone(UTC).replace(tzinfo=None), "us")
-        unseen = (self.seq > ds.ledger_seq) | (self.at > cutoff)
-        takes_out = deletion | (withdrawal == under_consent)
-        m = held & purpose_ok & unseen & takes_out
-        return shard[m], self.seq[m], self.received[m]
+        ours = np.nonzero(deletion | (self.purpose == ds.purpose) | (self.purpose == "all"))[0]
+        event, outs = each_event(
+            self.account[ours],
+            self.kind[ours],
+            self.seq[ours],
+            self.at[ours],
+            self.index.persons_of.get(dataset_id),
+        )
+        pick, shard, _ = reach(self.index, self.row_of[dataset_id], outs)
+        source = ours[event[pick]]
+        return shard, self.seq[source], self.received[source]
 
     def opened(self, dataset_id: str, shard: int, after_seq: int, upto_seq: int) -> datetime | None:
         """When the first event in (after_seq, upto_seq] for this shard was committed."""
