@@ -48,7 +48,7 @@ RESERVATION = "train-ai=n"
 BATCH = 5_000
 #: Bytes of CSV per record batch (statuses, media, mentions): big enough that the
 #: per-batch work vanishes, small enough that memory stays flat.
-BLOCK = 4 << 20
+BLOCK = 1 << 20
 
 _ACCOUNTS = """
 SELECT a.id, a.display_name, a.created_at, a.actor_type, a.suspended_at, a.memorial,
@@ -64,54 +64,43 @@ WHERE a.domain IS NULL
 ORDER BY a.id
 """
 
-# The local statuses created at or before the cutoff, each with the edit that was
-# current at the cutoff when the status was edited after it (`known` false: none is).
-# The edited_at condition sits inside the lateral subquery, so status_edits is looked
-# up only for statuses edited after the cutoff, not once per status.
-_STATUSES = """
-WITH s AS (
-    SELECT st.id, st.account_id, st.created_at, st.visibility, st.language, st.text,
-           st.deleted_at, st.reblog_of_id, {quote} AS quote_of,
-           st.edited_at > %(as_of)s AS edited_later, e.id AS edit_id, e.text AS edit_text,
-           e.ordered_media_attachment_ids AS edit_media
-    FROM statuses st
-    JOIN accounts a ON a.id = st.account_id AND a.domain IS NULL
-    {quote_join}
-    LEFT JOIN LATERAL (
-        SELECT se.id, se.text, se.ordered_media_attachment_ids FROM status_edits se
-        WHERE st.edited_at > %(as_of)s AND se.status_id = st.id AND se.created_at <= %(as_of)s
-        ORDER BY se.created_at DESC, se.id DESC LIMIT 1
-    ) e ON true
-    WHERE st.created_at <= %(as_of)s
-)
-"""
-_KNOWN = "(NOT COALESCE(s.edited_later, false) OR s.edit_id IS NOT NULL)"
+# Every query reads the statuses of local accounts (`_LOCAL`) created at or before the
+# cutoff. A status edited after the cutoff reads as its latest edit at or before it
+# (`_EDIT`); when there is none it is unknown (`_KNOWN` false) and left out, with its
+# media and mentions. The edit lookups sit in CASE and OR branches, so only such statuses run
+# them, instead of a join that looks up status_edits for every status.
+_LOCAL = "JOIN accounts a ON a.id = st.account_id AND a.domain IS NULL"
+_LATER = "st.edited_at > %(as_of)s"
+_EDIT = """(SELECT se.{} FROM status_edits se
+        WHERE se.status_id = st.id AND se.created_at <= %(as_of)s
+        ORDER BY se.created_at DESC, se.id DESC LIMIT 1)"""
+_KNOWN = f"""({_LATER} IS NOT TRUE OR EXISTS (SELECT FROM status_edits se
+        WHERE se.status_id = st.id AND se.created_at <= %(as_of)s))"""
 # A visibility VISIBILITY does not know comes through as its number, for the error.
 _VISIBILITY = " ".join(f"WHEN {code} THEN '{name}'" for code, name in VISIBILITY.items())
 
-_POSTS = (
-    _STATUSES
-    + f"""SELECT s.id, s.account_id, s.created_at,
-       CASE s.visibility {_VISIBILITY} ELSE s.visibility::text END,
-       NULLIF(s.language, ''), CASE WHEN s.edited_later THEN s.edit_text ELSE s.text END,
-       s.deleted_at IS NOT NULL, s.reblog_of_id, s.quote_of, NULL, {_KNOWN}
-FROM s ORDER BY s.id"""
-)
-_MEDIA = (
-    _STATUSES
-    + f"""SELECT m.id, m.status_id, m.type, m.file_file_name, false
-FROM media_attachments m JOIN s ON s.id = m.status_id
-WHERE {_KNOWN}
-  AND (s.edit_id IS NULL OR m.id = ANY(COALESCE(s.edit_media, ARRAY[]::bigint[])))
+_POSTS = f"""
+SELECT st.id, st.account_id, st.created_at,
+       CASE st.visibility {_VISIBILITY} ELSE st.visibility::text END,
+       NULLIF(st.language, ''),
+       CASE WHEN {_LATER} THEN {_EDIT.format("text")} ELSE st.text END,
+       st.deleted_at IS NOT NULL, st.reblog_of_id, {{quote}}, NULL, {_KNOWN}
+FROM statuses st {_LOCAL} {{quote_join}}
+WHERE st.created_at <= %(as_of)s
+ORDER BY st.id"""
+# A status read as an edit has the images that edit lists.
+_MEDIA = f"""
+SELECT m.id, m.status_id, m.type, m.file_file_name, false
+FROM media_attachments m JOIN statuses st ON st.id = m.status_id {_LOCAL}
+WHERE st.created_at <= %(as_of)s
+  AND ({_LATER} IS NOT TRUE
+       OR m.id = ANY({_EDIT.format("ordered_media_attachment_ids")}::bigint[]))
 ORDER BY m.id"""
-)
-_TAGS = (
-    _STATUSES
-    + f"""SELECT m.status_id, m.account_id, 'mention'
-FROM mentions m JOIN s ON s.id = m.status_id
-WHERE {_KNOWN}
+_TAGS = f"""
+SELECT m.status_id, m.account_id, 'mention'
+FROM mentions m JOIN statuses st ON st.id = m.status_id {_LOCAL}
+WHERE st.created_at <= %(as_of)s AND {_KNOWN}
 ORDER BY m.status_id, m.account_id"""
-)
 
 
 def paperclip_path(media_id: int, file_name: str) -> str:
@@ -251,7 +240,7 @@ class MastodonAdapter:
                 query: str, columns: pa.Schema
             ) -> AbstractContextManager[Iterator[pa.RecordBatch]]:
                 text = sql.SQL(query).format(quote=quote, quote_join=quote_join)
-                return _copy(conn, text, params, columns)
+                return copy_batches(conn, text, params, columns)
 
             total = conn.execute("SELECT count(*) FROM accounts WHERE domain IS NULL")
             progress("accounts", 0, _one(total.fetchone()))
@@ -402,7 +391,7 @@ _DOT_NAMES = pa.array([".", ".."])
 
 
 @contextmanager
-def _copy(
+def copy_batches(
     conn: psycopg.Connection[Any],
     query: sql.Composable,
     params: dict[str, Any],
