@@ -308,9 +308,9 @@ class MastodonAdapter:
         mapped = pc.index_in(codes, value_set=_VISIBILITY_CODES)
         if mapped.null_count:
             first = pc.index(pc.is_null(mapped), True).as_py()
-            value = codes[first].as_py()
+            value, status = codes[first].as_py(), batch.column("post_id")[first].as_py()
             raise InputError(
-                f"statuses.visibility is {value!r} on status {batch.column('post_id')[first]}; "
+                f"statuses.visibility is {value!r} on status {status}; "
                 "Mastodon knows 0 public, 1 unlisted, 2 private, 3 direct, 4 limited",
                 field="statuses.visibility",
                 value=value,
@@ -352,9 +352,10 @@ class MastodonAdapter:
         """`_relative(media_root / paperclip_path(id, name))` for each image, column-wise.
 
         Below the files directory every path is that directory's path relative to the
-        snapshot plus the id's groups, `original` and the name, so only a name that
-        `os.path` would normalise (with a `/`, or `.` or `..`), a negative id, or a
-        snapshot inside the files directory needs the row-by-row way.
+        snapshot plus the id's groups, `original` and the name; only an image whose name
+        `os.path` would normalise (with a `/`, or `.` or `..`) or whose id is negative,
+        or every image when the snapshot is inside the files directory, takes the
+        row-by-row way.
         """
         files = self.media_root.resolve() / "media_attachments" / "files"
         out = self.out.resolve()
@@ -363,16 +364,26 @@ class MastodonAdapter:
         groups = pc.replace_substring_regex(groups, pattern=r"/\d{1,2}$", replacement="/")
         prefix = os.path.relpath(files, out) + "/"
         paths = pc.binary_join_element_wise(prefix, groups, "original/", names, "")
-        plain = pc.and_(
-            pc.greater_equal(ids, 0),
-            pc.invert(pc.or_(pc.match_substring(names, "/"), pc.is_in(names, _DOT_NAMES))),
+        odd = pc.or_(
+            pc.less(ids, 0),
+            pc.or_(pc.match_substring(names, "/"), pc.is_in(names, _DOT_NAMES)),
         )
-        if plain.false_count == 0 and files != out and files not in out.parents:
+        nested = files == out or files in out.parents
+        if not nested and not odd.true_count:
             return paths
         root = self.media_root.resolve()
         return pa.array(
-            _relative(root / paperclip_path(i, n), self.out)
-            for i, n in zip(ids.to_pylist(), names.to_pylist(), strict=True)
+            [
+                _relative(root / paperclip_path(i, n), self.out) if nested or slow else path
+                for path, slow, i, n in zip(
+                    paths.to_pylist(),
+                    odd.to_pylist(),
+                    ids.to_pylist(),
+                    names.to_pylist(),
+                    strict=True,
+                )
+            ],
+            pa.string(),
         )
 
 
