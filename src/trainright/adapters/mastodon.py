@@ -418,42 +418,43 @@ def copy_batches(
     params: dict[str, Any],
     columns: pa.Schema,
 ) -> Iterator[Iterator[pa.RecordBatch]]:
-    """`COPY (query) TO STDOUT (FORMAT CSV)` parsed by pyarrow into batches of `columns`.
-
-    PostgreSQL's CSV writes NULL as an empty field and an empty string as `""`, so
-    only an unquoted empty field is null. Its timestamps carry no zone (Mastodon
-    stores UTC), so they are parsed as such and then labelled UTC.
-    """
-    parsed = {
-        f.name: pa.timestamp(f.type.unit) if pa.types.is_timestamp(f.type) else f.type
-        for f in columns
-    }
+    """`COPY (query) TO STDOUT (FORMAT CSV)` parsed by pyarrow into batches of `columns`."""
     statement = sql.SQL("COPY ({}) TO STDOUT (FORMAT CSV)").format(query)
     with conn.cursor().copy(statement, params) as copy:
         source = _CopyFile(copy)
         try:
-            reader = pcsv.open_csv(
-                source,
-                read_options=pcsv.ReadOptions(column_names=columns.names, block_size=BLOCK),
-                parse_options=pcsv.ParseOptions(newlines_in_values=True),
-                convert_options=pcsv.ConvertOptions(
-                    column_types=parsed,
-                    null_values=[""],
-                    strings_can_be_null=True,
-                    quoted_strings_can_be_null=False,
-                    true_values=["t"],
-                    false_values=["f"],
-                ),
-            )
-            yield (
-                pa.RecordBatch.from_arrays(
-                    [c.cast(f.type) for c, f in zip(batch.columns, columns, strict=True)],
-                    schema=columns,
-                )
-                for batch in reader
-            )
+            # pyarrow refuses a file without a line, as a COPY of no rows is.
+            yield _parse(source, columns) if source.has_rows() else iter(())
         finally:
             source.stop()
+
+
+def _parse(source: _CopyFile, columns: pa.Schema) -> Iterator[pa.RecordBatch]:
+    """PostgreSQL's CSV writes NULL as an empty field and an empty string as `""`, so
+    only an unquoted empty field is null. Its timestamps carry no zone (Mastodon
+    stores UTC), so they are parsed as such and then labelled UTC."""
+    parsed = {
+        f.name: pa.timestamp(f.type.unit) if pa.types.is_timestamp(f.type) else f.type
+        for f in columns
+    }
+    reader = pcsv.open_csv(
+        source,
+        read_options=pcsv.ReadOptions(column_names=columns.names, block_size=BLOCK),
+        parse_options=pcsv.ParseOptions(newlines_in_values=True),
+        convert_options=pcsv.ConvertOptions(
+            column_types=parsed,
+            null_values=[""],
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=False,
+            true_values=["t"],
+            false_values=["f"],
+        ),
+    )
+    for batch in reader:
+        yield pa.RecordBatch.from_arrays(
+            [c.cast(f.type) for c, f in zip(batch.columns, columns, strict=True)],
+            schema=columns,
+        )
 
 
 class _CopyFile(io.RawIOBase):
@@ -475,19 +476,29 @@ class _CopyFile(io.RawIOBase):
 
     def read(self, size: int = -1) -> bytes:
         with self._lock:
+            self._take(size)
             pending = self._pending
-            while not self._ended and (size < 0 or len(pending) < size):
-                if row := self._next_row():
-                    pending += row
-                else:
-                    self._ended = True
             out = bytes(pending if size < 0 else pending[:size])
             del pending[: len(out)]
             return out
 
+    def has_rows(self) -> bool:
+        with self._lock:
+            self._take(1)
+            return bool(self._pending)
+
     def stop(self) -> None:
         with self._lock:
             self._ended = True
+
+    def _take(self, size: int) -> None:
+        """Take rows until `size` bytes are pending (all when negative) or the COPY ends."""
+        pending = self._pending
+        while not self._ended and (size < 0 or len(pending) < size):
+            if row := self._next_row():
+                pending += row
+            else:
+                self._ended = True
 
 
 def _relative(path: Path, snapshot: Path) -> str:
