@@ -224,8 +224,10 @@ class MastodonAdapter:
         conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         conn.read_only = True
         with conn.transaction():
-            # The CSV's timestamps must be ISO 8601 whatever the server's default; the
-            # queries are plain scans, where compiling them (JIT) costs more than it saves.
+            # pyarrow reads the CSV as UTF-8 and its timestamps as ISO 8601, whatever the
+            # server's defaults; the queries are plain scans, where compiling them (JIT)
+            # costs more than it saves.
+            conn.execute("SET LOCAL client_encoding = 'UTF8'")
             conn.execute("SET LOCAL datestyle = 'ISO, YMD'")
             conn.execute("SET LOCAL jit = off")
             quote, quote_join = self._quote_source(conn)
