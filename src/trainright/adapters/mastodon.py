@@ -195,7 +195,8 @@ class MastodonAdapter:
     statuses: Counter[str] = field(default_factory=Counter)
 
     def batches(self, progress: Progress) -> Iterator[tuple[str, pa.RecordBatch]]:
-        """Connect, read, and turn a refused query into an error that says what to grant."""
+        """Connect, read, and turn a refused query into an error that says what to grant,
+        and a value pyarrow cannot parse into one that says so."""
         url = self.database.replace("postgresql+psycopg://", "postgresql://", 1)
         try:
             conn = psycopg.connect(url)
@@ -215,6 +216,13 @@ class MastodonAdapter:
                 hint="the role needs SELECT on accounts, users, statuses, status_edits, "
                 "media_attachments, mentions, account_deletion_requests (and quotes, if "
                 "present); the database must be a Mastodon 4.x schema",
+            ) from None
+        except pa.ArrowInvalid as exc:
+            raise InputError(
+                f"the Mastodon database holds a value the import cannot read: {exc}",
+                field="--database",
+                hint="a timestamp must be a date between the years 1 and 9999 (not infinity); "
+                "the database must be a Mastodon 4.x schema",
             ) from None
 
     def _read(
