@@ -18,14 +18,14 @@ Prints rows per second, the ratios import / raw and import / fair baseline, and 
 peak resident memory. Target: the import within 2x of raw, and peak memory flat as
 S grows (every table is streamed in batches).
 
-Measured (two runs each, 2 shared cores): at 1,000,000 statuses import / raw was
-1.7x and 1.5x (140,000 and 131,000 posts/s against 234,000 and 192,000 raw rows/s)
-and import / fair baseline 1.9x both times; at 200,000, 2.3x and 1.9x against raw,
-2.8x and 2.3x against the baseline, where the fixed costs (accounts through Python,
-three more queries) weigh more. The fair baseline is as fast as the raw read, so
-typed Parquet is not what costs; the import's extra rows and queries are. Peak
-memory 275-300 MB for this whole process, about 190-220 MB for the import alone.
-The import that built a Python dict per row measured 10.0x and 5.4x here.
+Measured (four runs each, 2 shared cores): at 1,000,000 statuses import / raw was
+1.5-1.8x (113,000-140,000 posts/s against 183,000-246,000 raw rows/s) and import /
+fair baseline 1.9-2.1x; at 200,000, 1.6-2.3x against raw and 2.2-2.8x against the
+baseline, where the fixed costs (accounts through Python, two more queries that join
+statuses again) weigh more. The fair baseline is as fast as the raw read, so typed
+Parquet is not what costs; the import's extra rows and queries are. Peak memory
+270-315 MB for this whole process, about 190-220 MB for the import alone. The
+import that built a Python dict per row measured 10.0x and 5.4x here.
 docs/adapters/mastodon.md keeps the table.
 Run: `python -m bench.mastodon --statuses 1000000`.
 Needs the PostgreSQL server of tests (TRAINRIGHT_TEST_POSTGRES or 127.0.0.1:5432).
