@@ -2,18 +2,21 @@
 
 An adapter knows one platform (Mastodon first; Lemmy, Discourse or Bluesky would
 each be one module beside `mastodon.py`). It reads its platform's data in one
-consistent view and yields the snapshot's rows in batches, table by table, so
-nothing is held in memory whole. `write_snapshot` is the one place that turns
-those batches into Parquet files with the snapshot's exact column types, so every
-adapter's output is read by `trainright build` the same way.
+consistent view and yields the snapshot's rows as Arrow record batches, table by
+table, so nothing is held in memory whole. `write_snapshot` is the one place that
+writes those batches into Parquet files, whose writers refuse a batch whose columns
+are not the snapshot's exact types (`schemas()`), so every adapter's output is read by
+`trainright build` the same way.
 
     class Adapter(Protocol):
         platform: str                       # "mastodon"
-        def batches(progress) -> Iterator[(table, rows)]
+        def batches(progress) -> Iterator[(table, pa.RecordBatch)]
         skipped: Counter[str]               # what was read but not written, and why
 
-Rows are plain dicts keyed by the snapshot's column names (SPEC §2); a column an
-adapter does not know is written as null when the snapshot allows it.
+A batch can come straight from the platform's store (Mastodon: PostgreSQL's COPY
+parsed by pyarrow, no Python work per row) or from plain dicts keyed by the
+snapshot's column names (SPEC §2) through `record_batch`, where a column an adapter
+does not know is written as null when the snapshot allows it.
 """
 
 from __future__ import annotations
@@ -60,9 +63,18 @@ class Adapter(Protocol):
     platform: str
     skipped: Counter[str]
 
-    def batches(self, progress: Progress) -> Iterator[tuple[str, list[Row]]]:
-        """Yield (table name, rows) until the platform's data is read; tables may interleave."""
+    def batches(self, progress: Progress) -> Iterator[tuple[str, pa.RecordBatch]]:
+        """Yield (table name, batch) until the platform's data is read; tables may interleave."""
         ...
+
+
+def record_batch(table: str, rows: list[Row]) -> pa.RecordBatch:
+    """Rows built in Python as a batch of `table`'s schema; a missing column is null."""
+    import pyarrow as pa
+
+    schema = schemas()[table]
+    columns = {c: [r.get(c) for r in rows] for c in schema.names}
+    return pa.RecordBatch.from_pydict(columns, schema=schema)
 
 
 @dataclass
@@ -77,7 +89,6 @@ class ImportResult:
 
 def write_snapshot(adapter: Adapter, out: Path, progress: Progress) -> ImportResult:
     """Stream an adapter's batches into `out` atomically: all tables, or no directory."""
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
     result = ImportResult(out, adapter.platform)
@@ -86,14 +97,10 @@ def write_snapshot(adapter: Adapter, out: Path, progress: Progress) -> ImportRes
         try:
             for table in ("accounts", "posts", "media", "tags"):
                 writers[table] = pq.ParquetWriter(tmp / f"{table}.parquet", schemas()[table])
-            for table, rows in adapter.batches(progress):
-                if not rows:
-                    continue
-                schema = schemas()[table]
-                columns = {c: [r.get(c) for r in rows] for c in schema.names}
-                batch = pa.RecordBatch.from_pydict(columns, schema=schema)
-                writers[table].write_batch(batch)
-                result.rows[table] += len(rows)
+            for table, batch in adapter.batches(progress):
+                if batch.num_rows:
+                    writers[table].write_batch(batch)
+                    result.rows[table] += batch.num_rows
         finally:
             for writer in writers.values():
                 writer.close()
@@ -101,4 +108,12 @@ def write_snapshot(adapter: Adapter, out: Path, progress: Progress) -> ImportRes
     return result
 
 
-__all__ = ["Adapter", "ImportResult", "Progress", "Row", "schemas", "write_snapshot"]
+__all__ = [
+    "Adapter",
+    "ImportResult",
+    "Progress",
+    "Row",
+    "record_batch",
+    "schemas",
+    "write_snapshot",
+]
