@@ -34,8 +34,9 @@ from trainright.minimise.detect import (
     PATTERN_DETECTORS,
     PERSON_NAME,
     PERSON_PLACEHOLDER,
+    Detector,
 )
-from trainright.minimise.detect.base import DIGIT_RUN, TRIGGER
+from trainright.minimise.detect.base import DIGIT_RUN, TRIGGER, Hit
 from trainright.minimise.detect.names import NameFinder
 
 _OPEN, _CLOSE = "\x01", "\x02"  # mark candidates in the RE2 output
@@ -116,6 +117,8 @@ class Redactor:
         )
         self._values: dict[str, Decision] = {}
         self._runs: dict[str, Decision] = {}
+        self._located: dict[str, Decision] = {}  # name regions as the scan took them
+        self._checked: dict[tuple[str, str], bool | None] = {}  # `_valid` by matched text
 
     def __getstate__(self) -> dict[str, Any]:
         return {"categories": self.categories, "names": self._names}
@@ -254,14 +257,25 @@ class Redactor:
     def _decide_names(self, region: str) -> Decision:
         """Decide a located run without the boundary characters the scan took with it
         ("Kari Nordmann!", " Kari Nordmann,"), so that all its occurrences share one
-        decision; a trailing "." may end an initial ("N.") and stays."""
+        decision; a trailing "." may end an initial ("N.") and stays.
+
+        The region as located is memoised too, across calls: of the 61,000 regions the
+        five calls of a million synthetic posts decide, 34,000 are distinct."""
+        decided = self._located.get(region)
+        if decided is not None:
+            return decided
+        if len(self._located) >= _CACHE_LIMIT:
+            self._located.clear()
         head = 0 if region[:1].isalpha() else 1
         last = region[-1:]
         tail = len(region) - (not last.isalpha() and last != "." and region[-2:-1].isalpha())
         if head == 0 and tail == len(region):
-            return self._decide_run(region)
-        text, found = self._decide_run(region[head:tail])
-        return region[:head] + text + region[tail:], found
+            decided = self._decide_run(region)
+        else:
+            text, found = self._decide_run(region[head:tail])
+            decided = region[:head] + text + region[tail:], found
+        self._located[region] = decided
+        return decided
 
     def _decide_run(self, run: str) -> Decision:
         decided = self._runs.get(run)
@@ -302,11 +316,11 @@ class Redactor:
         while match is not None:
             start = match.start()
             detector = self._by_group[match.lastgroup or ""]
-            hit = detector.valid(match)
+            hit = self._valid(detector, match)
             if hit is None:
                 for other in self._detectors:
                     again = other.pattern.match(region, start) if other is not detector else None
-                    hit = other.valid(again) if again is not None else None
+                    hit = self._valid(other, again) if again is not None else None
                     if hit is not None:
                         detector = other
                         break
@@ -319,6 +333,22 @@ class Redactor:
                 continue
             yield span[0], span[1], detector.category if hit[2] else _KEEP
             match = self._combined.search(region, max(span[1], start + 1))
+
+    def _valid(self, detector: Detector, match: re.Match[str]) -> Hit | None:
+        """`detector.valid`, memoised by the matched text where that alone decides
+        (`Detector.by_text`): per million synthetic posts, the 5,200 national-id
+        matches hold 1,700 distinct numbers, the 2,700 card matches 1,000."""
+        if not detector.by_text:
+            return detector.valid(match)
+        key = (detector.category, match.group())
+        if key in self._checked:
+            redact = self._checked[key]
+        else:
+            if len(self._checked) >= _CACHE_LIMIT:
+                self._checked.clear()
+            hit = detector.valid(match)
+            redact = self._checked[key] = None if hit is None else hit[2]
+        return None if redact is None else (match.start(), match.end(), redact)
 
     def _resolve(self, found: list[Found]) -> list[Found]:
         """Non-overlapping values: the earliest, then the longest, then by category order."""
