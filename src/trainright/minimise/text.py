@@ -61,6 +61,8 @@ Decision = tuple[str, tuple[tuple[str, int], ...]]  # new text, replacements per
 Scan = tuple[str, np.ndarray[Any, Any]]  # a locator and the rows it marks
 Marked = tuple[np.ndarray[Any, Any], pa.Array]  # rows with marked regions, their texts
 Pass = tuple[Callable[[pa.Array], list[Scan]], Callable[[str], Decision]]  # scans, decider
+# Precise patterns as one alternation, its detectors by group name, and in order.
+Alternation = tuple[re.Pattern[str], dict[str, Detector], list[Detector]]
 _Rows = TypeVar("_Rows", pa.Table, pa.RecordBatch)
 
 
@@ -110,11 +112,7 @@ class Redactor:
             f"{_GLUE}(?:{f})" if f in bare else f"{_CONTEXT}{_GLUE}(?:{f})" for f in ordered
         )
         self._locator = f"(?:{alternatives}){_GLUE}"
-        # All precise patterns as one alternation: one search finds the next value.
-        self._by_group = {f"_{i}": d for i, d in enumerate(self._detectors)}
-        self._combined = re.compile(
-            "|".join(f"(?P<{g}>{d.pattern.pattern})" for g, d in self._by_group.items())
-        )
+        self._alternations: dict[tuple[int, ...], Alternation] = {}
         self._values: dict[str, Decision] = {}
         self._runs: dict[str, Decision] = {}
         self._located: dict[str, Decision] = {}  # name regions as the scan took them
@@ -309,30 +307,49 @@ class Redactor:
         pieces.append(region[pos:])
         return "".join(pieces), tuple(counts.items())
 
+    def _alternation(self, region: str) -> Alternation:
+        """The precise patterns as one alternation, so that one search finds the next
+        value, without those whose `Detector.needs` the region lacks: a pattern that
+        cannot match is still tried at every position (an e-mail address at every word,
+        a coordinate at every digit), and most regions hold no "@", ":" or hemisphere."""
+        present = tuple(
+            i for i, d in enumerate(self._detectors) if d.needs is None or d.needs.search(region)
+        )
+        alternation = self._alternations.get(present)
+        if alternation is None:
+            detectors = [self._detectors[i] for i in present]
+            by_group = {f"_{i}": d for i, d in enumerate(detectors)}
+            pattern = re.compile(
+                "|".join(f"(?P<{g}>{d.pattern.pattern})" for g, d in by_group.items())
+            )
+            alternation = self._alternations[present] = pattern, by_group, detectors
+        return alternation
+
     def _scan(self, region: str) -> Iterator[Found]:
-        """Search the combined pattern; when the first alternative that matched fails its
+        """Search the alternation; when the first alternative that matched fails its
         check, the other detectors get their turn at the same position."""
-        match = self._combined.search(region)
+        combined, by_group, detectors = self._alternation(region)
+        match = combined.search(region)
         while match is not None:
             start = match.start()
-            detector = self._by_group[match.lastgroup or ""]
+            detector = by_group[match.lastgroup or ""]
             hit = self._valid(detector, match)
             if hit is None:
-                for other in self._detectors:
+                for other in detectors:
                     again = other.pattern.match(region, start) if other is not detector else None
                     hit = self._valid(other, again) if again is not None else None
                     if hit is not None:
                         detector = other
                         break
             if hit is None:
-                match = self._combined.search(region, start + 1)
+                match = combined.search(region, start + 1)
                 continue
             span = detector.whole_token(region, hit[0], hit[1])
             if span is None:  # a piece of a longer number: neither redacted nor claimed
-                match = self._combined.search(region, hit[1])
+                match = combined.search(region, hit[1])
                 continue
             yield span[0], span[1], detector.category if hit[2] else _KEEP
-            match = self._combined.search(region, max(span[1], start + 1))
+            match = combined.search(region, max(span[1], start + 1))
 
     def _valid(self, detector: Detector, match: re.Match[str]) -> Hit | None:
         """`detector.valid`, memoised by the matched text where that alone decides
