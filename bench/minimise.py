@@ -16,6 +16,11 @@ Every timing is the median of three runs, each with a fresh Redactor (nothing me
 after one untimed run that warms the process. Prints a table with the ratios and writes
 `bench/out/minimise.json`.
 Run: `python -m bench.minimise [--posts N --accounts N --presidio-mb MB]`.
+
+`--baseline REV [--rounds N]` runs the benchmark for the code at REV (a temporary git
+worktree, removed afterwards) and for this checkout, alternating, N times each on the same
+snapshot, and prints both side by side (`bench/out/minimise-baseline.json`): on a shared
+machine only figures measured in one sitting compare.
 """
 
 from __future__ import annotations
@@ -23,9 +28,12 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import os
 import pickle
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -230,14 +238,69 @@ def planted_report(
     }
 
 
+def figures(result: dict[str, Any]) -> dict[str, float]:
+    """The headline figures of one run, as `main` writes them."""
+    one, two = result["synthetic"]["one_process"], result["synthetic"]["two_processes"]
+    sample = result["sample"]
+    return {
+        "one process, MB/s CPU": one["cpu_mb_s"],
+        "two workers, MB/s wall": two["wall_mb_s"],
+        "cold sample, MB/s CPU": sample["trainright_mb_s"],
+        "presidio, MB/s CPU": sample["presidio_mb_s"],
+        "ratio, process for process": one["cpu_mb_s"] / sample["presidio_mb_s"],
+    }
+
+
+def compare(rev: str, rounds: int, args: argparse.Namespace) -> None:
+    """Run this benchmark for the code at `rev` and for this checkout, alternating, on one
+    snapshot, and print the figures of every run side by side."""
+    root = Path(__file__).parents[1]
+    snap = snapshot(args.posts, args.accounts, args.seed)
+    options = ["--posts", str(args.posts), "--accounts", str(args.accounts)]
+    options += ["--seed", str(args.seed), "--presidio-mb", str(args.presidio_mb)]
+    runs: dict[str, list[dict[str, float]]] = {rev: [], "this checkout": []}
+    with tempfile.TemporaryDirectory(prefix="bench-minimise-") as tmp:
+        tree = Path(tmp) / "baseline"
+        git = ["git", "-C", str(root), "worktree"]
+        subprocess.run([*git, "add", "--detach", str(tree), rev], check=True, capture_output=True)
+        try:
+            (tree / "bench" / "out").mkdir(parents=True, exist_ok=True)
+            (tree / "bench" / "out" / snap.name).symlink_to(snap.resolve())
+            for round_ in range(rounds):
+                for side, checkout in ((rev, tree), ("this checkout", root)):
+                    print(f"\n=== round {round_ + 1} of {rounds}: {side} ===", flush=True)
+                    path = os.pathsep.join([str(checkout / "src"), str(checkout)])
+                    subprocess.run(
+                        [sys.executable, "-m", "bench.minimise", *options],
+                        cwd=checkout,
+                        env={**os.environ, "PYTHONPATH": path},
+                        check=True,
+                    )
+                    result = json.loads((checkout / "bench" / "out" / "minimise.json").read_text())
+                    runs[side].append(figures(result))
+        finally:
+            subprocess.run([*git, "remove", "--force", str(tree)], check=True)
+    (OUT / "minimise-baseline.json").write_text(json.dumps(runs, indent=2))
+    print(f"\nEvery run, alternating ({rev} first in each round):")
+    print(f"{'':<30}" + "".join(f"{side:>26}" for side in runs))
+    for name in runs[rev][0]:
+        cells = [", ".join(f"{r[name]:.2f}" for r in side) for side in runs.values()]
+        print(f"{name:<30}" + "".join(f"{cell:>26}" for cell in cells))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=1_000_000)
     parser.add_argument("--accounts", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--presidio-mb", type=float, default=2.0)
+    parser.add_argument("--baseline", metavar="REV", help="also run the code at REV, alternating")
+    parser.add_argument("--rounds", type=int, default=2, help="runs of each with --baseline")
     args = parser.parse_args(argv)
     OUT.mkdir(exist_ok=True)
+    if args.baseline:
+        compare(args.baseline, args.rounds, args)
+        return
     other = presidio()
 
     corpus = corpus_report(Redactor(CATEGORIES, ACCOUNTS), other)

@@ -34,8 +34,9 @@ from trainright.minimise.detect import (
     PATTERN_DETECTORS,
     PERSON_NAME,
     PERSON_PLACEHOLDER,
+    Detector,
 )
-from trainright.minimise.detect.base import DIGIT_RUN, TRIGGER
+from trainright.minimise.detect.base import DIGIT_RUN, TRIGGER, Hit
 from trainright.minimise.detect.names import NameFinder
 
 _OPEN, _CLOSE = "\x01", "\x02"  # mark candidates in the RE2 output
@@ -60,6 +61,8 @@ Decision = tuple[str, tuple[tuple[str, int], ...]]  # new text, replacements per
 Scan = tuple[str, np.ndarray[Any, Any]]  # a locator and the rows it marks
 Marked = tuple[np.ndarray[Any, Any], pa.Array]  # rows with marked regions, their texts
 Pass = tuple[Callable[[pa.Array], list[Scan]], Callable[[str], Decision]]  # scans, decider
+# Precise patterns as one alternation, its detectors by group name, and in order.
+Alternation = tuple[re.Pattern[str], dict[str, Detector], list[Detector]]
 _Rows = TypeVar("_Rows", pa.Table, pa.RecordBatch)
 
 
@@ -109,13 +112,11 @@ class Redactor:
             f"{_GLUE}(?:{f})" if f in bare else f"{_CONTEXT}{_GLUE}(?:{f})" for f in ordered
         )
         self._locator = f"(?:{alternatives}){_GLUE}"
-        # All precise patterns as one alternation: one search finds the next value.
-        self._by_group = {f"_{i}": d for i, d in enumerate(self._detectors)}
-        self._combined = re.compile(
-            "|".join(f"(?P<{g}>{d.pattern.pattern})" for g, d in self._by_group.items())
-        )
+        self._alternations: dict[tuple[int, ...], Alternation] = {}
         self._values: dict[str, Decision] = {}
         self._runs: dict[str, Decision] = {}
+        self._located: dict[str, Decision] = {}  # name regions as the scan took them
+        self._checked: dict[tuple[str, str], bool | None] = {}  # `_valid` by matched text
 
     def __getstate__(self) -> dict[str, Any]:
         return {"categories": self.categories, "names": self._names}
@@ -254,14 +255,25 @@ class Redactor:
     def _decide_names(self, region: str) -> Decision:
         """Decide a located run without the boundary characters the scan took with it
         ("Kari Nordmann!", " Kari Nordmann,"), so that all its occurrences share one
-        decision; a trailing "." may end an initial ("N.") and stays."""
+        decision; a trailing "." may end an initial ("N.") and stays.
+
+        The region as located is memoised too, across calls: of the 61,000 regions the
+        five calls of a million synthetic posts decide, 34,000 are distinct."""
+        decided = self._located.get(region)
+        if decided is not None:
+            return decided
+        if len(self._located) >= _CACHE_LIMIT:
+            self._located.clear()
         head = 0 if region[:1].isalpha() else 1
         last = region[-1:]
         tail = len(region) - (not last.isalpha() and last != "." and region[-2:-1].isalpha())
         if head == 0 and tail == len(region):
-            return self._decide_run(region)
-        text, found = self._decide_run(region[head:tail])
-        return region[:head] + text + region[tail:], found
+            decided = self._decide_run(region)
+        else:
+            text, found = self._decide_run(region[head:tail])
+            decided = region[:head] + text + region[tail:], found
+        self._located[region] = decided
+        return decided
 
     def _decide_run(self, run: str) -> Decision:
         decided = self._runs.get(run)
@@ -295,30 +307,65 @@ class Redactor:
         pieces.append(region[pos:])
         return "".join(pieces), tuple(counts.items())
 
+    def _alternation(self, region: str) -> Alternation:
+        """The precise patterns as one alternation, so that one search finds the next
+        value, without those whose `Detector.needs` the region lacks: a pattern that
+        cannot match is still tried at every position (an e-mail address at every word,
+        a coordinate at every digit), and most regions hold no "@", ":" or hemisphere."""
+        present = tuple(
+            i for i, d in enumerate(self._detectors) if d.needs is None or d.needs.search(region)
+        )
+        alternation = self._alternations.get(present)
+        if alternation is None:
+            detectors = [self._detectors[i] for i in present]
+            by_group = {f"_{i}": d for i, d in enumerate(detectors)}
+            pattern = re.compile(
+                "|".join(f"(?P<{g}>{d.pattern.pattern})" for g, d in by_group.items())
+            )
+            alternation = self._alternations[present] = pattern, by_group, detectors
+        return alternation
+
     def _scan(self, region: str) -> Iterator[Found]:
-        """Search the combined pattern; when the first alternative that matched fails its
+        """Search the alternation; when the first alternative that matched fails its
         check, the other detectors get their turn at the same position."""
-        match = self._combined.search(region)
+        combined, by_group, detectors = self._alternation(region)
+        match = combined.search(region)
         while match is not None:
             start = match.start()
-            detector = self._by_group[match.lastgroup or ""]
-            hit = detector.valid(match)
+            detector = by_group[match.lastgroup or ""]
+            hit = self._valid(detector, match)
             if hit is None:
-                for other in self._detectors:
+                for other in detectors:
                     again = other.pattern.match(region, start) if other is not detector else None
-                    hit = other.valid(again) if again is not None else None
+                    hit = self._valid(other, again) if again is not None else None
                     if hit is not None:
                         detector = other
                         break
             if hit is None:
-                match = self._combined.search(region, start + 1)
+                match = combined.search(region, start + 1)
                 continue
             span = detector.whole_token(region, hit[0], hit[1])
             if span is None:  # a piece of a longer number: neither redacted nor claimed
-                match = self._combined.search(region, hit[1])
+                match = combined.search(region, hit[1])
                 continue
             yield span[0], span[1], detector.category if hit[2] else _KEEP
-            match = self._combined.search(region, max(span[1], start + 1))
+            match = combined.search(region, max(span[1], start + 1))
+
+    def _valid(self, detector: Detector, match: re.Match[str]) -> Hit | None:
+        """`detector.valid`, memoised by the matched text where that alone decides
+        (`Detector.by_text`): per million synthetic posts, the 5,200 national-id
+        matches hold 1,700 distinct numbers, the 2,700 card matches 1,000."""
+        if not detector.by_text:
+            return detector.valid(match)
+        key = (detector.category, match.group())
+        if key in self._checked:
+            redact = self._checked[key]
+        else:
+            if len(self._checked) >= _CACHE_LIMIT:
+                self._checked.clear()
+            hit = detector.valid(match)
+            redact = self._checked[key] = None if hit is None else hit[2]
+        return None if redact is None else (match.start(), match.end(), redact)
 
     def _resolve(self, found: list[Found]) -> list[Found]:
         """Non-overlapping values: the earliest, then the longest, then by category order."""

@@ -24,6 +24,8 @@ class Detector:
 
     `pattern` uses named groups only (the detectors' patterns are also run as one
     alternation), and `valid` turns a match into a hit, or None when the check fails.
+    `needs` is found in the text of every match of `pattern` ("@" in an e-mail address):
+    a region without it is searched without this pattern.
     """
 
     category: str
@@ -39,6 +41,11 @@ class Detector:
     # before or after it is a piece of a longer run of groups that did not validate as a
     # whole ("+47 912 34 567 89"); it is not applied.
     spaced: bool = False
+    # `valid` answers from the matched text alone, and its hit is the whole match
+    # (kept or redacted): the Redactor memoises the answer by that text, since the same
+    # numbers recur in region after region.
+    by_text: bool = False
+    needs: re.Pattern[str] | None = None
 
     def find(self, text: str, start: int = 0, end: int | None = None) -> Iterator[Hit]:
         """Every valid value of this category in text[start:end], each widened to its

@@ -29,4 +29,5 @@ PAYMENT_CARD = Detector(
     valid=_valid,
     joiners="-",
     spaced=True,
+    by_text=True,
 )

@@ -44,4 +44,5 @@ EMAIL = Detector(
     pattern=PATTERN,
     valid=whole,
     joiners=".@-",
+    needs=re.compile("@"),
 )

@@ -59,4 +59,6 @@ GPS = Detector(
     ),
     pattern=PATTERN,
     valid=_valid,
+    # a hemisphere letter, a latitude keyword, or a decimal pair's three decimals
+    needs=re.compile(rf"[NS]|{_LAT}|\.\d{{3}}"),
 )

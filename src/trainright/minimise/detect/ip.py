@@ -117,4 +117,6 @@ IP = Detector(
     pattern=PATTERN,
     valid=_valid,
     joiners=".:%",
+    # a bracket, a colon (an IPv6 run has two), or a dotted quad's digits and dot
+    needs=re.compile(r"[\[:]|\d\.\d"),
 )

@@ -251,11 +251,26 @@ class NameFinder:
     # --- located runs ------------------------------------------------------------------------
 
     def literal_span(self, region: str) -> Span | None:
-        """The span of a literal display name located with its boundary characters."""
+        """The span of a literal display name located with its boundary characters.
+
+        Every value region is asked, so its first and last characters are looked at
+        first: the names begin and end with few characters (25 and 8 in the benchmark's
+        211), and 24 regions in 25 have none of them there."""
+        firsts, lasts = self._literal_ends
+        if region[:1] not in firsts and region[1:2] not in firsts:
+            return None
+        if region[-1:] not in lasts and region[-2:-1] not in lasts:
+            return None
         for start, cut in ((1, 1), (0, 1), (1, 0), (0, 0)):
             if region[start : len(region) - cut] in self.display_literal:
                 return start, len(region) - cut
         return None
+
+    @cached_property
+    def _literal_ends(self) -> tuple[frozenset[str], frozenset[str]]:
+        """The first and the last characters of the literal display names."""
+        names = self.display_literal
+        return frozenset(n[0] for n in names if n), frozenset(n[-1] for n in names if n)
 
     @cached_property
     def _listed(self) -> frozenset[str]:

@@ -39,4 +39,5 @@ NATIONAL_ID = Detector(
     valid=_valid,
     joiners=".-",
     spaced=True,
+    by_text=True,
 )
