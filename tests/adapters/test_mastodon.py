@@ -491,3 +491,58 @@ def test_quotes_come_from_whichever_the_schema_has(
     posts = {p["post_id"]: p for p in pq.read_table(snap / "posts.parquet").to_pylist()}
     assert posts[210]["quote_of"] == quote_of
     assert {p["quote_of"] for i, p in posts.items() if i != 210} == {None}
+
+
+SAMPLE = Path(__file__).resolve().parents[2] / "docs" / "adapters" / "sample-instance.sql"
+#: docs/adapters/mastodon.md "Try it": each sample status and what the build makes of it.
+SAMPLE_EXPECTED: dict[int, str | None] = {
+    11: None,
+    12: "not_public",
+    13: "not_public",
+    14: None,
+    15: "post_deleted",
+    16: None,
+    17: "shares_excluded",
+    18: None,
+    19: "tagged_not_cleared",
+    21: None,
+    31: "account_status",
+    41: "account_status",
+    51: "account_status",
+    61: "account_kind",
+    71: "age_unknown",
+}
+
+
+def test_the_documented_sample_instance_gives_what_the_docs_say(
+    database: str, tmp_path: Path
+) -> None:
+    url = scratch_schema(database, f"m{next(_schemas)}")
+    with _connect(url) as conn:
+        conn.execute(DDL.read_text())
+        conn.execute(SAMPLE.read_text())
+    (tmp_path / "media").mkdir()
+    snap = tmp_path / "snap"
+    done = trainright(
+        "import",
+        "mastodon",
+        "--database",
+        url,
+        "--media-root",
+        str(tmp_path / "media"),
+        "--country",
+        "NO",
+        "--as-of",
+        AS_OF,
+        "--attested-min-age",
+        "18",
+        "--out",
+        str(snap),
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "wrote 7 accounts, 15 posts" in " ".join(done.stdout.split())
+    posts = {p["post_id"]: p for p in pq.read_table(snap / "posts.parquet").to_pylist()}
+    assert posts[16]["text"] == "As it stood on the first of May"
+    result = build(snap, tmp_path, "sample")
+    assert {**dict.fromkeys(result.included), **result.excluded} == SAMPLE_EXPECTED
