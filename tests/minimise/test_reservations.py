@@ -6,18 +6,23 @@ certificate; the XMP is what Pillow writes for each format.
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import shutil
+import signal
 import subprocess
+import time
 import zlib
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from images_fixtures import picture
 from PIL import Image
 
-from trainright.minimise import scrub_bytes, scrub_image
+from trainright.minimise import reservations, scrub_bytes, scrub_image
 from trainright.minimise.reservations import (
     C2PA_LEGACY,
     C2PA_REMOTE,
@@ -229,3 +234,27 @@ def test_xmp_naming_data_mining_that_does_not_parse_fails_closed() -> None:
     data = encode(picture(), "JPEG", packet)
     suffix, found = scrub_bytes(data)
     assert reservation_of(data, suffix, found) == unreadable(IPTC_UNREADABLE)
+
+
+class _InterruptedRead(io.BytesIO):
+    """A stream that receives Ctrl-C (a real SIGINT) during c2pa's first read of it."""
+
+    def readinto(self, buffer: Any) -> int:
+        if not getattr(self, "sent", False):
+            self.sent = True
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.05)  # the handler runs here, inside c2pa's read callback
+        return super().readinto(buffer)
+
+
+def test_ctrl_c_while_c2pa_reads_stops_the_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    """c2pa reads through a ctypes callback, and ctypes swallows an exception raised in
+    one: without deferring SIGINT over the read, Ctrl-C became an unreadable manifest and
+    the build went on."""
+    data = sign(encode(picture(), "JPEG"), "JPEG", [training_mining("allowed")], "ctrl-c")
+    suffix, found = scrub_bytes(data)
+    monkeypatch.setattr(reservations, "io", SimpleNamespace(BytesIO=_InterruptedRead))
+    with pytest.raises(KeyboardInterrupt):
+        reservation_of(data, suffix, found)
+    monkeypatch.undo()
+    assert reservation_of(data, suffix, found) is None, "and the next read is unaffected"

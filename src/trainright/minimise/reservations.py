@@ -24,6 +24,10 @@ from __future__ import annotations
 import io
 import json
 import os
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal
@@ -98,14 +102,35 @@ def _reading() -> c2pa.Context:
 os.register_at_fork(after_in_child=_reading.cache_clear)
 
 
+@contextmanager
+def _ctrl_c_held() -> Iterator[None]:
+    """Hold a Ctrl-C until the block ends, then deliver it.
+
+    c2pa reads the image through a ctypes callback, and ctypes swallows an exception
+    raised inside one: a KeyboardInterrupt landing there became an unreadable manifest
+    and the work went on. Only the main thread receives Python's signal handlers."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, _frame: held.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if held:
+            signal.raise_signal(signal.SIGINT)
+
+
 def _c2pa_signal(data: bytes, mime: str) -> str | None:
     """The label that reserves the image, `C2PA_UNREADABLE`, or None (no reservation)."""
     try:
-        reader = c2pa.Reader.try_create(mime, io.BytesIO(data), None, _reading())
-        if reader is None:
-            return None  # a JUMBF box, but no C2PA manifest store in it
-        with reader:
-            store = json.loads(reader.json())
+        with _ctrl_c_held():
+            reader = c2pa.Reader.try_create(mime, io.BytesIO(data), None, _reading())
+            if reader is None:
+                return None  # a JUMBF box, but no C2PA manifest store in it
+            with reader:
+                store = json.loads(reader.json())
     except (c2pa.C2paError, ValueError, OSError):
         return C2PA_UNREADABLE
     manifests = store.get("manifests") if isinstance(store, dict) else None
