@@ -358,7 +358,8 @@ SELECT
     (SELECT COUNT(*) FROM media AS m LEFT JOIN posts AS p ON p.post_id = m.post_id
         WHERE p.post_id IS NULL) AS media_on_unknown_posts,
     (SELECT COUNT(*) FROM events AS e LEFT JOIN accounts AS a ON a.account_id = e.account_id
-        WHERE a.account_id IS NULL AND e.at <= {ts}) AS events_of_unknown_accounts,
+        WHERE a.account_id IS NULL AND e.account_id IS NOT NULL AND e.at <= {ts})
+        AS events_of_unknown_accounts,
     (SELECT COUNT(*) FROM posts AS p LEFT JOIN posts AS q
         ON q.post_id = COALESCE(p.reshare_of, p.quote_of)
         WHERE COALESCE(p.reshare_of, p.quote_of) IS NOT NULL AND q.post_id IS NULL

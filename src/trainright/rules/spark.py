@@ -30,7 +30,11 @@ EVENT_COLUMNS = {
     "purpose": "STRING",
     "at": "TIMESTAMP_NTZ",
     "content_usage": "STRING",
+    "person_ref": "STRING",
+    "identifiers": "STRING",
 }
+#: Columns an export made before people without an account could register lacks (NULL).
+OPTIONAL_EVENT_COLUMNS = ("person_ref", "identifiers")
 
 
 class SparkRunner:
@@ -52,7 +56,10 @@ class SparkRunner:
         """Validate and expose the snapshot, the events and the resolved policy."""
         self._cached += load(self.spark, snapshot)
         typed_events = events.selectExpr(
-            *(f"CAST(`{c}` AS {t}) AS `{c}`" for c, t in EVENT_COLUMNS.items())
+            *(
+                f"CAST({f'`{c}`' if c in events.columns else 'NULL'} AS {t}) AS `{c}`"
+                for c, t in EVENT_COLUMNS.items()
+            )
         )
         typed_events.createOrReplaceTempView("events")
         rules = self.spark.createDataFrame(region_rules).withColumn(
@@ -71,7 +78,9 @@ class SparkRunner:
             raise InputError(
                 f"cannot read the ledger export: {str(exc).splitlines()[0]}", file=uri
             ) from None
-        missing = [c for c in EVENT_COLUMNS if c not in df.columns]
+        missing = [
+            c for c in EVENT_COLUMNS if c not in df.columns and c not in OPTIONAL_EVENT_COLUMNS
+        ]
         if missing:
             raise InputError(
                 f"not a ledger export: column {missing[0]!r} is missing",
