@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -12,13 +13,17 @@ from typing import Any, cast
 import pyarrow as pa
 import pyarrow.parquet as pq
 from PIL import Image
+from pydantic import SecretStr
 
 from reference import Event, Media, Platform
 from trainright.ledger import Ledger, NewEvent
 from trainright.ledger.events import EventType
+from trainright.nonusers.events import registration, withdrawal
+from trainright.nonusers.identifiers import Hasher, hash_clear
 from trainright.pipeline import build
 from trainright.policy import Policy, parse_policy
 from trainright.rules import DuckDBRunner, region_rules_table, rule_queries
+from trainright.settings import NONUSER_KEY_ENV
 from trainright.snapshot import locate
 
 SECRET = "s" * 32
@@ -137,19 +142,32 @@ def write_snapshot(platform: Platform, directory: Path) -> Path:
     return directory
 
 
+#: The key people without an account's identifiers are hashed with in the tests.
+NONUSER_KEY = "test-key-for-non-user-identifiers"
+os.environ.setdefault(NONUSER_KEY_ENV, NONUSER_KEY)
+
+
+def new_event(e: Event) -> NewEvent:
+    """One reference event as the ledger takes it; a non-user's identifiers hashed."""
+    if e.person_ref is not None:
+        if e.type == "non_user_objection":
+            hasher = Hasher(SecretStr(os.environ[NONUSER_KEY_ENV]))
+            ids = hash_clear(hasher, names=e.names, emails=e.emails)
+            return registration(e.person_ref, ids, e.at, "import")
+        return withdrawal(e.person_ref, e.at, "import")
+    return NewEvent(
+        account_id=e.account_id,
+        type=cast(EventType, e.type),
+        at=e.at,
+        purpose=e.purpose,
+        channel="import",
+        content_usage=e.content_usage,
+    )
+
+
 def new_events(events: tuple[Event, ...]) -> list[NewEvent]:
     """The reference's events as the ledger takes them, in the same order."""
-    return [
-        NewEvent(
-            account_id=e.account_id,
-            type=cast(EventType, e.type),
-            at=e.at,
-            purpose=e.purpose,
-            channel="import",
-            content_usage=e.content_usage,
-        )
-        for e in events
-    ]
+    return [new_event(e) for e in events]
 
 
 def open_ledger(directory: Path, events: tuple[Event, ...]) -> Ledger:

@@ -10,7 +10,9 @@ is one sentence of §5; read them side by side.
 from __future__ import annotations
 
 import calendar
+import re
 import tomllib
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -30,6 +32,7 @@ REASONS: tuple[str, ...] = (
     "not_public",
     "reserved",
     "tagged_not_cleared",
+    "names_non_user",
     "shares_excluded",
     "empty_after_minimisation",
 )
@@ -141,11 +144,14 @@ class Link:
 class Event:
     """A rights event; its ledger seq is its position in the list it is passed in."""
 
-    account_id: int
+    account_id: int | None  # None: a person without an account
     type: str
     at: datetime
     purpose: str = "ai-training"
     content_usage: str | None = None  # preference_set only
+    person_ref: str | None = None  # non_user_objection(_withdrawn) only
+    names: tuple[str, ...] = ()  # ... and what they registered, in clear
+    emails: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -337,6 +343,34 @@ def account_reason(
     return None
 
 
+def folded_words(text: str) -> list[str]:
+    """Words (runs of letters and digits) after NFKC, case folding and dropping accents."""
+    t = unicodedata.normalize("NFD", unicodedata.normalize("NFKC", text).casefold())
+    t = unicodedata.normalize("NFC", "".join(c for c in t if not unicodedata.combining(c)))
+    return re.findall(r"[^\W_]+", t)
+
+
+def registered(events: Sequence[Event], cutoff: datetime) -> list[Event]:
+    """People without an account registered at T: each person_ref's latest (at, seq)
+    event at or before T is its registration."""
+    last: dict[str, Event] = {}
+    for _, e in sorted(enumerate(events), key=lambda t: (t[1].at, t[0])):
+        if e.person_ref is not None and e.at <= cutoff:
+            last[e.person_ref] = e
+    return [e for e in last.values() if e.type == "non_user_objection"]
+
+
+def names_non_user(text: str | None, active: Sequence[Event]) -> bool:
+    """A registered name as a run of whole words, or a registered address as a token."""
+    if text is None:
+        return False
+    padded = " " + " ".join(folded_words(text)) + " "
+    tokens = {tok.strip(".,;:!?()").casefold() for tok in text.split()}
+    return any(
+        " " + " ".join(folded_words(name)) + " " in padded for e in active for name in e.names
+    ) or any(address.casefold() in tokens for e in active for address in e.emails)
+
+
 def is_empty(text: str | None) -> bool:
     """No text: null, empty or only whitespace."""
     return text is None or text.strip() == ""
@@ -352,6 +386,7 @@ def evaluate(
     def reason_of(account_id: int) -> str | None:
         return account_reason(platform, accounts.get(account_id), events, policy_toml, cutoff)
 
+    active = registered(events, cutoff)
     kept: dict[int, tuple[int, ...]] = {}
     dropped: dict[int, list[str]] = {}  # post_id -> the cause of each image left out
     before: dict[int, str | None] = {}  # the first reason ordered before shares_excluded
@@ -382,6 +417,8 @@ def evaluate(
             before[post.post_id] = "reserved"
         elif rules.exclude_tagged_not_cleared and any(reason_of(t) is not None for t in tagged):
             before[post.post_id] = "tagged_not_cleared"
+        elif names_non_user(post.text, active):
+            before[post.post_id] = "names_non_user"
         else:
             before[post.post_id] = None
         empty = is_empty(post.text) and not kept[post.post_id]

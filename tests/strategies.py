@@ -67,6 +67,21 @@ OTHER_PURPOSE = "research"
 EVENT_PURPOSES = ("ai-training", "ai-training", "all", OTHER_PURPOSE)
 NOTICE_DAYS = (0, 1, 30)
 TEXTS = (None, "", "   ", "\n\t ", "Hello from the fjord", "Fin dag i Oslo", "Mooi weer vandaag")
+#: Names people without an account register (SPEC §5): a common word, one inside longer
+#: words, accents and case, two words; and texts that name them, or nearly do.
+NON_USER_NAMES = ("Hope", "Ann", "José Ñúñez", "Grete Hansen", "Ola")
+NON_USER_EMAILS = ("grete@example.org", "Ola.Nordmann@Example.NO")
+NAMING_TEXTS = (
+    "No hope left",
+    "Hopeful and Annual",
+    "Besøk hos JOSE NUNEZ i dag",
+    "jose and nunez",
+    "Grete  Hansen, 80 år!",
+    "Hansen Grete",
+    "Mail GRETE@example.org.",
+    "skriv til ola.nordmann@example.no",
+    "Olav og Ola_Nordmann",
+)
 
 
 def cutoffs() -> st.SearchStrategy[datetime]:
@@ -181,7 +196,7 @@ def platforms(draw: st.DrawFn, cutoff: datetime) -> Platform:
             created_at=draw(post_created),
             visibility=draw(st.sampled_from(["public"] * 4 + ["unlisted", "friends", "only_me"])),
             lang=draw(st.sampled_from([None, "en", "nb", "nl"])),
-            text=draw(st.sampled_from(TEXTS)),
+            text=draw(st.sampled_from(TEXTS + NAMING_TEXTS)),
             deleted=draw(st.sampled_from([False] * 9 + [True])),
             content_usage=draw(USAGES),
         )
@@ -275,6 +290,25 @@ def histories(draw: st.DrawFn, cutoff: datetime, account_ids: list[int]) -> tupl
     return tuple(draw(st.permutations(events)))
 
 
+@st.composite
+def non_user_histories(draw: st.DrawFn, cutoff: datetime) -> tuple[Event, ...]:
+    """0-3 people without an account registering names and addresses, some withdrawing
+    (at T, a moment after, or at the very instant of the registration)."""
+    events: list[Event] = []
+    for i in range(draw(st.integers(min_value=0, max_value=3))):
+        ref = f"nu-{i}"
+        at = draw(instants(cutoff))
+        names = tuple(draw(st.lists(st.sampled_from(NON_USER_NAMES), max_size=2, unique=True)))
+        emails = tuple(draw(st.lists(st.sampled_from(NON_USER_EMAILS), max_size=1)))
+        if not names and not emails:
+            names = (draw(st.sampled_from(NON_USER_NAMES)),)
+        events.append(Event(None, "non_user_objection", at, "all", None, ref, names, emails))
+        if draw(st.sampled_from([False, False, True])):
+            when = draw(st.sampled_from([at, cutoff, at + SECOND]))
+            events.append(Event(None, "non_user_objection_withdrawn", when, "all", None, ref))
+    return tuple(events)
+
+
 def _toml(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -330,5 +364,5 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     cutoff = draw(cutoffs())
     platform = draw(platforms(cutoff))
     ids = [a.account_id for a in platform.accounts] + [len(platform.accounts) + 1]
-    events = draw(histories(cutoff, ids))
+    events = draw(histories(cutoff, ids)) + draw(non_user_histories(cutoff))
     return Scenario(platform=platform, events=events, policy=draw(policies()), cutoff=cutoff)

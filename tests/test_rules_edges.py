@@ -513,6 +513,28 @@ EDGES = [
         tags=(Tag(100, 99, "photo_tag"),),
         policy=LI + "exclude_tagged_not_cleared = false\n",
     ),
+    # -- people without an account (more in test_non_users_rule.py) ----------------------
+    Edge(
+        "non-user: a registered name in the text, after an uncleared tag",
+        "tagged_not_cleared",
+        accounts=(ADULT, MINOR),
+        posts=(post(text="Grete Hansen visited"),),
+        tags=TAG2,
+        events=(
+            N,
+            notice(2),
+            Event(None, "non_user_objection", T - DAY, "all", None, "nu-1", ("Grete Hansen",)),
+        ),
+    ),
+    Edge(
+        "non-user: a registered name in the text",
+        "names_non_user",
+        posts=(post(text="Grete Hansen visited"),),
+        events=(
+            N,
+            Event(None, "non_user_objection", T - DAY, "all", None, "nu-1", ("Grete Hansen",)),
+        ),
+    ),
     # -- tagged or mentioned accounts must be cleared -------------------------------------
     Edge(
         "tagged: a minor",

@@ -16,8 +16,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from helpers import Scenario, build_scenario, new_events, open_ledger
-from reference import Event, evaluate, rules_for
-from strategies import EVENT_PURPOSES, fewer, instants, scenarios
+from reference import Event, evaluate, folded_words, rules_for
+from strategies import EVENT_PURPOSES, NON_USER_NAMES, fewer, instants, scenarios
 
 
 def included(scenario: Scenario, engine: str) -> set[int]:
@@ -112,3 +112,34 @@ def test_same_inputs_same_bytes(scenario: Scenario) -> None:
         assert (a / "manifest.json").read_bytes() == (b / "manifest.json").read_bytes()
         for shard in (a / "data").glob("shard-*.parquet"):
             assert shard.read_bytes() == (b / "data" / shard.name).read_bytes(), shard.name
+
+
+@st.composite
+def registered_scenarios(draw: st.DrawFn) -> tuple[Scenario, Event]:
+    """A scenario and one more person without an account, registered last in its ledger."""
+    scenario = draw(scenarios())
+    names = draw(st.lists(st.sampled_from(NON_USER_NAMES), min_size=1, max_size=2, unique=True))
+    at = draw(instants(scenario.cutoff))
+    event = Event(None, "non_user_objection", at, "all", None, "nu-late", tuple(names))
+    return scenario, event
+
+
+@pytest.mark.parametrize("engine", ["reference", "build"])
+@fewer(3)
+@given(registered_scenarios())
+def test_a_registration_never_adds_rows_and_no_post_left_names_them(
+    engine: str, case: tuple[Scenario, Event]
+) -> None:
+    scenario, event = case
+    s = scenario
+    after = Scenario(s.platform, (*s.events, event), s.policy, s.cutoff)
+    before_ids, after_ids = included(scenario, engine), included(after, engine)
+    assert after_ids <= before_ids
+    if event.at > scenario.cutoff:
+        assert after_ids == before_ids
+        return
+    texts = {p.post_id: p.text or "" for p in scenario.platform.posts}
+    for post_id in after_ids:
+        words = " " + " ".join(folded_words(texts[post_id])) + " "
+        for name in event.names:
+            assert " " + " ".join(folded_words(name)) + " " not in words, (post_id, name)

@@ -195,6 +195,11 @@ def rights_import(
     imported twice.
 
     Example line: {"account_id": 42, "type": "objection", "at": "2026-05-01T09:30:00Z"}
+
+    A person without an account: {"type": "non_user_objection", "person_ref":
+    "nu-7f3a", "at": ..., "names": [...], "emails": [...], "phones": [...],
+    "photo_phashes": [...]}; identifiers in clear are hashed with
+    TRAINRIGHT_NONUSER_KEY, or give name_hashes / email_hashes / phone_hashes.
     """
     from trainright.ledger import Ledger, import_events
 

@@ -18,6 +18,7 @@ from trainright.errors import ConfigError
 
 LEDGER_ENV = "TRAINRIGHT_LEDGER"
 SECRET_ENV = "TRAINRIGHT_SECRET"  # noqa: S105 (the variable name, not a secret)
+NONUSER_KEY_ENV = "TRAINRIGHT_NONUSER_KEY"
 DEFAULT_LEDGER_URL = "sqlite:///trainright.db"
 MIN_SECRET_BYTES = 16
 
@@ -75,6 +76,34 @@ def resolve_secret(option: str | None = None) -> SecretStr:
             f"the pseudonymisation key is too short ({len(value.encode())} bytes); "
             f"use at least {MIN_SECRET_BYTES}",
             field=SECRET_ENV,
+            value="<hidden>",
+        )
+    return SecretStr(value)
+
+
+def resolve_nonuser_key(option: str | None = None) -> SecretStr:
+    """The HMAC key for the identifiers of people without an account (SPEC §3).
+
+    A key of its own, not the pseudonymisation key: rotating that one (a new series of
+    datasets) must not orphan every registration, whose hashes cannot be recomputed.
+    """
+    value = option if option is not None else os.environ.get(NONUSER_KEY_ENV)
+    if not value:
+        raise ConfigError(
+            "no key for the identifiers of people without an account: they are stored "
+            "only as keyed HMACs, and trainright will not hash them without a key",
+            field=NONUSER_KEY_ENV,
+            hint=(
+                f"tried: the {NONUSER_KEY_ENV} environment variable (unset). Set it to a "
+                f"random string of at least {MIN_SECRET_BYTES} bytes, the same for `serve`, "
+                "`rights import` and `build`, and keep it outside the ledger and datasets"
+            ),
+        )
+    if len(value.encode()) < MIN_SECRET_BYTES:
+        raise ConfigError(
+            f"the non-user identifier key is too short ({len(value.encode())} bytes); "
+            f"use at least {MIN_SECRET_BYTES}",
+            field=NONUSER_KEY_ENV,
             value="<hidden>",
         )
     return SecretStr(value)

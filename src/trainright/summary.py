@@ -28,6 +28,7 @@ _EXPLAIN = {
     "not_public": "post not visible enough",
     "reserved": "the post or its author reserved it against AI training (content_usage)",
     "tagged_not_cleared": "tags or mentions someone not cleared",
+    "names_non_user": "names a registered person without an account",
     "shares_excluded": "reshares or quotes a post that is not included",
     "empty_after_minimisation": "nothing left after minimisation",
 }

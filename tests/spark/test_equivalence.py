@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -229,3 +230,34 @@ def test_image_reservations_are_read_in_the_executors_alike(spark: Any, tmp_path
         "iptc.DataMining",
         "c2pa.unreadable",
     }
+
+
+def test_people_without_an_account_are_found_alike(spark: Any, tmp_path: Path) -> None:
+    """Names, addresses and numbers of registered non-users, searched in the executors:
+    the posts they name are the DuckDB build's, reason by reason."""
+    from reference import Account, Event, Platform, Post
+    from test_non_users_rule import PHONES, ROWS, T, register
+
+    adult = Account(1, "personal", None, "US", "active", "Ada", T, None, 30, T)
+    texts = [r.text for r in ROWS] + [text for _, text, _ in PHONES]
+    posts = tuple(Post(100 + i, 1, T, "public", "en", t, False) for i, t in enumerate(texts))
+    people = (
+        register("Hope", "José Ñúñez", ref="nu-a"),
+        register("Grete Hansen", emails=("grete@example.org",), ref="nu-b"),
+    )
+    scenario = Scenario(
+        Platform((adult,), posts),
+        (Event(1, "notice_sent", T - timedelta(days=40)), *people),
+        "",
+        T,
+    )
+    duck = build_scenario(scenario, tmp_path)
+    out = tmp_path / "spark"
+    spark_build(
+        tmp_path / "snapshot", "", T, out, ledger=Ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
+    )
+    built = read_dataset(out)
+    assert built.excluded == duck.excluded
+    assert built.included == duck.included
+    assert set(duck.excluded.values()) == {"names_non_user"}
+    assert len(duck.excluded) > 5

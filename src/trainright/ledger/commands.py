@@ -58,7 +58,9 @@ def export_command(
     """Write the events a build with this cutoff would read, as Parquet.
 
     Columns: ord (rank in at, seq order), seq, account_id, type, purpose, at,
-    content_usage (the preference a `preference_set` event sets; NULL otherwise). The
+    content_usage (the preference a `preference_set` event sets; NULL otherwise),
+    person_ref and identifiers (a person without an account's reference and hashed
+    identifiers; account_id is NULL on their events). The
     ledger position read (seq and hash) and the cutoff are stored in the file's
     metadata, so an auditor can tie the file to `ledger verify`, and a Spark build
     refuses an export made for an earlier cutoff than its own.

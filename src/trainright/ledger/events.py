@@ -17,6 +17,8 @@ EventType = Literal[
     "notice_sent",
     "account_deleted",
     "preference_set",
+    "non_user_objection",
+    "non_user_objection_withdrawn",
 ]
 Channel = Literal["web", "api", "gpc", "import", "notice"]
 EVENT_TYPES: tuple[str, ...] = get_args(EventType)
@@ -24,19 +26,25 @@ CHANNELS: tuple[str, ...] = get_args(Channel)
 DEFAULT_PURPOSE = "ai-training"
 ALL_PURPOSES = "all"
 GENESIS_HASH = "0" * 64
+#: A person without an account registers and withdraws with these (no account_id).
+NON_USER_TYPES = ("non_user_objection", "non_user_objection_withdrawn")
 
 
 @dataclass(frozen=True)
 class NewEvent:
     """An event before the ledger commits it (no seq, no hash yet)."""
 
-    account_id: int
+    account_id: int | None  # None: a person without an account (NON_USER_TYPES)
     type: EventType
     at: datetime | None = None  # None: takes effect when received
     purpose: str = DEFAULT_PURPOSE
     channel: Channel = "api"
     #: `preference_set` only: the AI-usage preference, as a `content_usage` value
     content_usage: str | None = None
+    #: NON_USER_TYPES only: the reference handed to the person
+    person_ref: str | None = None
+    #: `non_user_objection` only: the hashed identifiers (`nonusers.Identifiers.to_json`)
+    identifiers: str | None = None
 
 
 @dataclass(frozen=True)
@@ -44,7 +52,7 @@ class Event:
     """A committed event: its position and its link in the hash chain."""
 
     seq: int
-    account_id: int
+    account_id: int | None
     type: EventType
     purpose: str
     at: datetime
@@ -52,6 +60,8 @@ class Event:
     channel: Channel
     hash: str
     content_usage: str | None = None
+    person_ref: str | None = None
+    identifiers: str | None = None
 
 
 def utc(ts: datetime) -> datetime:
@@ -66,21 +76,23 @@ def iso(ts: datetime) -> str:
 
 def canonical(
     seq: int,
-    account_id: int,
+    account_id: int | None,
     type_: str,
     purpose: str,
     at: datetime,
     received_at: datetime,
     channel: str,
     content_usage: str | None = None,
+    person_ref: str | None = None,
+    identifiers: str | None = None,
 ) -> bytes:
     """The bytes an event's hash covers: every field, in a fixed JSON form.
 
-    `content_usage` is covered only where an event has one (`preference_set`), so
-    the hashes of every other event, and of ledgers written before it existed, stand.
+    `content_usage`, `person_ref` and `identifiers` are covered only where an event has
+    them, and `account_id` only where it has one (every event but a non-user's), so the
+    hashes of every other event, and of ledgers written before they existed, stand.
     """
     body: dict[str, object] = {
-        "account_id": account_id,
         "at": iso(at),
         "channel": channel,
         "purpose": purpose,
@@ -88,8 +100,14 @@ def canonical(
         "seq": seq,
         "type": type_,
     }
+    if account_id is not None:
+        body["account_id"] = account_id
     if content_usage is not None:
         body["content_usage"] = content_usage
+    if person_ref is not None:
+        body["person_ref"] = person_ref
+    if identifiers is not None:
+        body["identifiers"] = identifiers
     return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
 
 
@@ -101,7 +119,16 @@ def chain_hash(prev_hash: str, body: bytes) -> str:
 def event_hash(prev_hash: str, e: Event) -> str:
     """Recompute the hash a committed event should carry."""
     body = canonical(
-        e.seq, e.account_id, e.type, e.purpose, e.at, e.received_at, e.channel, e.content_usage
+        e.seq,
+        e.account_id,
+        e.type,
+        e.purpose,
+        e.at,
+        e.received_at,
+        e.channel,
+        e.content_usage,
+        e.person_ref,
+        e.identifiers,
     )
     return chain_hash(prev_hash, body)
 
@@ -116,7 +143,16 @@ def chain(seq: int, prev_hash: str, new: Sequence[NewEvent], now: datetime) -> l
         seq += 1
         at = utc(ev.at) if ev.at is not None else now
         body = canonical(
-            seq, ev.account_id, ev.type, ev.purpose, at, now, ev.channel, ev.content_usage
+            seq,
+            ev.account_id,
+            ev.type,
+            ev.purpose,
+            at,
+            now,
+            ev.channel,
+            ev.content_usage,
+            ev.person_ref,
+            ev.identifiers,
         )
         prev_hash = chain_hash(prev_hash, body)
         out.append(
@@ -130,6 +166,8 @@ def chain(seq: int, prev_hash: str, new: Sequence[NewEvent], now: datetime) -> l
                 ev.channel,
                 prev_hash,
                 ev.content_usage,
+                ev.person_ref,
+                ev.identifiers,
             )
         )
     return out

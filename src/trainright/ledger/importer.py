@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
+from pydantic import SecretStr
 from sqlalchemy import insert, select
 
 from trainright.digest import file_sha256
@@ -24,12 +25,16 @@ from trainright.ledger.events import (
     CHANNELS,
     DEFAULT_PURPOSE,
     EVENT_TYPES,
+    NON_USER_TYPES,
     Channel,
     EventType,
     NewEvent,
 )
 from trainright.ledger.store import Ledger
+from trainright.nonusers import events as nonuser_events
+from trainright.nonusers.identifiers import Hasher
 from trainright.rules.usage import preference_problem
+from trainright.settings import resolve_nonuser_key
 
 FIELDS = {"account_id", "type", "at", "purpose", "channel", "content_usage"}
 PURPOSE_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
@@ -59,14 +64,31 @@ def parse_timestamp(value: Any) -> datetime:
     return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
 
 
-def parse_event(obj: Any, line: int, source: str) -> NewEvent:
-    """One JSON object -> NewEvent, or an EventFileError naming the field."""
+def parse_event(
+    obj: Any, line: int, source: str, hasher: Callable[[], Hasher] | None = None
+) -> NewEvent:
+    """One JSON object -> NewEvent, or an EventFileError naming the field.
+
+    `hasher` hashes the identifiers a non-user line gives in clear (default: a
+    `Hasher` of the configured key, looked up only then).
+    """
 
     def fail(msg: str, field: str | None = None, value: Any = None) -> EventFileError:
         return EventFileError(msg, line=line, file=source, field=field, value=value)
 
     if not isinstance(obj, dict):
         raise fail(f"expected a JSON object, got {type(obj).__name__}")
+    if obj.get("type") in NON_USER_TYPES:
+        if "at" not in obj:
+            raise fail("required field is missing", "at")
+        try:
+            at = parse_timestamp(obj["at"])
+        except ValueError as exc:
+            raise fail(f"{exc} (got {obj['at']!r})", "at", obj["at"]) from None
+        try:
+            return nonuser_events.parse_line(obj, at, hasher or configured_hasher())
+        except nonuser_events.NonUserLineError as exc:
+            raise fail(str(exc), exc.field, exc.value) from None
     unknown = sorted(set(obj) - FIELDS)
     if unknown:
         raise fail(
@@ -80,7 +102,7 @@ def parse_event(obj: Any, line: int, source: str) -> NewEvent:
     if isinstance(acc, bool) or not isinstance(acc, int) or not 0 <= acc <= INT64_MAX:
         raise fail(f"expected a non-negative 64-bit integer, got {acc!r}", "account_id", acc)
     typ = obj["type"]
-    if typ not in EVENT_TYPES:
+    if typ not in EVENT_TYPES or typ in NON_USER_TYPES:
         raise fail(f"unknown type {typ!r}; expected one of {', '.join(EVENT_TYPES)}", "type", typ)
     try:
         at = parse_timestamp(obj["at"])
@@ -127,9 +149,26 @@ def parse_event(obj: Any, line: int, source: str) -> NewEvent:
     )
 
 
-def read_event_file(path: Path, on_line: Callable[[int], None] | None = None) -> list[NewEvent]:
+def configured_hasher(key: SecretStr | None = None) -> Callable[[], Hasher]:
+    """A `Hasher` of `key` (default: the configured key), made on first use and kept."""
+    made: list[Hasher] = []
+
+    def get() -> Hasher:
+        if not made:
+            made.append(Hasher(key if key is not None else resolve_nonuser_key()))
+        return made[0]
+
+    return get
+
+
+def read_event_file(
+    path: Path,
+    on_line: Callable[[int], None] | None = None,
+    key: SecretStr | None = None,
+) -> list[NewEvent]:
     """Parse and validate a whole JSON Lines file (blank lines are allowed)."""
     source = str(path)
+    hasher = configured_hasher(key)
     out: list[NewEvent] = []
     try:
         fh = path.open("rb")
@@ -145,16 +184,23 @@ def read_event_file(path: Path, on_line: Callable[[int], None] | None = None) ->
                 obj = json.loads(raw)
             except (json.JSONDecodeError, UnicodeDecodeError) as exc:
                 raise EventFileError(f"not valid JSON: {exc}", line=n, file=source) from None
-            out.append(parse_event(obj, n, source))
+            out.append(parse_event(obj, n, source, hasher))
     return out
 
 
 def import_events(
-    ledger: Ledger, path: str | Path, on_line: Callable[[int], None] | None = None
+    ledger: Ledger,
+    path: str | Path,
+    on_line: Callable[[int], None] | None = None,
+    key: SecretStr | None = None,
 ) -> ImportResult:
-    """Validate every line, then commit them in one transaction, recording the file."""
+    """Validate every line, then commit them in one transaction, recording the file.
+
+    `key` hashes identifiers given in clear on non-user lines (default: the configured
+    `TRAINRIGHT_NONUSER_KEY`, needed only when a line has them).
+    """
     p = Path(path)
-    events = read_event_file(p, on_line)
+    events = read_event_file(p, on_line, key)
     digest = file_sha256(p)
     with ledger.write() as conn:
         seen = conn.execute(

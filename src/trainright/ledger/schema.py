@@ -50,7 +50,8 @@ events = Table(
     "events",
     metadata,
     Column("seq", BigInteger, primary_key=True, autoincrement=False),
-    Column("account_id", BigInteger, nullable=False),
+    # NULL only for a person without an account (`non_user_objection`, SPEC §3)
+    Column("account_id", BigInteger, nullable=True),
     Column("type", String(32), nullable=False),
     Column("purpose", String(64), nullable=False),
     Column("at", UTCDateTime, nullable=False),
@@ -59,8 +60,12 @@ events = Table(
     Column("hash", String(64), nullable=False),
     # `preference_set` only: the AI-usage preference set (SPEC §3), covered by the hash
     Column("content_usage", Text, nullable=True),
+    # non-user events only: the person's reference and hashed identifiers (JSON)
+    Column("person_ref", String(64), nullable=True),
+    Column("identifiers", Text, nullable=True),
     Index("ix_events_account", "account_id", "seq"),
     Index("ix_events_at", "at"),
+    Index("ix_events_person_ref", "person_ref", "seq"),
 )
 
 #: One row (id = 1): the last committed seq and hash. Writers lock it, which makes

@@ -57,6 +57,18 @@ STANDING_ROWS = select(_E.seq, _E.account_id, _E.type, _E.purpose, _E.at, _E.con
     _E.account_id.in_(bindparam("ids", expanding=True))
 )
 
+#: The columns of `export_until` after `ord`, and their Arrow types.
+EXPORT_COLUMNS: dict[str, pa.DataType] = {
+    "seq": pa.int64(),
+    "account_id": pa.int64(),
+    "type": pa.string(),
+    "purpose": pa.string(),
+    "at": pa.timestamp("us"),
+    "content_usage": pa.string(),
+    "person_ref": pa.string(),
+    "identifiers": pa.string(),
+}
+
 
 @dataclass(frozen=True)
 class Head:
@@ -263,29 +275,18 @@ class Ledger:
         with self.read() as conn:
             h = self.head(conn)
             q = (
-                select(t.seq, t.account_id, t.type, t.purpose, t.at, t.content_usage)
+                select(*(t[c] for c in EXPORT_COLUMNS))
                 .where(t.at <= cutoff, t.seq <= h.seq)
                 .order_by(t.at, t.seq)
             )
-            cols: dict[str, list[Any]] = {
-                k: [] for k in ("seq", "account_id", "type", "purpose", "at", "content_usage")
-            }
+            cols: dict[str, list[Any]] = {k: [] for k in EXPORT_COLUMNS}
             for r in conn.execute(q):
-                cols["seq"].append(r.seq)
-                cols["account_id"].append(r.account_id)
-                cols["type"].append(r.type)
-                cols["purpose"].append(r.purpose)
-                cols["at"].append(r.at.replace(tzinfo=None))
-                cols["content_usage"].append(r.content_usage)
+                for k in EXPORT_COLUMNS:
+                    cols[k].append(r.at.replace(tzinfo=None) if k == "at" else r._mapping[k])
         table = pa.table(
             {
                 "ord": pa.array(range(1, len(cols["seq"]) + 1), pa.int64()),
-                "seq": pa.array(cols["seq"], pa.int64()),
-                "account_id": pa.array(cols["account_id"], pa.int64()),
-                "type": pa.array(cols["type"], pa.string()),
-                "purpose": pa.array(cols["purpose"], pa.string()),
-                "at": pa.array(cols["at"], pa.timestamp("us")),
-                "content_usage": pa.array(cols["content_usage"], pa.string()),
+                **{k: pa.array(cols[k], EXPORT_COLUMNS[k]) for k in EXPORT_COLUMNS},
             }
         )
         return h, table

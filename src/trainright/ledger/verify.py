@@ -51,7 +51,8 @@ class Verification:
 
 def describe(e: Event) -> str:
     """An event as a person reads it in a report."""
-    return f"seq {e.seq} ({e.type} of account {e.account_id} at {iso(e.at)}, channel {e.channel})"
+    whose = f"account {e.account_id}" if e.account_id is not None else f"{e.person_ref}"
+    return f"seq {e.seq} ({e.type} of {whose} at {iso(e.at)}, channel {e.channel})"
 
 
 def _follows(prev: str, e: Event, seq: int | None = None) -> bool:

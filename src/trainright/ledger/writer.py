@@ -231,7 +231,8 @@ def commit_batch(io: BatchIO, filings: Sequence[Filing]) -> list[Filed | Excepti
         raise OutcomeUnknown(f"the commit's outcome is unknown: {exc}") from exc
     history: dict[int, list[EventLike]] = {a: [] for a in accounts}
     for row in [*reads.rows, *committed]:
-        history[row.account_id].append(row)
+        if row.account_id is not None:  # a filing is always an account's
+            history[row.account_id].append(row)
     out: list[Filed | Exception] = []
     for i, (f, p) in enumerate(zip(filings, plan, strict=True)):
         if p.error is not None:

@@ -16,15 +16,20 @@ the SPEC's order.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import pyarrow as pa
+from pydantic import SecretStr
 
 from trainright.ledger.events import utc
+from trainright.nonusers.identifiers import Hasher, Identifiers
+from trainright.nonusers.match import Matcher
 from trainright.policy import Policy
 from trainright.regions import ISO_COUNTRIES
+from trainright.settings import resolve_nonuser_key
 
 #: The exclusion reasons, in the order the SPEC applies them.
 REASONS: tuple[str, ...] = (
@@ -40,6 +45,7 @@ REASONS: tuple[str, ...] = (
     "not_public",
     "reserved",
     "tagged_not_cleared",
+    "names_non_user",
     "shares_excluded",
     "empty_after_minimisation",
 )
@@ -285,6 +291,7 @@ SELECT
         WHEN s.honor_reservations AND NOT COALESCE(pu.allowed, s.usage_allowed, TRUE)
             THEN 'reserved'
         WHEN s.exclude_tagged AND COALESCE(x.uncleared, 0) = 1 THEN 'tagged_not_cleared'
+        WHEN nu.post_id IS NOT NULL THEN 'names_non_user'
     END AS before_reason,
     -- which statement reserves the post, and where it was made (for `reserved` only)
     CASE WHEN pu.allowed IS NOT NULL THEN pu.signal ELSE s.usage_signal END AS reserved_by,
@@ -302,6 +309,7 @@ FROM posts AS p
 LEFT JOIN account_state AS s ON s.account_id = p.author_id
 LEFT JOIN post_side AS x ON x.post_id = p.post_id
 LEFT JOIN usage AS pu ON pu.value = p.content_usage
+LEFT JOIN non_user_posts AS nu ON nu.post_id = p.post_id
 WHERE p.created_at <= {ts}
 """
     # Only included posts carry their payload (dates, language, text) out of the
@@ -358,7 +366,8 @@ SELECT
     (SELECT COUNT(*) FROM media AS m LEFT JOIN posts AS p ON p.post_id = m.post_id
         WHERE p.post_id IS NULL) AS media_on_unknown_posts,
     (SELECT COUNT(*) FROM events AS e LEFT JOIN accounts AS a ON a.account_id = e.account_id
-        WHERE a.account_id IS NULL AND e.at <= {ts}) AS events_of_unknown_accounts,
+        WHERE a.account_id IS NULL AND e.account_id IS NOT NULL AND e.at <= {ts})
+        AS events_of_unknown_accounts,
     (SELECT COUNT(*) FROM posts AS p LEFT JOIN posts AS q
         ON q.post_id = COALESCE(p.reshare_of, p.quote_of)
         WHERE COALESCE(p.reshare_of, p.quote_of) IS NOT NULL AND q.post_id IS NULL
@@ -369,6 +378,62 @@ SELECT
         WHERE u.problem IS NOT NULL) AS content_usage_unreadable
 """
     return RuleQueries(account_state, post_state, decisions, warnings)
+
+
+def non_user_queries(cutoff: datetime) -> tuple[str, str]:
+    """The registrations of people without an account active at T, and the posts to search.
+
+    A registration is active when its person's latest `non_user_objection` /
+    `non_user_objection_withdrawn` event at or before T is the objection (a later
+    registration under the same `person_ref` replaces the identifiers). Only posts that
+    no earlier reason excludes at the account level are searched: the reason of any
+    other post is decided before `names_non_user` is reached.
+    """
+    t = utc(cutoff).replace(tzinfo=None)
+    ts = f"TIMESTAMP '{t:%Y-%m-%d %H:%M:%S.%f}'"
+    registrations = f"""
+SELECT e.identifiers
+FROM events AS e
+JOIN (
+    SELECT r.person_ref, MAX(r.ord) AS ord
+    FROM events AS r
+    WHERE r.type IN ('non_user_objection', 'non_user_objection_withdrawn') AND r.at <= {ts}
+    GROUP BY r.person_ref
+) AS latest ON latest.person_ref = e.person_ref AND latest.ord = e.ord
+WHERE e.type = 'non_user_objection'
+ORDER BY e.person_ref
+"""
+    candidates = f"""
+SELECT p.post_id, p.text
+FROM posts AS p
+JOIN account_state AS s ON s.account_id = p.author_id
+WHERE s.reason IS NULL AND NOT p.deleted AND p.text IS NOT NULL AND p.created_at <= {ts}
+"""
+    return registrations, candidates
+
+
+class NonUserEngine(Protocol):
+    """What the non-user search needs of an engine."""
+
+    def strings(self, sql: str) -> list[str]: ...
+
+    def keep_matches(self, name: str, sql: str, matcher: Matcher | None) -> None: ...
+
+
+def name_non_users(
+    engine: NonUserEngine, cutoff: datetime, key: Callable[[], SecretStr] = resolve_nonuser_key
+) -> Matcher | None:
+    """Leave `non_user_posts` (the posts naming a registered person) for `post_state`.
+
+    The key is asked for only when someone is registered at T: a build that cannot
+    hash what it must look for stops with the setting to fix. Returns the matcher (its
+    photos are matched in the media step), or None when nobody is registered.
+    """
+    registrations, candidates = non_user_queries(cutoff)
+    found = [Identifiers.from_json(t) for t in engine.strings(registrations)]
+    matcher = Matcher(Hasher(key()), found) if found else None
+    engine.keep_matches("non_user_posts", candidates, matcher if matcher else None)
+    return matcher
 
 
 #: The share walk's first table: one row per reshare or quote whose region excludes

@@ -10,7 +10,13 @@ import pyarrow as pa
 
 from trainright.errors import BuildError
 from trainright.ledger.events import utc
-from trainright.rules.definition import kept_media_query, resolve_shares, rule_queries
+from trainright.nonusers.match import Matcher
+from trainright.rules.definition import (
+    kept_media_query,
+    name_non_users,
+    resolve_shares,
+    rule_queries,
+)
 from trainright.rules.usage import USAGE_VALUES, usage_table
 from trainright.snapshot import Snapshot, load_into_duckdb
 
@@ -24,6 +30,8 @@ class DuckDBRunner:
         self.conn = duckdb.connect(config={"threads": threads or os.cpu_count() or 1})
         self.conn.execute("SET TimeZone = 'UTC'")
         self.conn.execute("SET preserve_insertion_order = false")
+        #: who is registered at the cutoff, once `decide` ran (their photos: the media step)
+        self.non_users: Matcher | None = None
         if memory_limit:
             self.conn.execute(f"SET memory_limit = '{memory_limit}'")
 
@@ -45,6 +53,7 @@ class DuckDBRunner:
         q = rule_queries(cutoff)
         try:
             self.keep("account_state", q.account_state)
+            self.non_users = name_non_users(self, cutoff)
             self.keep("post_state", q.post_state)
             resolve_shares(self)
             return self.conn.execute(q.decisions).to_arrow_reader(batch_rows)
@@ -54,6 +63,21 @@ class DuckDBRunner:
     def keep(self, name: str, sql: str) -> None:
         """Materialise a rule statement as a temp table the next ones read."""
         self.conn.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+
+    def strings(self, sql: str) -> list[str]:
+        """The first column of a statement's rows."""
+        return [str(r[0]) for r in self.conn.execute(sql).fetchall()]
+
+    def keep_matches(self, name: str, sql: str, matcher: Matcher | None) -> None:
+        """The `post_id`s of the statement's rows (`post_id`, `text`) whose text names a
+        registered person without an account, as a temp table."""
+        found: list[pa.Array] = []
+        if matcher is not None:
+            found = [matcher.post_ids(b) for b in self.conn.execute(sql).to_arrow_reader(100_000)]
+        ids = pa.concat_arrays(found) if found else pa.array([], pa.int64())
+        self.conn.register("non_user_arrow", pa.table({"post_id": ids}))
+        self.conn.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM non_user_arrow")
+        self.conn.unregister("non_user_arrow")
 
     def count(self, sql: str) -> int:
         row = self.conn.execute(sql).fetchone()

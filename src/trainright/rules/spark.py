@@ -7,6 +7,7 @@ build can minimise them in the executors before anything reaches the driver.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import pyarrow as pa
@@ -17,7 +18,13 @@ from pyspark.sql import functions as F
 
 from trainright.errors import BuildError, InputError
 from trainright.ledger.events import utc
-from trainright.rules.definition import kept_media_query, resolve_shares, rule_queries
+from trainright.nonusers.match import Matcher
+from trainright.rules.definition import (
+    kept_media_query,
+    name_non_users,
+    resolve_shares,
+    rule_queries,
+)
 from trainright.rules.usage import USAGE_VALUES, usage_table
 from trainright.spark.snapshot import SparkSnapshot, load, spark_sql
 
@@ -30,7 +37,11 @@ EVENT_COLUMNS = {
     "purpose": "STRING",
     "at": "TIMESTAMP_NTZ",
     "content_usage": "STRING",
+    "person_ref": "STRING",
+    "identifiers": "STRING",
 }
+#: Columns an export made before people without an account could register lacks (NULL).
+OPTIONAL_EVENT_COLUMNS = ("person_ref", "identifiers")
 
 
 class SparkRunner:
@@ -41,6 +52,8 @@ class SparkRunner:
     def __init__(self, spark: SparkSession) -> None:
         self.spark = spark
         self._cached: list[DataFrame] = []
+        #: who is registered at the cutoff, once `decide` ran (their photos: the media step)
+        self.non_users: Matcher | None = None
 
     def close(self) -> None:
         """Release what the build cached; the session itself belongs to the caller."""
@@ -52,7 +65,10 @@ class SparkRunner:
         """Validate and expose the snapshot, the events and the resolved policy."""
         self._cached += load(self.spark, snapshot)
         typed_events = events.selectExpr(
-            *(f"CAST(`{c}` AS {t}) AS `{c}`" for c, t in EVENT_COLUMNS.items())
+            *(
+                f"CAST({f'`{c}`' if c in events.columns else 'NULL'} AS {t}) AS `{c}`"
+                for c, t in EVENT_COLUMNS.items()
+            )
         )
         typed_events.createOrReplaceTempView("events")
         rules = self.spark.createDataFrame(region_rules).withColumn(
@@ -71,7 +87,9 @@ class SparkRunner:
             raise InputError(
                 f"cannot read the ledger export: {str(exc).splitlines()[0]}", file=uri
             ) from None
-        missing = [c for c in EVENT_COLUMNS if c not in df.columns]
+        missing = [
+            c for c in EVENT_COLUMNS if c not in df.columns and c not in OPTIONAL_EVENT_COLUMNS
+        ]
         if missing:
             raise InputError(
                 f"not a ledger export: column {missing[0]!r} is missing",
@@ -90,6 +108,7 @@ class SparkRunner:
         q = rule_queries(cutoff)
         try:
             self.keep("account_state", q.account_state)
+            self.non_users = name_non_users(self, cutoff)
             self.keep("post_state", q.post_state)
             resolve_shares(self)
             decisions = self._persist(self.spark.sql(spark_sql(q.decisions)))
@@ -106,6 +125,24 @@ class SparkRunner:
         """
         df = self.spark.sql(spark_sql(sql)).localCheckpoint(eager=True)
         df.createOrReplaceTempView(name)
+
+    def strings(self, sql: str) -> list[str]:
+        """The first column of a statement's rows, on the driver."""
+        return [str(r[0]) for r in self.spark.sql(spark_sql(sql)).collect()]
+
+    def keep_matches(self, name: str, sql: str, matcher: Matcher | None) -> None:
+        """The `post_id`s whose text names a registered person, searched in the executors."""
+        df = self.spark.sql(spark_sql(sql))
+        if matcher is None:
+            found = df.select("post_id").limit(0)
+        else:
+
+            def search(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+                for b in batches:
+                    yield pa.RecordBatch.from_arrays([matcher.post_ids(b)], names=["post_id"])
+
+            found = df.mapInArrow(search, "post_id BIGINT")
+        found.localCheckpoint(eager=True).createOrReplaceTempView(name)
 
     def count(self, sql: str) -> int:
         return int(self.spark.sql(spark_sql(sql)).collect()[0][0])
