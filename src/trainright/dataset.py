@@ -124,16 +124,21 @@ class Tally:
             [([], "count_all")]
         )
         for row in grouped.to_pylist():
-            reason, n = row["reason"], int(row["count_all"])
-            key = reason or "included"
-            country = row["country"] or "unknown"
-            region = region_of.get(country, "unknown")
-            if reason is None:
-                self.included += n
-            else:
-                self.excluded[reason] += n
-            self.by_region[region][key] += n
-            self.by_country[country][key] += n
+            self.add_count(row["reason"], row["country"], int(row["count_all"]), region_of)
+
+    def add_count(
+        self, reason: str | None, country: str | None, n: int, region_of: Mapping[str, str]
+    ) -> None:
+        """Count `n` posts of one reason (None: included) and country."""
+        key = reason or "included"
+        country = country or "unknown"
+        region = region_of.get(country, "unknown")
+        if reason is None:
+            self.included += n
+        else:
+            self.excluded[reason] += n
+        self.by_region[region][key] += n
+        self.by_country[country][key] += n
 
     def counts(self) -> dict[str, Any]:
         """The manifest's `counts`: totals, every reason (zeros too), by region and country."""
@@ -249,51 +254,7 @@ class DatasetWriter:
         region's legal basis is consent (the rest are in under legitimate
         interest), which tells `impact` which later event takes each one out.
         """
-        for writer in self._staging.values():
-            writer.close()
-        shard_entries = []
-        everyone = BitMap64()
-        drop = pa.array(sorted(drop_posts), pa.int64())
-        for shard in range(self.shards):
-            staged = self._staging_dir / f"{shard_name(shard)}.parquet"
-            table = pq.read_table(staged) if staged.exists() else STAGING_SCHEMA.empty_table()
-            if len(drop):
-                table = table.filter(pc.invert(pc.is_in(table["post_id"], drop)))
-            table = table.sort_by("post_id")
-            items = [media_of_post.get(pid, []) for pid in table["post_id"].to_pylist()]
-            media = pa.array([[m.path for m in x] for x in items], pa.list_(pa.string()))
-            orientation = pa.array([[m.orientation for m in x] for x in items], pa.list_(pa.int8()))
-            out = pa.table(
-                {
-                    "post_id": table["post_id"],
-                    "subject": table["subject"],
-                    "created_at": table["created_at"],
-                    "lang": table["lang"],
-                    "text": table["text"],
-                    "media": media,
-                    "media_orientation": orientation,
-                },
-                schema=SHARD_SCHEMA,
-            )
-            path = self.root / "data" / f"{shard_name(shard)}.parquet"
-            pq.write_table(out, path, row_group_size=_ROW_GROUP, **_PARQUET)
-            subjects = BitMap64(pc.unique(table["author_id"]).to_pylist())
-            everyone |= subjects
-            sub_path = self.root / "subjects" / f"{shard_name(shard)}.roaring"
-            sub_path.write_bytes(subjects.serialize())
-            shard_entries.append(
-                {
-                    "shard": shard,
-                    "file": f"data/{path.name}",
-                    "rows": out.num_rows,
-                    "sha256": file_sha256(path),
-                    "subjects": len(subjects),
-                    "subjects_file": f"subjects/{sub_path.name}",
-                    "subjects_sha256": file_sha256(sub_path),
-                }
-            )
-            staged.unlink(missing_ok=True)
-        self._staging_dir.rmdir()
+        shard_entries, everyone = self.write_shards(media_of_post, drop_posts)
         exclusions = (
             pa.concat_tables(self._exclusions)
             if self._exclusions
@@ -319,9 +280,75 @@ class DatasetWriter:
             },
         }
 
+    def write_shards(
+        self, media_of_post: Mapping[int, list[MediaItem]], drop_posts: set[int]
+    ) -> tuple[list[dict[str, Any]], BitMap64]:
+        """Write every staged shard and its subject set; their manifest entries and the
+        union of their subjects."""
+        for writer in self._staging.values():
+            writer.close()
+        shard_entries = []
+        everyone = BitMap64()
+        drop = pa.array(sorted(drop_posts), pa.int64())
+        for shard in range(self.shards):
+            staged = self._staging_dir / f"{shard_name(shard)}.parquet"
+            table = pq.read_table(staged) if staged.exists() else STAGING_SCHEMA.empty_table()
+            if len(drop):
+                table = table.filter(pc.invert(pc.is_in(table["post_id"], drop)))
+            data, subjects = encode_shard(table, media_of_post)
+            (self.root / "data" / f"{shard_name(shard)}.parquet").write_bytes(data)
+            (self.root / "subjects" / f"{shard_name(shard)}.roaring").write_bytes(
+                subjects.serialize()
+            )
+            everyone |= subjects
+            shard_entries.append(shard_entry(shard, table.num_rows, data, subjects))
+            staged.unlink(missing_ok=True)
+        self._staging_dir.rmdir()
+        return shard_entries, everyone
+
     def abort(self) -> None:
         for writer in self._staging.values():
             writer.close()
+
+
+def encode_shard(
+    table: pa.Table, media_of_post: Mapping[int, list[MediaItem]]
+) -> tuple[bytes, BitMap64]:
+    """One subject shard's Parquet file (its included rows in STAGING_SCHEMA, any order)
+    and its subjects: rows by `post_id`, the same writer settings on every engine."""
+    table = table.select(STAGING_SCHEMA.names).cast(STAGING_SCHEMA).sort_by("post_id")
+    items = [media_of_post.get(pid, []) for pid in table["post_id"].to_pylist()]
+    media = pa.array([[m.path for m in x] for x in items], pa.list_(pa.string()))
+    orientation = pa.array([[m.orientation for m in x] for x in items], pa.list_(pa.int8()))
+    out = pa.table(
+        {
+            "post_id": table["post_id"],
+            "subject": table["subject"],
+            "created_at": table["created_at"],
+            "lang": table["lang"],
+            "text": table["text"],
+            "media": media,
+            "media_orientation": orientation,
+        },
+        schema=SHARD_SCHEMA,
+    )
+    sink = pa.BufferOutputStream()
+    pq.write_table(out, sink, row_group_size=_ROW_GROUP, **_PARQUET)
+    return sink.getvalue().to_pybytes(), BitMap64(pc.unique(table["author_id"]).to_pylist())
+
+
+def shard_entry(shard: int, rows: int, data: bytes, subjects: BitMap64) -> dict[str, Any]:
+    """A shard's manifest entry, from its file's bytes and its subject set."""
+    name = shard_name(shard)
+    return {
+        "shard": shard,
+        "file": f"data/{name}.parquet",
+        "rows": rows,
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "subjects": len(subjects),
+        "subjects_file": f"subjects/{name}.roaring",
+        "subjects_sha256": hashlib.sha256(subjects.serialize()).hexdigest(),
+    }
 
 
 def finish_dataset(

@@ -151,3 +151,49 @@ def test_executors_without_trainright_stop_the_build_before_anything_is_written(
     assert "the Spark executors (Python '/usr/bin/python3') cannot run trainright" in said
     assert "Traceback" not in bad.stderr
     assert not (platform / "never").exists()
+
+
+def test_spark_submit_runs_the_documented_recipe_file_for_file(
+    cluster: str, platform: Path
+) -> None:
+    """docs/spark.md's recipe: `spark-submit` runs trainright's `__main__.py`, the
+    executors' Python named by `spark.pyspark.python`, the events read from an export."""
+    import trainright
+
+    export = run(
+        "ledger",
+        "export",
+        "events.parquet",
+        "--as-of",
+        CUTOFF,
+        "--ledger",
+        f"sqlite:///{platform / 'ledger.db'}",
+        cwd=platform,
+    )
+    assert export.returncode == 0, export.stderr
+    duck = build(platform, "duck-submit")
+    assert duck.returncode == 0, duck.stderr
+    cmd = [
+        str(SPARK_HOME / "bin" / "spark-submit"),
+        "--master", cluster, "--deploy-mode", "client",
+        "--conf", f"spark.pyspark.python={sys.executable}",
+        "--conf", f"spark.pyspark.driver.python={sys.executable}",
+        str(Path(trainright.__file__).parent / "__main__.py"),
+        "build", "--engine", "spark", "--snapshot", "snap", "--events", "events.parquet",
+        "--policy", "policy.toml", "--cutoff", CUTOFF, "--out", "submitted",
+        "--ledger", f"sqlite:///{platform / 'ledger.db'}",
+    ]  # fmt: skip
+    submitted = subprocess.run(
+        cmd,
+        cwd=platform,
+        env=env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert submitted.returncode == 0, submitted.stderr[-4000:]
+    assert files(platform / "submitted") == files(platform / "duck-submit")
+    manifest = json.loads((platform / "submitted" / "manifest.json").read_text())
+    embedded = json.loads((platform / "duck-submit" / "manifest.json").read_text())
+    assert (manifest.pop("engine"), embedded.pop("engine")) == ("spark", "duckdb")
+    assert manifest == embedded

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from datetime import datetime
 from types import SimpleNamespace
@@ -10,7 +9,6 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
-from pydantic import SecretStr
 
 from trainright.minimise.detect import CATEGORIES
 from trainright.spark import executors
@@ -42,36 +40,24 @@ def _batches(size: int) -> list[pa.RecordBatch]:
     return table.to_batches(max_chunksize=size)
 
 
-def _run(monkeypatch: pytest.MonkeyPatch, gather: int) -> list[pa.RecordBatch]:
-    monkeypatch.setattr(executors, "BATCH_ROWS", gather)
-    run = executors.minimise_posts(
+def _run(monkeypatch: pytest.MonkeyPatch, calls_of: int) -> tuple[list[Any], Counter[str]]:
+    monkeypatch.setattr(executors, "BATCH_ROWS", calls_of)
+    rows = pa.Table.from_batches(_batches(2))
+    texts, counts = executors._redact_table(
+        rows,
+        "test",
         SimpleNamespace(value=("Kari Nordmann",)),  # type: ignore[arg-type]
         {"NO": CATEGORIES, "NL": CATEGORIES},
-        {"NO": 4, "NL": 4},
-        SecretStr("k" * 32),
     )
-    return list(run(_batches(2)))
+    return texts.to_pylist(), counts
 
 
-def test_small_arrow_batches_are_redacted_together(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Spark hands over small batches; they are joined before redaction, with the same
-    texts and counts as one at a time."""
-    alone = _run(monkeypatch, 1)
-    together = _run(monkeypatch, 4)
-    assert [b.num_rows for b in alone] == [2, 2, 2, 1]
-    assert [b.num_rows for b in together] == [4, 3]
-
-    def texts(out: list[pa.RecordBatch]) -> list[Any]:
-        return pa.Table.from_batches(out)["text"].to_pylist()
-
-    def counts(out: list[pa.RecordBatch]) -> Counter[str]:
-        tally: Counter[str] = Counter()
-        for b in out:
-            for cell in b.column("redactions").to_pylist():
-                tally.update(json.loads(cell) if cell else {})
-        return tally
-
-    assert texts(together) == texts(alone)
-    assert texts(alone)[0] == "Ring [PERSON] på [PHONE]"
-    assert counts(together) == counts(alone)
-    assert counts(alone)["phone"] == 1
+def test_a_shard_is_redacted_alike_in_calls_of_any_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A shard's posts are redacted in calls of at most BATCH_ROWS, each country by its
+    own categories; the texts (in row order) and counts do not depend on the call size."""
+    alone_texts, alone_counts = _run(monkeypatch, 1)
+    together_texts, together_counts = _run(monkeypatch, 4)
+    assert together_texts == alone_texts
+    assert alone_texts[0] == "Ring [PERSON] på [PHONE]"
+    assert together_counts == alone_counts
+    assert alone_counts["phone"] == 1

@@ -2,8 +2,10 @@
 
 The executors decide every post (the shared rule definition, transpiled), redact
 the included ones, pseudonymise and shard their authors, and scrub their images.
-The driver receives finished rows in bounded chunks and hands them to the same
-`DatasetWriter` the embedded build uses, so both engines write the same bytes.
+The executors write the images and the subject shards into the dataset's temporary
+directory with the embedded build's encoder, so both engines write the same bytes;
+the driver collects exclusions and per-shard facts (sha256, rows, subject sets),
+writes the exclusions and subject-set files, and the manifest last.
 """
 
 from __future__ import annotations
@@ -11,29 +13,33 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 from pydantic import SecretStr
+from pyroaring import BitMap64
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from trainright.atomic import atomic_directory, check_new_output
 from trainright.dataset import (
+    STAGING_SCHEMA,
     DatasetWriter,
     MediaItem,
     MediaOutcome,
     Share,
     Tally,
     assemble_manifest,
+    encode_shard,
     finish_dataset,
+    shard_entry,
+    shard_name,
     write_manifest,
 )
 from trainright.errors import InputError
@@ -45,11 +51,12 @@ from trainright.rules import region_rules_table
 from trainright.rules.spark import SparkRunner
 from trainright.settings import key_id
 from trainright.spark.executors import (
-    MINIMISED,
     SCRUBBED,
+    WRITTEN,
     arrow_uri,
-    minimise_posts,
+    author_shards,
     scrub_media,
+    write_shards,
 )
 from trainright.spark.session import spark_session
 from trainright.spark.snapshot import locate
@@ -58,7 +65,6 @@ from trainright.spark.snapshot import locate
 Progress = Callable[[str, int, int | None], None]
 #: Rows per chunk the driver takes from the executors at a time (memory stays bounded).
 CHUNK_ROWS = 500_000
-_MEDIA_CHUNK_ROWS = 20_000
 _SEQ_KEY, _HASH_KEY, _AS_OF_KEY = (
     b"trainright.ledger_seq",
     b"trainright.ledger_hash",
@@ -197,7 +203,7 @@ class _Stages:
         self.rules = {c: pol.rules_for(c) for c in ISO_COUNTRIES}
         self.region_of = {c: r.region for c, r in self.rules.items()}
         self.key = key
-        self.writer = DatasetWriter(tmp, pol.max_shards())
+        self.writer = _ExecutorWriter(tmp, pol.max_shards(), self)
         self.tally = Tally()
         self.redactions: Counter[str] = Counter()
         self.image_only: dict[int, str] = {}  # included posts with images and no text
@@ -207,9 +213,9 @@ class _Stages:
     def run(self, cut: datetime, root: str) -> dict[str, Any]:
         try:
             total = self.runner.count_posts(cut)
-            decisions = self.runner.decide(cut)
+            self.decisions = decisions = self.runner.decide(cut)
             self._exclusions(decisions, total)
-            self._included(decisions, total)
+            self._included(decisions)
             media = self._media(decisions, root)
             shares = self.shares(decisions)
         except BaseException:
@@ -246,45 +252,90 @@ class _Stages:
             self.tally.add(tbl["reason"], tbl["country"], self.region_of)
             self.writer.exclude(*(tbl[c].combine_chunks() for c in columns))
 
-    def _included(self, decisions: DataFrame, total: int) -> None:
-        """Redact, pseudonymise and shard the included posts in the executors; stage them."""
+    def _included(self, decisions: DataFrame) -> None:
+        """Count the included posts and note those the finishing step needs: image-only
+        posts and authors under a consent basis. Their rows stay on the executors."""
+        inc = decisions.where("reason IS NULL")
+        for row in inc.groupBy("country").count().collect():
+            self.tally.add_count(None, row["country"], int(row["count"]), self.region_of)
+        only = inc.where("media_state = 2").select("post_id", "country").toArrow()
+        self.image_only.update(
+            zip(only["post_id"].to_pylist(), only["country"].to_pylist(), strict=True)
+        )
+        consent = inc.where(F.col("country").isin(self.consent_countries))
+        authors = consent.select("author_id").distinct().toArrow()
+        self.consent_authors.update(authors["author_id"].to_pylist())
+
+    def write_shards(
+        self, media_of_post: Mapping[int, list[MediaItem]], drop_posts: set[int]
+    ) -> tuple[list[dict[str, Any]], BitMap64]:
+        """Redact, pseudonymise and write every subject shard in the executors (one task
+        per shard); the driver writes only the shards no post falls in."""
         spark = self.runner.spark
+        media = pa.table(
+            {
+                "post_id": pa.array(list(media_of_post), pa.int64()),
+                "media": pa.array(
+                    [[m.path for m in v] for v in media_of_post.values()], pa.list_(pa.string())
+                ),
+                "media_orientation": pa.array(
+                    [[m.orientation for m in v] for v in media_of_post.values()],
+                    pa.list_(pa.int32()),
+                ),
+            }
+        )
+        included = self.decisions.where("reason IS NULL").select(
+            "post_id", "author_id", "country", "created_at", "lang", "text"
+        )
+        authors = included.select("author_id", "country").distinct()
+        shards_of = {c: r.shards for c, r in self.rules.items()}
+        shard_of = authors.mapInArrow(
+            author_shards(self.key, shards_of), "author_id long, country string, shard long"
+        )
+        rows = included.join(F.broadcast(shard_of), ["author_id", "country"]).join(
+            F.broadcast(spark.createDataFrame(media)), "post_id", "left"
+        )
+        rows = rows.repartitionByRange(self.writer.shards, "shard").sortWithinPartitions("shard")
         names = spark.sparkContext.broadcast(self.runner.display_names())
+        drop = spark.sparkContext.broadcast(frozenset(drop_posts))
         try:
-            minimise = minimise_posts(
-                names,
-                {c: tuple(r.redact) for c, r in self.rules.items()},
-                {c: r.shards for c, r in self.rules.items()},
-                self.key,
-            )
-            included = decisions.where("reason IS NULL").select(
-                "post_id", "author_id", "country", "created_at", "lang", "text", "media_state"
-            )
-            for tbl in collect(included.mapInArrow(minimise, MINIMISED), total):
-                self.report("rules", tbl.num_rows, total)
-                self.tally.add(pa.nulls(tbl.num_rows, pa.string()), tbl["country"], self.region_of)
-                for counts in pc.drop_null(tbl["redactions"]).to_pylist():
-                    self.redactions.update(json.loads(counts))
-                only = tbl.filter(pc.equal(tbl["media_state"], 2))
-                self.image_only.update(
-                    zip(only["post_id"].to_pylist(), only["country"].to_pylist(), strict=True)
-                )
-                consent = tbl.filter(
-                    pc.is_in(tbl["country"], pa.array(self.consent_countries, pa.string()))
-                )
-                self.consent_authors.update(consent["author_id"].to_pylist())
-                self.writer.stage(tbl["shard"].combine_chunks(), tbl)
+            written = rows.mapInArrow(
+                write_shards(
+                    names,
+                    {c: tuple(r.redact) for c, r in self.rules.items()},
+                    self.key,
+                    str(self.tmp.resolve()),
+                    drop,
+                ),
+                WRITTEN,
+            ).toArrow()
         finally:
             names.destroy()
+            drop.destroy()
+        entries: dict[int, dict[str, Any]] = {}
+        everyone = BitMap64()
+        for row in written.to_pylist():
+            self.redactions.update(json.loads(row["redactions"]))
+            everyone |= BitMap64.deserialize(row["bitmap"])
+            entries[row["shard"]] = json.loads(row["entry"])
+        for shard in range(self.writer.shards):
+            if shard not in entries:  # no included post: the empty shard, written here
+                data, subjects = encode_shard(STAGING_SCHEMA.empty_table(), {})
+                (self.tmp / "data" / f"{shard_name(shard)}.parquet").write_bytes(data)
+                (self.tmp / "subjects" / f"{shard_name(shard)}.roaring").write_bytes(
+                    subjects.serialize()
+                )
+                entries[shard] = shard_entry(shard, 0, data, subjects)
+        return [entries[s] for s in range(self.writer.shards)], everyone
 
     def _media(self, decisions: DataFrame, root: str) -> MediaOutcome:
-        """Scrub every kept image of the included posts in the executors; write them here."""
+        """Scrub every kept image of the included posts and write it, in the executors."""
         out = MediaOutcome()
         with_media = decisions.where("media_state > 0")
         kept = self.runner.kept_media(with_media.select("post_id", "country"))
-        scrubbed = kept.mapInArrow(scrub_media(root), SCRUBBED)
+        scrubbed = kept.mapInArrow(scrub_media(root, str(self.tmp.resolve())), SCRUBBED)
         found: list[tuple[int, int, MediaItem]] = []
-        for tbl in collect(scrubbed, self.runner.count_media(), _MEDIA_CHUNK_ROWS):
+        for tbl in collect(scrubbed, self.runner.count_media()):
             self.report("media", tbl.num_rows, None)
             for row in tbl.to_pylist():
                 if row["dropped"] is not None:
@@ -292,9 +343,23 @@ class _Stages:
                 elif row["file"] is None:
                     out.warnings["media_unreadable"] += 1
                 else:
-                    (self.tmp / "media" / row["file"]).write_bytes(row["data"])
                     item = MediaItem(f"media/{row['file']}", row["orientation"])
                     found.append((row["post_id"], row["media_id"], item))
         for post_id, _, item in sorted(found):
             out.media_of_post.setdefault(post_id, []).append(item)
         return out
+
+
+class _ExecutorWriter(DatasetWriter):
+    """The shared writer, with the shards written by the executors: exclusions, the
+    consent set and the manifest stay the driver's (the manifest written last)."""
+
+    def __init__(self, root: Path, shards: int, stages: _Stages) -> None:
+        super().__init__(root, shards)
+        self._stages = stages
+
+    def write_shards(
+        self, media_of_post: Mapping[int, list[MediaItem]], drop_posts: set[int]
+    ) -> tuple[list[dict[str, Any]], BitMap64]:
+        self._staging_dir.rmdir()
+        return self._stages.write_shards(media_of_post, drop_posts)
