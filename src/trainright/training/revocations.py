@@ -14,6 +14,7 @@ import base64
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -43,13 +44,23 @@ class Revocations:
     keys: BitMap64  # first 8 bytes of each revoked subject's HMAC, big-endian
     shards: tuple[int, ...]  # the shards holding a revoked subject
 
+    @cached_property
+    def _hexes(self) -> pa.Array:
+        return pa.array([f"{k:016x}" for k in self.keys], pa.string())
+
     def mask(self, subjects: pa.ChunkedArray | pa.Array) -> pa.Array:
-        """True for each row whose subject is revoked."""
+        """True for each row whose subject is revoked. A dictionary-encoded column
+        is matched on its dictionary once and mapped through its indices."""
+        column = subjects.combine_chunks() if isinstance(subjects, pa.ChunkedArray) else subjects
         if not self.keys:
-            return pa.array(np.zeros(len(subjects), dtype=bool))
-        hexes = pa.array([f"{k:016x}" for k in self.keys], pa.string())
-        prefix = pc.utf8_slice_codeunits(subjects, 0, _PREFIX)
-        return pc.is_in(prefix, value_set=hexes)
+            return pa.array(np.zeros(len(column), dtype=bool))
+        if pa.types.is_dictionary(column.type):
+            hit = self._match(column.dictionary)
+            return pc.fill_null(pc.take(hit, column.indices), False)
+        return self._match(column)
+
+    def _match(self, subjects: pa.Array) -> pa.Array:
+        return pc.is_in(pc.utf8_slice_codeunits(subjects, 0, _PREFIX), value_set=self._hexes)
 
 
 def _dataset(directory: str | Path) -> tuple[Path, dict[str, Any]]:
