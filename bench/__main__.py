@@ -10,6 +10,7 @@ SUITES = (
     "bench.minimise",
     "bench.images",
     "bench.lineage",
+    "bench.training",
     "bench.web",
     "bench.mastodon",
     "bench.spark",

@@ -306,22 +306,38 @@ def models_register(
     ],
     version: Annotated[str, typer.Option(help="Version or training-run label.")] = "",
     run_url: Annotated[str | None, typer.Option(help="Link to the training run.")] = None,
+    card: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write the model's training-data statement here (a Hugging Face model card's "
+            "dataset section: YAML front matter and markdown)."
+        ),
+    ] = None,
     ledger: LedgerOpt = None,
 ) -> None:
     """Register a model against the datasets it was trained on.
 
     From then on `lookup` names the model for everyone in those datasets, and
     `impact` queues the model's affected shards for retraining when one of them
-    objects, withdraws consent or is deleted.
+    objects, withdraws consent or is deleted. A model trained on a `rebuild` of a
+    dataset closes the tasks of its earlier versions on the shards rebuilt.
     """
     from trainright.ledger import Ledger
     from trainright.lineage import openlineage, register_model
+    from trainright.rebuild import close_retrained
 
     led = Ledger(ledger)
     entry = register_model(led, name, dataset, version=version, run_url=run_url)
     openlineage.model_registered(led.url.url, entry.name, entry.version, entry.datasets)
     label = f"{entry.name} {entry.version}".strip()
     out.print(f"registered model [bold]{label}[/] trained on {len(entry.datasets)} dataset(s)")
+    for task in close_retrained(led, entry.name, entry.version, entry.datasets):
+        out.print(f"done: unlearning task {task.task_id} (shard {task.shard})")
+    if card is not None:
+        from trainright.training.card import write_card
+
+        write_card(led, entry.name, entry.version, list(entry.datasets), card)
+        out.print(f"wrote the model card to {card}")
 
 
 @app.command()
@@ -402,6 +418,59 @@ def impact_done(
     out.print(
         f"done: shard {task.shard} of dataset {task.dataset_id[:12]} for {who} "
         f"({len(task.accounts)} account(s))"
+    )
+
+
+@app.command()
+def rebuild(
+    dataset: Annotated[Path, typer.Option(help="The dataset to make a new version of.")],
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="New directory for the new version; must not exist.")
+    ],
+    snapshot: Annotated[
+        Path, typer.Option(help="The snapshot the dataset was built from (checked by sha256).")
+    ],
+    policy: Annotated[
+        Path, typer.Option(help="The policy the dataset was built with (checked by sha256).")
+    ],
+    shards: Annotated[
+        str | None, typer.Option(help="Shards to rebuild, e.g. 3,17.", show_default=False)
+    ] = None,
+    from_impact: Annotated[
+        str | None,
+        typer.Option(help="Rebuild the shards the unlearning queue has open for this model."),
+    ] = None,
+    ledger: LedgerOpt = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Processes for minimisation (default: CPU cores, at most 2).")
+    ] = None,
+) -> None:
+    """Write a new version of a dataset with only the named shards rebuilt.
+
+    The rebuilt shards keep the dataset's content cutoff and apply every rights
+    event committed up to now, whatever its `at`; every other shard is
+    byte-identical (hard-linked). The new version is entered in the catalog.
+
+    Example: trainright rebuild --dataset datasets/2026-06 --from-impact chat-small
+    --snapshot snap/ --policy policy.toml --out datasets/2026-06-r1
+    """
+    from trainright.rebuild import rebuild as run_rebuild
+
+    result = run_rebuild(
+        dataset,
+        out_dir,
+        snapshot=snapshot,
+        policy=policy,
+        shards=shards,
+        from_impact=from_impact,
+        ledger=ledger,
+        workers=workers,
+    )
+    step = result.manifest["rebuild"]
+    out.print(
+        f"wrote dataset [bold]{result.dataset_id}[/] to {result.out}: shards {step['shards']} "
+        f"rebuilt under ledger seq {step['ledger']['seq']}, {step['rows_removed']:,} row(s) "
+        f"removed, {step['rows_added']:,} added; parent {step['parent']}"
     )
 
 

@@ -31,7 +31,7 @@ from trainright.dataset import (
     write_manifest,
 )
 from trainright.errors import InputError
-from trainright.ledger import Ledger
+from trainright.ledger import Head, Ledger
 from trainright.ledger.events import iso
 from trainright.ledger.importer import parse_timestamp
 from trainright.lineage import openlineage, register_dataset
@@ -114,11 +114,15 @@ def build(
     progress: Progress | None = None,
     spark_master: str | None = None,
     events: str | Path | None = None,
+    rights: Callable[[Ledger, datetime], tuple[Head, pa.Table]] | None = None,
+    register: bool = True,
 ) -> BuildResult:
     """Build a dataset (SPEC §5–§7) and register it in the ledger's catalog.
 
     With `engine="spark"`, `spark_master` picks the cluster and `events` may name a
     `ledger export` file the executors read instead of the ledger (docs/spark.md).
+    `rights` reads the events the build applies (default: those at or before the
+    cutoff; `rebuild` applies all committed); `register=False` leaves the catalog be.
     """
     out_path = Path(out)
     check_new_output(out_path)
@@ -150,7 +154,7 @@ def build(
     snap = locate(snapshot)
     report = progress or (lambda stage, n, total: None)
 
-    head, events = led.export_until(cut)
+    head, events = rights(led, cut) if rights else led.export_until(cut)
     runner = DuckDBRunner()
     try:
         report("validate", 0, None)
@@ -177,8 +181,9 @@ def build(
         links = read_links(runner.conn, out_path, manifest)
     finally:
         runner.close()
-    register_dataset(led, out_path, manifest, manifest_sha, pol.purpose, links)
-    openlineage.dataset_built(snap.root, led.url.url, manifest)
+    if register:
+        register_dataset(led, out_path, manifest, manifest_sha, pol.purpose, links)
+        openlineage.dataset_built(snap.root, led.url.url, manifest)
     return BuildResult(out_path, manifest["dataset_id"], manifest)
 
 

@@ -91,7 +91,12 @@ def export_command(
 
 def register(app: typer.Typer) -> None:
     """Add the `ledger` command group to the trainright CLI."""
-    group = typer.Typer(help="Inspect the rights ledger: verify its hash chain, export events.")
+    group = typer.Typer(
+        help="Inspect the rights ledger: verify its hash chain, export events or revocations."
+    )
     group.command("verify")(verify_command)
     group.command("export")(export_command)
+    from trainright.training.commands import revocations_command
+
+    group.command("revocations")(revocations_command)
     app.add_typer(group, name="ledger")

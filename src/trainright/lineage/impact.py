@@ -32,7 +32,7 @@ from sqlalchemy import (
 )
 
 from trainright.errors import InputError
-from trainright.ledger import Ledger, schema
+from trainright.ledger import Head, Ledger, schema
 from trainright.lineage.catalog import sorted_member
 from trainright.lineage.index import LineageIndex
 
@@ -350,3 +350,27 @@ def mark_done(ledger: Ledger, task_id: str, note: str | None = None) -> Task:
             )
         )
     return task
+
+
+def revoked(ledger: Ledger, dataset_id: str) -> tuple[Head, np.ndarray]:
+    """The ledger position read and the sorted account ids among a dataset's subjects
+    whose own posts (or a linked account's) `impact` queues now: the subjects the
+    ledger no longer clears. Authors carried only by others' reshares are left to
+    `rebuild`: a shard row does not say whose post it reshares."""
+    with ledger.read() as conn:
+        head = ledger.head(conn)
+        idx = LineageIndex(conn)
+        row = next((i for i, d in enumerate(idx.datasets) if d.dataset_id == dataset_id), None)
+        if row is None:
+            raise InputError(
+                "this dataset is not in the ledger's catalog",
+                field="dataset_id",
+                value=dataset_id,
+                hint="pass the ledger the dataset was built with",
+            )
+        latest = _latest(conn, idx.datasets[row].purpose)
+    none = np.zeros(0, np.int64)
+    outs = _outs(latest, *idx.persons_of.get(dataset_id, (none, none)))
+    pick, _, why = reach(idx, row, outs)
+    own = why != CAUSES.index("reshared_or_quoted")
+    return head, np.unique(outs.account_id[pick[own]])

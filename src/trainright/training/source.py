@@ -1,0 +1,119 @@
+"""A built dataset as the loaders read it: its row groups, filtered at load time.
+
+Both loaders read the same pieces (one row group of one shard file, in manifest
+order) and drop the rows of revoked subjects (`trainright.training.revocations`);
+only shards that hold a revoked subject are filtered at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from pydantic import SecretStr
+
+from trainright.dataset import SHARD_SCHEMA, read_manifest
+from trainright.errors import InputError
+from trainright.ledger import Ledger
+from trainright.training import revocations as rv
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One row group of one shard file."""
+
+    shard: int
+    file: str
+    row_group: int
+
+
+class Source:
+    """A dataset directory and the revocations checked against when it is read."""
+
+    def __init__(
+        self,
+        directory: str | Path,
+        *,
+        ledger: Ledger | str | None = None,
+        revocations: str | Path | None = None,
+        secret: str | SecretStr | None = None,
+        columns: Sequence[str] | None = None,
+    ) -> None:
+        if (ledger is None) == (revocations is None):
+            raise InputError(
+                "give exactly one of ledger= (a ledger URL) and revocations= (a file)",
+                field="ledger/revocations",
+                hint="a loader must check the data against the ledger's current state",
+            )
+        self.root = Path(directory)
+        self.revocations = (
+            rv.from_ledger(self.root, ledger, secret)
+            if ledger is not None
+            else rv.read(revocations, self.root)  # type: ignore[arg-type]
+        )
+        self.manifest = read_manifest(self.root)
+        unknown = [c for c in columns or () if c not in SHARD_SCHEMA.names]
+        if unknown:
+            raise InputError(
+                f"no such column; the shards have {', '.join(SHARD_SCHEMA.names)}",
+                field="columns",
+                value=unknown[0],
+            )
+        self.columns = list(columns) if columns else list(SHARD_SCHEMA.names)
+        self._filtered = set(self.revocations.shards)
+        self.pieces: list[Piece] = []
+        for entry in self.manifest["shards"]:
+            if entry["rows"]:
+                groups = pq.ParquetFile(self.root / entry["file"]).metadata.num_row_groups
+                self.pieces += [Piece(int(entry["shard"]), entry["file"], g) for g in range(groups)]
+
+    @property
+    def ledger_seq(self) -> int:
+        """The ledger position the revocations were read at."""
+        return self.revocations.ledger_seq
+
+    def read(self, piece: Piece) -> pa.Table:
+        """A piece's kept rows, in file order."""
+        with pq.ParquetFile(self.root / piece.file) as f:
+            if piece.shard not in self._filtered:
+                return f.read_row_group(piece.row_group, columns=self.columns)
+            names = self.columns if "subject" in self.columns else [*self.columns, "subject"]
+            table = f.read_row_group(piece.row_group, columns=names)
+        kept = table.filter(pc.invert(self.revocations.mask(table["subject"])))
+        return kept.select(self.columns)
+
+    def batches(self, pieces: Sequence[Piece]) -> Iterator[pa.Table]:
+        for piece in pieces:
+            yield self.read(piece)
+
+    @cached_property
+    def _skipped(self) -> tuple[int, int]:
+        rows, subjects = 0, set()
+        for entry in self.manifest["shards"]:
+            if int(entry["shard"]) in self._filtered:
+                column = pq.read_table(self.root / entry["file"], columns=["subject"])["subject"]
+                hit = column.filter(self.revocations.mask(column))
+                rows += len(hit)
+                subjects.update(pc.unique(hit).to_pylist())
+        return rows, len(subjects)
+
+    @property
+    def skipped_rows(self) -> int:
+        """Rows left out because their subject is revoked (counted on first access)."""
+        return self._skipped[0]
+
+    @property
+    def skipped_subjects(self) -> int:
+        """Distinct revoked subjects whose rows were left out."""
+        return self._skipped[1]
+
+
+def rows(table: pa.Table) -> Iterator[dict[str, Any]]:
+    """A table's rows as dicts."""
+    yield from table.to_pylist()
