@@ -71,6 +71,7 @@ def test_a_late_objection_removes_exactly_that_subjects_rows(dataset: Path, ledg
         "media",
         "media_orientation",
     ]
+    assert after.features == before.features, "a filtered shard reads as an unfiltered one"
 
 
 def test_a_withdrawn_objection_skips_nobody(dataset: Path, ledger: Ledger) -> None:

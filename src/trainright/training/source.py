@@ -80,12 +80,18 @@ class Source:
 
     def read(self, piece: Piece) -> pa.Table:
         """A piece's kept rows, in file order."""
-        with pq.ParquetFile(self.root / piece.file) as f:
-            if piece.shard not in self._filtered:
+        if piece.shard not in self._filtered:
+            with pq.ParquetFile(self.root / piece.file) as f:
                 return f.read_row_group(piece.row_group, columns=self.columns)
-            names = self.columns if "subject" in self.columns else [*self.columns, "subject"]
+        # A shard holds few subjects and many rows each: read as a dictionary, the
+        # subjects are matched once per distinct value, not once per row.
+        names = self.columns if "subject" in self.columns else [*self.columns, "subject"]
+        with pq.ParquetFile(self.root / piece.file, read_dictionary=["subject"]) as f:
             table = f.read_row_group(piece.row_group, columns=names)
         kept = table.filter(pc.invert(self.revocations.mask(table["subject"])))
+        if "subject" in self.columns:
+            at = kept.schema.get_field_index("subject")
+            kept = kept.set_column(at, "subject", pc.cast(kept["subject"], pa.string()))
         return kept.select(self.columns)
 
     def batches(self, pieces: Sequence[Piece]) -> Iterator[pa.Table]:
