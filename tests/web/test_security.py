@@ -56,6 +56,7 @@ FORGED = Signer(SecretStr("another-platform-secret-0123456789")).login_token(5)
         # a session token is not a sign-in link (each kind has its own salt)
         (SIGNER.session_token(5), 401, "This sign-in link is not valid"),
     ],
+    ids=["missing", "forged", "tampered", "expired", "session-token"],
 )
 def test_bad_sign_in_links_get_a_clear_page(
     client: TestClient, token: str, status: int, text: str
@@ -70,6 +71,7 @@ def test_bad_sign_in_links_get_a_clear_page(
 @pytest.mark.parametrize(
     "token",
     [FORGED, old_token(SESSION_SALT, {"a": 5, "n": "x"}), SIGNER.login_token(5), "garbage"],
+    ids=["forged", "expired", "sign-in-link", "garbage"],
 )
 def test_bad_session_tokens_are_refused_on_pages_and_api(client: TestClient, token: str) -> None:
     before = seq(client)
