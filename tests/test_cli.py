@@ -220,6 +220,20 @@ def test_bad_event_line_exits_2(tmp_path: Path) -> None:
     assert "'nope'" in done.stderr
 
 
+def test_an_error_naming_a_long_path_keeps_it_on_one_line(tmp_path: Path) -> None:
+    """A path split over lines by the console cannot be copied or searched for."""
+    deep = tmp_path / ("a-rather-long-directory-name-" * 4) / "exports"
+    deep.mkdir(parents=True)
+    events = deep / "events.jsonl"
+    events.write_text('{"account_id": 1, "type": "nope", "at": "2026-01-01T00:00:00Z"}\n')
+    done = trainright(
+        "rights", "import", str(events), "--ledger", f"sqlite:///{tmp_path / 'l.db'}", cwd=tmp_path
+    )
+    assert done.returncode == 2
+    first = done.stderr.splitlines()[0]
+    assert first.startswith(f"error: {events}:1, field 'type'"), done.stderr
+
+
 def test_usage_error_exits_2(tmp_path: Path) -> None:
     done = trainright("build", "--snapshot", "x", cwd=tmp_path)
     assert done.returncode == 2

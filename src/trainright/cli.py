@@ -28,7 +28,9 @@ from trainright.adapters.commands import mastodon_command
 from trainright.errors import Interrupted, TrainrightError
 
 out = Console()
-err = Console(stderr=True)
+# Errors are never wrapped by rich: a file path or value split over lines cannot be
+# copied or searched for, and the terminal wraps long lines itself.
+err = Console(stderr=True, soft_wrap=True)
 
 app = typer.Typer(
     name="trainright",
