@@ -82,7 +82,12 @@ class Source:
     def read(self, piece: Piece) -> pa.Table:
         """A piece's kept rows, in file order."""
         table, keep = self._read(piece)
-        return table if keep is None else table.filter(keep)
+        if keep is not None:
+            table = table.filter(keep)
+        if "subject" in self.columns and pa.types.is_dictionary(table["subject"].type):
+            at = table.schema.get_field_index("subject")
+            table = table.set_column(at, "subject", pc.cast(table["subject"], pa.string()))
+        return table
 
     def batches(self, pieces: Sequence[Piece]) -> Iterator[pa.Table]:
         for piece in pieces:
@@ -98,13 +103,14 @@ class Source:
             yield from converted if keep is None else compress(converted, keep.to_pylist())
 
     def _read(self, piece: Piece) -> tuple[pa.Table, pa.Array | None]:
-        """A piece's columns and which rows to keep (None: all of them)."""
+        """A piece's columns and which rows to keep (None: all of them); `subject`,
+        if asked for, may come as a dictionary (its values are the strings)."""
         if piece.shard not in self._filtered:
             with pq.ParquetFile(self.root / piece.file) as f:
                 return f.read_row_group(piece.row_group, columns=self.columns), None
         # A shard holds few subjects and many rows each: read as a dictionary, the
         # subjects are matched once per distinct value, not once per row, and only
-        # as strings when asked for. A row group without a revoked subject is
+        # the kept ones become strings. A row group without a revoked subject is
         # passed on as read.
         with pq.ParquetFile(self.root / piece.file, read_dictionary=["subject"]) as f:
             subjects = f.read_row_group(piece.row_group, columns=["subject"])["subject"]
@@ -113,7 +119,7 @@ class Source:
         revoked = self.revocations.mask(subjects)
         by_name = {c: other[c] for c in rest} if other is not None else {}
         if "subject" in self.columns:
-            by_name["subject"] = pc.cast(subjects, pa.string())
+            by_name["subject"] = subjects
         table = pa.table([by_name[c] for c in self.columns], names=self.columns)
         return table, (pc.invert(revoked) if pc.any(revoked).as_py() else None)
 
