@@ -161,3 +161,44 @@ def test_the_cli_rebuilds_registers_and_writes_a_card(
     assert {h["shard"] for h in front["trainright"]["unlearning"]} == {shard_of(7), shard_of(12)}
     assert "## Unlearning" in text
     assert "retrained as chat-small v2" in text
+
+
+def test_a_rebuilt_manifest_counts_the_rebuilt_shards_redactions_and_reservations(
+    snapshot_factory: Callable[..., Path], tmp_path: Path, ledger: Ledger
+) -> None:
+    accounts = [account(i) for i in range(1, 31)]
+    posts = [
+        post(
+            1000 + i,
+            1 + i % 30,
+            text=f"post {i}: write to me{i}@example.org or call +1 415 555 01{i:02d}",
+        )
+        for i in range(120)
+    ]
+    snap = snapshot_factory(accounts, posts)
+    build(snap, POLICY, CUTOFF, tmp_path / "ds1", ledger=ledger, secret=SECRET)
+    ledger.append(
+        [
+            NewEvent(7, "objection", AFTER, channel="web"),
+            NewEvent(9, "preference_set", AFTER, channel="api", content_usage="train-ai=n"),
+        ]
+    )
+    chosen = sorted({shard_of(7), shard_of(9)})
+    child = rebuild(
+        tmp_path / "ds1",
+        tmp_path / "ds2",
+        snapshot=snap,
+        policy=POLICY,
+        shards=chosen,
+        ledger=ledger,
+        secret=SECRET,
+    ).manifest
+    parent = read_manifest(tmp_path / "ds1")
+    # every change is in the rebuilt shards, so the whole count is a fresh build's
+    fresh = build(snap, POLICY, AFTER, tmp_path / "fresh", ledger=ledger, secret=SECRET).manifest
+    assert child["redactions"] == fresh["redactions"] != parent["redactions"]
+    assert child["redactions"]["email"] == parent["redactions"]["email"] - 8
+    assert child["counts"]["reserved_by"] == fresh["counts"]["reserved_by"]
+    assert child["counts"]["reserved_by"] != parent["counts"]["reserved_by"]
+    assert child["media"] == fresh["media"]
+    assert child["counts"]["excluded_by_reason"] == fresh["counts"]["excluded_by_reason"]

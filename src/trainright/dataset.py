@@ -104,6 +104,19 @@ def _shares_of(lost: set[int], shares: Mapping[int, Share]) -> set[int]:
     return found
 
 
+def reserved_counts(exclusions: list[pa.Table]) -> dict[str, dict[str, int]]:
+    """The manifest's `counts.reserved_by`: posts excluded as `reserved` (EXCLUSIONS_SCHEMA
+    rows), by signal and by where it was stated."""
+    out: dict[str, dict[str, int]] = {}
+    for t in exclusions:
+        reserved = t.filter(pc.equal(t["reason"], "reserved"))
+        by, where = reserved["reserved_by"].to_pylist(), reserved["reserved_in"].to_pylist()
+        for signal, place in zip(by, where, strict=True):
+            out.setdefault(signal, {}).setdefault(place, 0)
+            out[signal][place] += 1
+    return {k: dict(sorted(v.items())) for k, v in sorted(out.items())}
+
+
 def shard_name(shard: int) -> str:
     return f"shard-{shard:05d}"
 
@@ -222,14 +235,7 @@ class DatasetWriter:
 
     def reserved_counts(self) -> dict[str, dict[str, int]]:
         """Posts excluded as `reserved`, by signal and by where it was stated."""
-        out: dict[str, dict[str, int]] = {}
-        for t in self._exclusions:
-            reserved = t.filter(pc.equal(t["reason"], "reserved"))
-            by, where = reserved["reserved_by"].to_pylist(), reserved["reserved_in"].to_pylist()
-            for signal, place in zip(by, where, strict=True):
-                out.setdefault(signal, {}).setdefault(place, 0)
-                out[signal][place] += 1
-        return {k: dict(sorted(v.items())) for k, v in sorted(out.items())}
+        return reserved_counts(self._exclusions)
 
     def reexclude(self, post_ids: list[int], reason: str) -> None:
         """Give excluded posts another reason: one that comes before theirs in the order."""

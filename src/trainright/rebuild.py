@@ -28,7 +28,7 @@ from pydantic import SecretStr
 from pyroaring import BitMap64
 
 from trainright.atomic import atomic_directory, check_new_output
-from trainright.dataset import IDENTITY_KEYS, read_manifest, write_manifest
+from trainright.dataset import IDENTITY_KEYS, read_manifest, reserved_counts, write_manifest
 from trainright.digest import file_sha256
 from trainright.errors import InputError
 from trainright.ledger import Head, Ledger
@@ -172,31 +172,34 @@ def rebuild(
     return BuildResult(out_path, manifest["dataset_id"], manifest)
 
 
-def _recount_regions(
+def _recount_moved(
     manifest: dict[str, Any], moved: dict[int, tuple[str, str]], snapshot: Path, pol: Policy
 ) -> None:
     """Move the posts that left or joined the rebuilt shards between their counts
-    by region and by country (the snapshot says whose, and from where)."""
-    import duckdb
-
+    by region and by country, and take their redactions out of (or into) the tally
+    (the snapshot says whose, from where, and with what text)."""
+    from trainright.minimise.text import Redactor
+    from trainright.rules import DuckDBRunner
     from trainright.snapshot import load_into_duckdb
 
     if not moved:
         return
-    conn = duckdb.connect()
+    runner = DuckDBRunner()
     try:
-        load_into_duckdb(conn, locate(snapshot), only=("accounts", "posts"))
+        load_into_duckdb(runner.conn, locate(snapshot), only=("accounts", "posts"))
+        names = runner.display_names()
         ids = pa.table({"post_id": pa.array(sorted(moved), pa.int64())})
-        conn.register("moved", ids)
-        rows = conn.execute(
-            "SELECT m.post_id, a.country FROM moved AS m JOIN posts AS p USING (post_id) "
-            "LEFT JOIN accounts AS a ON a.account_id = p.author_id"
+        runner.conn.register("moved", ids)
+        rows = runner.conn.execute(
+            "SELECT m.post_id, a.country, p.text FROM moved AS m JOIN posts AS p USING (post_id) "
+            "LEFT JOIN accounts AS a ON a.account_id = p.author_id ORDER BY m.post_id"
         ).fetchall()
     finally:
-        conn.close()
+        runner.close()
     counts = manifest["counts"]
     tables = {k: {g: dict(v) for g, v in counts[k].items()} for k in ("by_region", "by_country")}
-    for post_id, country in rows:
+    texts: dict[tuple[tuple[str, ...], bool], list[str | None]] = {}
+    for post_id, country, text in rows:
         was, now = moved[post_id]
         where = {
             "by_region": pol.rules_for(country).region if country else "unknown",
@@ -207,7 +210,19 @@ def _recount_regions(
             cell[was] = cell.get(was, 0) - 1
             cell[now] = cell.get(now, 0) + 1
             tables[name][key] = {k: v for k, v in sorted(cell.items()) if v}
+        if country:
+            texts.setdefault((tuple(pol.rules_for(country).redact), now == "included"), []).append(
+                text
+            )
     counts.update({k: dict(sorted(v.items())) for k, v in tables.items()})
+    tally = Counter(manifest["redactions"])
+    for (categories, joined), batch in texts.items():
+        _, found = Redactor(categories, names).redact_array(pa.array(batch, pa.string()))
+        if joined:
+            tally.update(found)
+        else:
+            tally.subtract(found)
+    manifest["redactions"] = {k: v for k, v in sorted(tally.items()) if v}
 
 
 def _media_of(shard_file: Path) -> list[str]:
@@ -229,13 +244,16 @@ def _assemble(
     fresh_of = {e["shard"]: e for e in fresh["shards"]}
     entries, everyone_fresh, everyone_kept = [], BitMap64(), BitMap64()
     old_rows, new_rows = set(), set()
+    media_included = 0
     for entry in parent["shards"]:
         rebuilt = entry["shard"] in chosen
         src, e = (fresh_dir, fresh_of[entry["shard"]]) if rebuilt else (root, entry)
         for name in (e["file"], e["subjects_file"]):
             _place(src / name, tmp / name)
-        for media in _media_of(src / e["file"]):
-            _place(src / media, tmp / media)
+        media = _media_of(src / e["file"])
+        media_included += len(media)
+        for path in media:
+            _place(src / path, tmp / path)
         members = BitMap64.deserialize((src / e["subjects_file"]).read_bytes())
         if rebuilt:
             everyone_fresh |= members
@@ -284,11 +302,13 @@ def _assemble(
         included=included,
         excluded=exclusions.num_rows,
         excluded_by_reason={r: reasons.get(r, 0) for r in parent["counts"]["excluded_by_reason"]},
+        reserved_by=reserved_counts([exclusions]),
     )
     manifest = dict(parent)
     manifest.update(
         shards=entries,
         counts=counts,
+        media={**parent["media"], "included": media_included},
         ledger=fresh["ledger"],
         exclusions={
             "file": ex_file.name,
@@ -311,7 +331,7 @@ def _assemble(
         },
     )
     manifest.pop("dataset_id")
-    _recount_regions(manifest, moved_posts, snapshot, pol)
+    _recount_moved(manifest, moved_posts, snapshot, pol)
     identity = {k: manifest[k] for k in IDENTITY_KEYS} | {
         "rebuild": {k: v for k, v in manifest["rebuild"].items() if k != "rights_as_of"},
         "shards": [e["sha256"] for e in entries],

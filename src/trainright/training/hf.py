@@ -11,7 +11,7 @@ from pydantic import SecretStr
 
 from trainright.dataset import SHARD_SCHEMA
 from trainright.ledger import Ledger
-from trainright.training.source import Piece, Source, rows
+from trainright.training.source import Piece, Source
 
 
 def load_dataset(
@@ -40,8 +40,7 @@ def load_dataset(
     if streaming:
 
         def generate(pieces: list[Piece]) -> Iterator[dict[str, Any]]:
-            for table in source.batches(pieces):
-                yield from rows(table)
+            yield from source.rows(pieces)
 
         out = datasets.IterableDataset.from_generator(
             generate, gen_kwargs={"pieces": source.pieces}

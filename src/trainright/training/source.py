@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import compress
 from pathlib import Path
 from typing import Any
 
@@ -80,23 +81,47 @@ class Source:
 
     def read(self, piece: Piece) -> pa.Table:
         """A piece's kept rows, in file order."""
-        if piece.shard not in self._filtered:
-            with pq.ParquetFile(self.root / piece.file) as f:
-                return f.read_row_group(piece.row_group, columns=self.columns)
-        # A shard holds few subjects and many rows each: read as a dictionary, the
-        # subjects are matched once per distinct value, not once per row.
-        names = self.columns if "subject" in self.columns else [*self.columns, "subject"]
-        with pq.ParquetFile(self.root / piece.file, read_dictionary=["subject"]) as f:
-            table = f.read_row_group(piece.row_group, columns=names)
-        kept = table.filter(pc.invert(self.revocations.mask(table["subject"])))
-        if "subject" in self.columns:
-            at = kept.schema.get_field_index("subject")
-            kept = kept.set_column(at, "subject", pc.cast(kept["subject"], pa.string()))
-        return kept.select(self.columns)
+        table, keep = self._read(piece)
+        if keep is not None:
+            table = table.filter(keep)
+        if "subject" in self.columns and pa.types.is_dictionary(table["subject"].type):
+            at = table.schema.get_field_index("subject")
+            table = table.set_column(at, "subject", pc.cast(table["subject"], pa.string()))
+        return table
 
     def batches(self, pieces: Sequence[Piece]) -> Iterator[pa.Table]:
         for piece in pieces:
             yield self.read(piece)
+
+    def rows(self, pieces: Sequence[Piece]) -> Iterator[dict[str, Any]]:
+        """The kept rows of `pieces` as dicts. The rows become Python objects anyway,
+        so the revoked ones are skipped while converting instead of being copied
+        out in Arrow first."""
+        for piece in pieces:
+            table, keep = self._read(piece)
+            converted = table.to_pylist()
+            yield from converted if keep is None else compress(converted, keep.to_pylist())
+
+    def _read(self, piece: Piece) -> tuple[pa.Table, pa.Array | None]:
+        """A piece's columns and which rows to keep (None: all of them); `subject`,
+        if asked for, may come as a dictionary (its values are the strings)."""
+        if piece.shard not in self._filtered:
+            with pq.ParquetFile(self.root / piece.file) as f:
+                return f.read_row_group(piece.row_group, columns=self.columns), None
+        # A shard holds few subjects and many rows each: read as a dictionary, the
+        # subjects are matched once per distinct value, not once per row, and only
+        # the kept ones become strings. A row group without a revoked subject is
+        # passed on as read.
+        with pq.ParquetFile(self.root / piece.file, read_dictionary=["subject"]) as f:
+            subjects = f.read_row_group(piece.row_group, columns=["subject"])["subject"]
+            rest = [c for c in self.columns if c != "subject"]
+            other = f.read_row_group(piece.row_group, columns=rest) if rest else None
+        revoked = self.revocations.mask(subjects)
+        by_name = {c: other[c] for c in rest} if other is not None else {}
+        if "subject" in self.columns:
+            by_name["subject"] = subjects
+        table = pa.table([by_name[c] for c in self.columns], names=self.columns)
+        return table, (pc.invert(revoked) if pc.any(revoked).as_py() else None)
 
     @cached_property
     def _skipped(self) -> tuple[int, int]:
@@ -118,8 +143,3 @@ class Source:
     def skipped_subjects(self) -> int:
         """Distinct revoked subjects whose rows were left out."""
         return self._skipped[1]
-
-
-def rows(table: pa.Table) -> Iterator[dict[str, Any]]:
-    """A table's rows as dicts."""
-    yield from table.to_pylist()

@@ -17,7 +17,7 @@ from torch.utils.data import IterableDataset, get_worker_info
 
 from trainright.errors import InputError
 from trainright.ledger import Ledger
-from trainright.training.source import Source, rows
+from trainright.training.source import Source
 
 
 class TorchDataset(IterableDataset[dict[str, Any]]):
@@ -70,5 +70,4 @@ class TorchDataset(IterableDataset[dict[str, Any]]):
         workers, worker_id = (worker.num_workers, worker.id) if worker else (1, 0)
         readers = self.world_size * workers
         me = self.rank * workers + worker_id
-        for table in self.source.batches(self.source.pieces[me::readers]):
-            yield from rows(table)
+        yield from self.source.rows(self.source.pieces[me::readers])
