@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 import socket
 from pathlib import Path
 from typing import Annotated
@@ -10,9 +11,10 @@ from typing import Annotated
 import typer
 
 from trainright.errors import InputError
-from trainright.settings import resolve_ledger_url
+from trainright.settings import NONUSER_KEY_ENV, resolve_ledger_url, resolve_nonuser_key
 from trainright.web.auth import Signer
 from trainright.web.config import Limits, WebConfig, api_key, policy_from, web_secret
+from trainright.web.mailer import mailer_from_env
 
 
 def serve(
@@ -49,6 +51,11 @@ def serve(
     described at /api/v1/openapi.json. Needs TRAINRIGHT_WEB_SECRET (signs links,
     sessions and forms) and, for the operator endpoints, TRAINRIGHT_API_KEY.
     Every receipt is sent only after its event is committed to the ledger.
+
+    The page for people without an account (/non-users) needs TRAINRIGHT_NONUSER_KEY
+    and an SMTP relay: TRAINRIGHT_SMTP_HOST, TRAINRIGHT_SMTP_PORT, TRAINRIGHT_MAIL_FROM,
+    TRAINRIGHT_PUBLIC_URL, and for phone codes TRAINRIGHT_SMS_GATEWAY
+    ('{number}@sms.example.org'); see docs/non-users.md.
     """
     import uvicorn
 
@@ -72,6 +79,8 @@ def serve(
         api_key=api_key(),
         accounts=load_account_facts(snapshot),
         limits=Limits(account_per_minute=account_rate, client_per_minute=client_rate),
+        mailer=mailer_from_env(),
+        nonuser_key=resolve_nonuser_key() if os.environ.get(NONUSER_KEY_ENV) else None,
     )
     sock = listen(host, port)
     app = create_app(config)
