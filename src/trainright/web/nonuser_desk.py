@@ -26,6 +26,7 @@ from trainright.nonusers.identifiers import (
 )
 from trainright.nonusers.verification import Proofs, VerificationFailure, Verifier, fresh
 from trainright.web import i18n
+from trainright.web.i18n import N_
 from trainright.web.mailer import Mailer, MailFailure
 from trainright.web.photos import PhotoError, phash_hex
 from trainright.web.ratelimit import RateLimiter
@@ -148,16 +149,18 @@ class NonUserDesk:
                 token = self.verifier.link_token(proofs, to_mail[1])
                 link = f"{mailer.public_url}/non-users/confirm?token={token}&lang={lang}"
                 body = gettext(
-                    "Someone, probably you, asked to keep your personal data out of the AI "
-                    "training datasets of this platform. To confirm that this address is yours, "
-                    "open this link within %(minutes)s minutes:\n\n%(link)s\n\n"
-                    "If it was not you, ignore this message: nothing is recorded."
+                    N_(
+                        "Someone, probably you, asked to keep your personal data out of the AI "
+                        "training datasets of this platform. To confirm that this address is yours, "
+                        "open this link within %(minutes)s minutes:\n\n%(link)s\n\n"
+                        "If it was not you, ignore this message: nothing is recorded."
+                    )
                 ) % {"minutes": self.limits.proof_minutes, "link": link}
-                subject = gettext("Confirm your address")
+                subject = gettext(N_("Confirm your address"))
                 await run_in_threadpool(mailer.send, to_mail[0], subject, body, lang)
             if to_phone is not None:
                 challenge, code = self.verifier.challenge(proofs, to_phone[1])
-                body = gettext("Your code: %(code)s (valid %(minutes)s minutes)") % {
+                body = gettext(N_("Your code: %(code)s (valid %(minutes)s minutes)")) % {
                     "code": code,
                     "minutes": self.limits.code_minutes,
                 }
