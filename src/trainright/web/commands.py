@@ -43,6 +43,17 @@ def serve(
     client_rate: Annotated[
         int, typer.Option(help="Requests allowed per client address per minute.")
     ] = 600,
+    nonuser_client_rate: Annotated[
+        int,
+        typer.Option(help="Non-user page and API requests allowed per client address per hour."),
+    ] = 30,
+    nonuser_address_rate: Annotated[
+        int,
+        typer.Option(
+            help="Messages sent to, codes tried for and registrations naming one e-mail "
+            "address or phone number, per hour."
+        ),
+    ] = 5,
 ) -> None:
     """Run the rights service: the objection and consent pages and the JSON API.
 
@@ -72,13 +83,23 @@ def serve(
         raise InputError(
             "rate limits must be at least 1 per minute", field="--account-rate/--client-rate"
         )
+    if nonuser_client_rate < 1 or nonuser_address_rate < 1:
+        raise InputError(
+            "rate limits must be at least 1 per hour",
+            field="--nonuser-client-rate/--nonuser-address-rate",
+        )
     config = WebConfig(
         ledger_url=resolve_ledger_url(ledger),
         secret=web_secret(),
         policy=policy_from(policy),
         api_key=api_key(),
         accounts=load_account_facts(snapshot),
-        limits=Limits(account_per_minute=account_rate, client_per_minute=client_rate),
+        limits=Limits(
+            account_per_minute=account_rate,
+            client_per_minute=client_rate,
+            nonuser_client_per_hour=nonuser_client_rate,
+            nonuser_address_per_hour=nonuser_address_rate,
+        ),
         mailer=mailer_from_env(),
         nonuser_key=resolve_nonuser_key() if os.environ.get(NONUSER_KEY_ENV) else None,
     )

@@ -230,10 +230,15 @@ class WithdrawalOut(BaseModel):
     received_at: str
 
 
-api = APIRouter(prefix="/api/v1/non-users", route_class=StrictJSONRoute, tags=["non-users"])
+api = APIRouter(
+    prefix="/api/v1/non-users",
+    route_class=StrictJSONRoute,
+    tags=["non-users"],
+    responses=problems(400, 413, 422, 429, 503),
+)
 
 
-@api.post("/verifications", status_code=202, responses=problems(400, 422, 429, 503))
+@api.post("/verifications", status_code=202, responses=problems(401))
 async def api_verify(body: VerificationIn, request: Request) -> VerificationOut:
     """Send a one-time link to an e-mail address and/or a code to a phone number."""
     d = desk(request)
@@ -242,7 +247,7 @@ async def api_verify(body: VerificationIn, request: Request) -> VerificationOut:
     return VerificationOut(email_sent=sent.email, challenge=sent.challenge)
 
 
-@api.post("/proofs", responses=problems(400, 401, 422, 429, 503))
+@api.post("/proofs", responses=problems(401))
 async def api_prove(body: ProofIn, request: Request) -> ProofsOut:
     """Turn a link's token, or a challenge and its code, into proofs."""
     d = desk(request)
@@ -277,7 +282,7 @@ async def api_register(body: RegistrationIn, request: Request) -> RegistrationOu
     )
 
 
-@api.post("/withdrawals", status_code=201, responses=problems(400, 422, 429, 503))
+@api.post("/withdrawals", status_code=201)
 async def api_withdraw(body: WithdrawalIn, request: Request) -> WithdrawalOut:
     """Withdraw with the reference; the same answer for a reference never registered."""
     d = desk(request)
