@@ -13,8 +13,9 @@ import warnings
 import imagehash
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-#: The largest photo taken, in bytes and in pixels (a phone's photo is 3-12 MB, ~50 Mpx).
-MAX_PHOTO_BYTES = 8 * 1024 * 1024
+#: The largest photo taken, in bytes and in pixels: a phone photo as shared (2-6 MB);
+#: five of them bound what one registration holds in memory.
+MAX_PHOTO_BYTES = 6 * 1024 * 1024
 MAX_PIXELS = 60_000_000
 
 
