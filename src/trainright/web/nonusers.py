@@ -100,7 +100,14 @@ async def code(request: Request, challenge: FormText = None, code: FormText = No
     """Check the phone code: the number is proved; the registration form follows."""
     d = desk(request)
     d.limit_client(client_of(request))
-    return _register_page(request, d.answered(challenge, code))
+    try:
+        proofs = d.answered(challenge, code)
+    except Refusal as r:
+        if r.code != "wrong_code":
+            raise
+        # the same form again, so the person can type the code once more
+        return page(request, "nonuser_sent.html", 422, email=False, challenge=challenge, wrong=True)
+    return _register_page(request, proofs)
 
 
 class _InMemory(MultiPartParser):
