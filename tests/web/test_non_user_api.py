@@ -12,6 +12,7 @@ import io
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -22,6 +23,7 @@ from sqlalchemy import MetaData, select
 
 from helpers import Scenario, build_scenario, new_events
 from reference import Account, Event, Platform, Post
+from trainright.errors import LedgerError
 from trainright.ledger import Ledger
 from trainright.nonusers.identifiers import Hasher, Identifiers, normal_email
 from trainright.web import Limits, create_app
@@ -268,3 +270,28 @@ def test_a_registration_through_the_api_is_matched_by_the_build(
     built = build_scenario(Scenario(Platform((adult,), posts), (), policy, t), tmp_path, ledger)
     assert built.excluded == {100: "names_non_user", 101: "names_non_user"}
     assert set(built.included) == {102}
+
+
+class BrokenLedger:
+    """A writer whose every commit fails: nothing is committed."""
+
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+
+    async def file(self, filing: Any) -> Any:
+        raise LedgerError("the ledger cannot be reached")
+
+    def health(self) -> Any: ...
+
+
+def test_no_reference_is_given_unless_the_event_is_committed(
+    smtp: tuple[Inbox, int], tmp_path: Path
+) -> None:
+    inbox, port = smtp
+    cfg = config(f"sqlite:///{tmp_path / 'l.db'}", mailer=mailer(port), nonuser_key=NONUSER_KEY)
+    with TestClient(create_app(cfg, writer=BrokenLedger()), base_url="http://127.0.0.1") as c:
+        proofs = prove_email(c, inbox, "durable@example.org")
+        r = c.post(f"{API}/registrations", json={"proofs": proofs, "names": ["D Q"]})
+    assert r.status_code == 503
+    assert r.json()["error"] == "ledger_unavailable"
+    assert "nu-" not in r.text
