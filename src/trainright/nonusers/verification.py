@@ -103,10 +103,9 @@ class Verifier:
     def open_link(self, token: str | None, max_age_s: int) -> Proofs:
         """The proofs a link carries, with its address added."""
         data = _loads(self._link, token, max_age_s)
-        hashed = data.get("h") if isinstance(data, dict) else None
-        if not isinstance(hashed, str):
+        if not isinstance(data, dict) or not isinstance(data.get("h"), str):
             raise VerificationFailure("forged")
-        return Proofs._load(data["b"]).adding("email", hashed)  # type: ignore[index]
+        return Proofs._load(data.get("b")).adding("email", data["h"])
 
     def challenge(self, proofs: Proofs, phone_hash: str) -> tuple[str, str]:
         """A challenge for the number with this hash, and the code to send to it."""
