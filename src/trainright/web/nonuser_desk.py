@@ -24,11 +24,11 @@ from trainright.nonusers.identifiers import (
     normal_email,
     normal_phone,
 )
+from trainright.nonusers.phash import PhotoError, phash_hex
 from trainright.nonusers.verification import Proofs, VerificationFailure, Verifier, fresh
 from trainright.web import i18n
 from trainright.web.i18n import N_
 from trainright.web.mailer import Mailer, MailFailure
-from trainright.web.photos import PhotoError, phash_hex
 from trainright.web.ratelimit import RateLimiter
 from trainright.web.service import Refusal, Service
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartParser
 
-from trainright.nonusers.identifiers import PHASH_HEX
+from trainright.nonusers.phash import MAX_PHOTO_BYTES
 from trainright.nonusers.verification import MAX_PROVED, Proofs
 from trainright.web.api import problems
 from trainright.web.nonuser_desk import (
@@ -27,7 +27,6 @@ from trainright.web.nonuser_desk import (
     NonUserDesk,
     Registered,
 )
-from trainright.web.photos import MAX_PHOTO_BYTES
 from trainright.web.render import language, page
 from trainright.web.service import Refusal, reference
 from trainright.web.strictjson import StrictJSONRoute
@@ -224,7 +223,6 @@ class RegistrationOut(BaseModel):
     emails: int
     phones: int
     photos: int
-    photo_phash_hex_digits: int = PHASH_HEX
 
 
 class WithdrawalIn(_In):

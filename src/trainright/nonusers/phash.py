@@ -1,5 +1,8 @@
 """A photo a person without an account uploads, reduced to its pHash in memory.
 
+The one definition of "the pHash of an image file" (SPEC §3: 64-bit, imagehash), for
+the rights service and for any other reader of image bytes that must agree with it.
+
 Only the 64-bit pHash (imagehash, 16 hex digits) is kept; the bytes are never
 written anywhere and are dropped when the request ends. The EXIF orientation is
 applied first, so the hash is that of the photo as people see it.
