@@ -211,6 +211,10 @@ def test_the_openapi_description_lists_every_route(client: TestClient) -> None:
         "/api/v1/operator/accounts/{account_id}/standing",
         "/api/v1/me/data",
         "/api/v1/operator/report",
+        "/api/v1/non-users/verifications",
+        "/api/v1/non-users/proofs",
+        "/api/v1/non-users/registrations",
+        "/api/v1/non-users/withdrawals",
     }
     responses = spec["paths"]["/api/v1/events"]["post"]["responses"]
     assert {"200", "201", "400", "401", "403", "409", "413", "422", "429", "503"} <= set(responses)

@@ -53,9 +53,13 @@ class OutcomeUnknown(LedgerError):
 
 @dataclass(frozen=True)
 class Filing:
-    """What one request asks the ledger to commit, all or nothing."""
+    """What one request asks the ledger to commit, all or nothing.
 
-    account_id: int
+    `account_id` is None for a person without an account (SPEC §3): such a filing has
+    no Idempotency-Key (keys are kept per account) and its `Filed` no standing.
+    """
+
+    account_id: int | None
     events: tuple[NewEvent, ...]
     key: str | None = None
     reason: str | None = None
@@ -63,6 +67,8 @@ class Filing:
     fingerprint: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
+        if self.key and self.account_id is None:
+            raise ValueError("a filing without an account carries no Idempotency-Key")
         if self.key and not self.fingerprint:  # only a keyed filing is ever compared
             # a preference's value is part of the request (absent elsewhere, so the
             # fingerprints of keys stored before preferences existed stand)
@@ -77,10 +83,11 @@ class Filing:
 
 @dataclass(frozen=True)
 class Filed:
-    """The committed events of a filing and the account's standing just after."""
+    """The committed events of a filing and the account's standing just after
+    (None for a person without an account)."""
 
     events: tuple[Event, ...]
-    standing: Standing
+    standing: Standing | None
     replayed: bool
 
 
@@ -195,12 +202,12 @@ def commit_batch(io: BatchIO, filings: Sequence[Filing]) -> list[Filed | Excepti
     request with the same Idempotency-Key committed (also earlier in this batch),
     or an `IdempotencyConflict` when that key came with a different request.
     """
-    accounts = sorted({f.account_id for f in filings})
+    accounts = sorted({f.account_id for f in filings if f.account_id is not None})
     reads = io.read(accounts, keyed=any(f.key for f in filings))
     first_in_batch: dict[tuple[int, str], int] = {}
     plan: list[_Plan] = []
     for i, f in enumerate(filings):
-        k = (f.account_id, f.key) if f.key else None
+        k = (f.account_id, f.key) if f.key and f.account_id is not None else None
         if k is not None and k in reads.known:
             fp, first, last = reads.known[k]
             plan.append(
@@ -244,7 +251,11 @@ def commit_batch(io: BatchIO, filings: Sequence[Filing]) -> list[Filed | Excepti
             evs = events[p.index]
         else:
             evs = tuple(e for e in old if p.seqs[0] <= e.seq <= p.seqs[1])
-        standing = standing_of(f.account_id, history[f.account_id], f.purpose, now)
+        standing = (
+            None
+            if f.account_id is None
+            else standing_of(f.account_id, history[f.account_id], f.purpose, now)
+        )
         out.append(Filed(evs, standing, replayed=p.kind != "new"))
     return out
 

@@ -21,9 +21,10 @@ from trainright.errors import LedgerError
 from trainright.ledger import Ledger
 from trainright.ledger.process import ProcessWriter
 from trainright.regions import ISO_COUNTRIES
-from trainright.web import api, health, pages
+from trainright.web import api, health, nonusers, pages
 from trainright.web.config import WebConfig
 from trainright.web.guard import Guard
+from trainright.web.nonuser_desk import NonUserDesk
 from trainright.web.render import is_api, refusal
 from trainright.web.service import Filer, Refusal, Service
 from trainright.web.strictjson import DUPLICATE
@@ -59,9 +60,12 @@ def create_app(config: WebConfig, writer: Filer | None = None) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
     )
     app.state.service = svc
+    app.state.nonusers = NonUserDesk(svc)
     app.include_router(api.router)  # first: the API's routes are matched most often
     app.include_router(pages.router)
     app.include_router(health.router)
+    app.include_router(nonusers.pages)
+    app.include_router(nonusers.api)
     api.document_purposes(app, {config.policy.rules_for(c).purpose for c in ISO_COUNTRIES})
 
     @app.exception_handler(Refusal)
@@ -101,12 +105,19 @@ def create_app(config: WebConfig, writer: Filer | None = None) -> FastAPI:
         log.error("unhandled error on %s %s: %r", request.method, request.url.path, exc)
         return refusal(request, Refusal(500, "server_error", "internal error; nothing recorded"))
 
-    routes = [*api.router.routes, *pages.router.routes, *health.router.routes]
+    routes = [
+        *api.router.routes,
+        *pages.router.routes,
+        *health.router.routes,
+        *nonusers.pages.routes,
+        *nonusers.api.routes,
+    ]
     app.add_middleware(api.KnownQueryOnly, routes=routes, refuse=refusal)
     app.add_middleware(
         Guard,
         limiter=svc.per_client,
         max_body=config.limits.max_body_bytes,
         refuse=refusal,
+        uploads=nonusers.UPLOAD_LIMITS,
     )
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 import socket
 from pathlib import Path
 from typing import Annotated
@@ -10,9 +11,10 @@ from typing import Annotated
 import typer
 
 from trainright.errors import InputError
-from trainright.settings import resolve_ledger_url
+from trainright.settings import NONUSER_KEY_ENV, resolve_ledger_url, resolve_nonuser_key
 from trainright.web.auth import Signer
 from trainright.web.config import Limits, WebConfig, api_key, policy_from, web_secret
+from trainright.web.mailer import mailer_from_env
 
 
 def serve(
@@ -41,6 +43,17 @@ def serve(
     client_rate: Annotated[
         int, typer.Option(help="Requests allowed per client address per minute.")
     ] = 600,
+    nonuser_client_rate: Annotated[
+        int,
+        typer.Option(help="Non-user page and API requests allowed per client address per hour."),
+    ] = 30,
+    nonuser_address_rate: Annotated[
+        int,
+        typer.Option(
+            help="Messages sent to, codes tried for and registrations naming one e-mail "
+            "address or phone number, per hour."
+        ),
+    ] = 5,
 ) -> None:
     """Run the rights service: the objection and consent pages and the JSON API.
 
@@ -49,6 +62,11 @@ def serve(
     described at /api/v1/openapi.json. Needs TRAINRIGHT_WEB_SECRET (signs links,
     sessions and forms) and, for the operator endpoints, TRAINRIGHT_API_KEY.
     Every receipt is sent only after its event is committed to the ledger.
+
+    The page for people without an account (/non-users) needs TRAINRIGHT_NONUSER_KEY
+    and an SMTP relay: TRAINRIGHT_SMTP_HOST, TRAINRIGHT_SMTP_PORT, TRAINRIGHT_MAIL_FROM,
+    TRAINRIGHT_PUBLIC_URL, and for phone codes TRAINRIGHT_SMS_GATEWAY
+    ('{number}@sms.example.org'); see docs/non-users.md.
     """
     import uvicorn
 
@@ -65,13 +83,25 @@ def serve(
         raise InputError(
             "rate limits must be at least 1 per minute", field="--account-rate/--client-rate"
         )
+    if nonuser_client_rate < 1 or nonuser_address_rate < 1:
+        raise InputError(
+            "rate limits must be at least 1 per hour",
+            field="--nonuser-client-rate/--nonuser-address-rate",
+        )
     config = WebConfig(
         ledger_url=resolve_ledger_url(ledger),
         secret=web_secret(),
         policy=policy_from(policy),
         api_key=api_key(),
         accounts=load_account_facts(snapshot),
-        limits=Limits(account_per_minute=account_rate, client_per_minute=client_rate),
+        limits=Limits(
+            account_per_minute=account_rate,
+            client_per_minute=client_rate,
+            nonuser_client_per_hour=nonuser_client_rate,
+            nonuser_address_per_hour=nonuser_address_rate,
+        ),
+        mailer=mailer_from_env(),
+        nonuser_key=resolve_nonuser_key() if os.environ.get(NONUSER_KEY_ENV) else None,
     )
     sock = listen(host, port)
     app = create_app(config)

@@ -18,6 +18,7 @@ from trainright.errors import ConfigError
 from trainright.policy import DEFAULT_POLICY_TOML, Policy, load_policy, parse_policy
 from trainright.rules.standing import AccountFacts
 from trainright.settings import MIN_SECRET_BYTES, LedgerURL
+from trainright.web.mailer import Mailer
 
 SECRET_ENV = "TRAINRIGHT_WEB_SECRET"  # noqa: S105 (the name of the variable, not a secret)
 API_KEY_ENV = "TRAINRIGHT_API_KEY"
@@ -33,6 +34,14 @@ class Limits:
     max_reason_chars: int = 2000
     link_minutes: int = 15
     session_minutes: int = 60
+    #: people without an account (docs/non-users.md): every form or API request they
+    #: send, per client address per hour; messages sent to, codes tried for and
+    #: registrations naming one address or number, per hour; how long a phone code
+    #: and the proofs (the registration form) stay valid
+    nonuser_client_per_hour: int = 30
+    nonuser_address_per_hour: int = 5
+    code_minutes: int = 10
+    proof_minutes: int = 60
 
 
 @dataclass(frozen=True)
@@ -47,6 +56,10 @@ class WebConfig:
     accounts: Mapping[int, AccountFacts]
     api_key: SecretStr | None = None
     limits: Limits = field(default_factory=Limits)
+    #: the non-user page's relay and identifier key (`TRAINRIGHT_NONUSER_KEY`); without
+    #: both, the page and its API answer that registration is not available here
+    mailer: Mailer | None = None
+    nonuser_key: SecretStr | None = None
 
     def account(self, account_id: int) -> AccountFacts | None:
         """The account's facts, or None when the snapshot lacks it."""

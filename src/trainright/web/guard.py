@@ -7,7 +7,7 @@ by counting when the body is chunked.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
@@ -35,11 +35,14 @@ class Guard:
         limiter: RateLimiter,
         max_body: int,
         refuse: Callable[[HTTPConnection, Refusal], Response],
+        uploads: Mapping[str, int] | None = None,
     ) -> None:
         self.app = app
         self.limiter = limiter
         self.max_body = max_body
         self.refuse = refuse
+        #: paths that take photos, with their own (larger) body limit
+        self.uploads = dict(uploads or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -53,12 +56,13 @@ class Guard:
             await self.refuse(conn, r)(scope, receive, send)
             return
         length = conn.headers.get("content-length")
-        too_large = Refusal(413, "too_large", f"the request body exceeds {self.max_body} bytes")
-        if length is not None and (not length.isdigit() or int(length) > self.max_body):
+        max_body = self.uploads.get(scope["path"], self.max_body)
+        too_large = Refusal(413, "too_large", f"the request body exceeds {max_body} bytes")
+        if length is not None and (not length.isdigit() or int(length) > max_body):
             await self.refuse(conn, too_large)(scope, receive, send)
             return
         if length is None and scope["method"] in ("POST", "PUT", "PATCH"):
-            buffered = await self._buffer(receive)
+            buffered = await self._buffer(receive, max_body)
             if buffered is None:
                 await self.refuse(conn, too_large)(scope, receive, send)
                 return
@@ -71,13 +75,13 @@ class Guard:
 
         await self.app(scope, receive, send_with_headers)
 
-    async def _buffer(self, receive: Receive) -> list[Message] | None:
+    async def _buffer(self, receive: Receive, max_body: int) -> list[Message] | None:
         messages, size = [], 0
         while True:
             message = await receive()
             messages.append(message)
             size += len(message.get("body", b""))
-            if size > self.max_body:
+            if size > max_body:
                 return None
             if message["type"] != "http.request" or not message.get("more_body"):
                 return messages

@@ -10,10 +10,11 @@ import time
 
 
 class RateLimiter:
-    """Allow `per_minute` requests per key per minute, in bursts of up to that many."""
+    """Allow `per_minute` requests per key per minute (per `period` seconds when given),
+    in bursts of up to that many."""
 
-    def __init__(self, per_minute: int, max_keys: int = 200_000) -> None:
-        self.interval = 60.0 / per_minute
+    def __init__(self, per_minute: int, max_keys: int = 200_000, period: float = 60.0) -> None:
+        self.interval = period / per_minute
         self.tolerance = self.interval * (per_minute - 1)
         self.max_keys = max_keys
         self._tat: dict[object, float] = {}

@@ -123,6 +123,53 @@ MESSAGES: dict[str, tuple[str, str]] = {
         ),
     ),
 }
+#: The non-user page's refusals (docs/non-users.md); those naming a field show it.
+MESSAGES.update(
+    {
+        "nonusers_unavailable": (
+            N_("This service cannot take registrations"),
+            N_("Registration for people without an account is not set up here yet."),
+        ),
+        "proof_expired": (
+            N_("This link or code has expired"),
+            N_("For your safety, links and codes last only a short time. Please start again."),
+        ),
+        "proof_invalid": (
+            N_("This link or code is not valid"),
+            N_("Open the link exactly as we sent it, or start again."),
+        ),
+        "wrong_code": (
+            N_("The code is not right"),
+            N_("Go back and enter the code from the latest message we sent you."),
+        ),
+        "mail_unavailable": (
+            N_("We could not send the message"),
+            N_("Please try again in a few minutes."),
+        ),
+        "no_sms_gateway": (
+            N_("We cannot send codes to phones"),
+            N_("Please use an e-mail address instead."),
+        ),
+        "too_many_proved": (
+            N_("Something was wrong with the form"),
+            N_("A registration can hold at most 5 e-mail addresses and 5 phone numbers."),
+        ),
+        "too_many_names": (
+            N_("Something was wrong with the form"),
+            N_("Go back, correct the form and send it again."),
+        ),
+        "too_many_photos": (
+            N_("Something was wrong with the form"),
+            N_("Go back, correct the form and send it again."),
+        ),
+        "invalid_photo": (
+            N_("Something was wrong with the form"),
+            N_("Go back, correct the form and send it again."),
+        ),
+    }
+)
+#: Refusals whose message names the field at fault (never its value): shown on the page.
+SHOW_DETAIL = frozenset({"invalid", "too_many_names", "too_many_photos", "invalid_photo"})
 
 #: A line for whoever runs the service, under the explanation meant for the person.
 OPERATOR_NOTES: dict[str, str] = {
@@ -203,7 +250,7 @@ def refusal(conn: HTTPConnection, r: Refusal) -> Response:
         text=gettext(text) % limits_of(conn),
         note=gettext(note) if note else None,
         maybe_recorded=r.code == OUTCOME_UNKNOWN,
-        detail=r.message if r.code == "invalid" else None,
+        detail=r.message if r.code in SHOW_DETAIL else None,
     )
     if headers:
         resp.headers.update(headers)

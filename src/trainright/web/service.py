@@ -237,7 +237,7 @@ class Service:
     async def after(self, person: Person, filed: Filed) -> Verdict:
         """The standing just after a filing: the writer's fold, or, for a person with
         linked accounts, a fold of all their accounts' events at the filing's instant."""
-        if not person.account.linked:
+        if not person.account.linked and filed.standing is not None:
             return self.verdict(person, filed.standing)
         return await self.standing(person, filed.events[-1].at)
 
