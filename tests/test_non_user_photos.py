@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from helpers import Scenario, build_scenario
+from helpers import SECRET, Scenario, build_scenario, read_dataset
 from pictures import phash_hex, picture
 from reference import Account, Event, Media, Platform, Post, evaluate
 from trainright.nonusers.photos import MAX_DISTANCE, PhotoIndex, non_user_photo, phash
@@ -144,3 +144,41 @@ def test_a_match_is_a_hamming_distance_of_at_most_8(
     registered = [*registered, near]
     expected = any(bin(value ^ r).count("1") <= MAX_DISTANCE for r in registered)
     assert PhotoIndex(registered).matches(value) == expected
+
+
+def test_synthetic_non_users_are_left_out_as_their_ground_truth_says(tmp_path: Path) -> None:
+    """`trainright synth` registers people without an account whose names, addresses,
+    numbers and photos (resized, re-encoded copies in the snapshot) appear in posts: no
+    post holding an active registration's text is included, and no image of their photos."""
+    import pyarrow.parquet as pq
+
+    from trainright import Ledger, import_events, parse_policy
+    from trainright.pipeline import build
+    from trainright.synth import DEFAULT_CUTOFF, synthesize
+
+    snapshot = tmp_path / "snapshot"
+    synthesize(snapshot, accounts=200, posts=2000, seed=3, images=250)
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
+    import_events(ledger, snapshot / "events.jsonl")
+    import_events(ledger, snapshot / "non_users.jsonl")
+    out = tmp_path / "ds"
+    result = build(
+        snapshot, parse_policy(POLICY), DEFAULT_CUTOFF, out, ledger=ledger, secret=SECRET
+    )
+    truth = pq.read_table(snapshot / "non_users.parquet").to_pylist()
+    assert {t["kind"] for t in truth} == {"name", "email", "phone", "photo"}
+    assert {t["active"] for t in truth} == {True, False}
+    built = read_dataset(out)
+    for t in truth:
+        if t["active"] and t["post_id"] is not None:
+            assert t["post_id"] not in built.included, t["kind"]
+    reasons = result.manifest["counts"]["excluded_by_reason"]
+    assert reasons["names_non_user"] > 0
+    assert result.manifest["counts"]["media_dropped"]["non_user_photo"] > 0
+    media = pq.read_table(snapshot / "media.parquet", columns=["media_id", "path"]).to_pydict()
+    path_of = dict(zip(media["media_id"], media["path"], strict=True))
+    kept = {path_of[int(f.stem)] for f in (out / "media").iterdir()}
+    registered = {t["path"] for t in truth if t["kind"] == "photo" and t["active"]}
+    withdrawn = {t["path"] for t in truth if t["kind"] == "photo" and not t["active"]}
+    assert not kept & registered
+    assert kept & withdrawn  # a withdrawn person's photos are back in
