@@ -266,7 +266,8 @@ def test_demo_tells_the_whole_story(tmp_path: Path) -> None:
     # People without an account: the posts naming them and the images of their photos.
     assert manifest["counts"]["excluded_by_reason"]["names_non_user"] > 0
     assert manifest["counts"]["media_dropped"]["non_user_photo"] > 0
-    assert "(names_non_user)" in done.stdout and "(non_user_photo)" in done.stdout
+    assert "(names_non_user)" in done.stdout
+    assert "(non_user_photo)" in done.stdout
     # A second run replaces the earlier demo rather than failing on it.
     again = trainright(
         "demo",
