@@ -26,7 +26,6 @@ import json
 import os
 import random
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
@@ -188,8 +187,8 @@ def prepare(
     nu_url = f"sqlite:///{with_nu}"
     if not with_nu.exists():
         start = time.perf_counter()
-        shutil.copyfile(ledger_path, with_nu)  # the platform's events, imported above
         ledger = Ledger(nu_url)
+        import_events(ledger, snapshot / "events.jsonl")
         import_events(ledger, snapshot / "non_users.jsonl")
         extra = OUT / tag / f"non-users-{non_users}.jsonl"
         registrations(extra, non_users, seed)
