@@ -9,6 +9,7 @@ SUITES = (
     "bench.rules",
     "bench.minimise",
     "bench.images",
+    "bench.photos",
     "bench.lineage",
     "bench.training",
     "bench.web",

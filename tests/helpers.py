@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 from PIL import Image
 from pydantic import SecretStr
 
+from pictures import picture
 from reference import Event, Media, Platform
 from trainright.ledger import Ledger, NewEvent
 from trainright.ledger.events import EventType
@@ -112,7 +113,11 @@ UNREADABLE_C2PA = b"\xff\xeb" + (len(_BAD_STORE) + 2).to_bytes(2, "big") + _BAD_
 
 def image_file(media: Media) -> bytes:
     """The image a media row points to, carrying the reservation the row says it has."""
-    data = jpeg(media.media_id, xmp=RESERVING_XMP if media.reservation == "reserved" else None)
+    xmp = RESERVING_XMP if media.reservation == "reserved" else None
+    if media.picture is not None:
+        data = picture(media.picture, media.copy, xmp)
+    else:
+        data = jpeg(media.media_id, xmp=xmp)
     if media.reservation == "reservation_unreadable":
         data = data[:2] + UNREADABLE_C2PA + data[2:]
     return data
@@ -152,7 +157,7 @@ def new_event(e: Event) -> NewEvent:
     if e.person_ref is not None:
         if e.type == "non_user_objection":
             hasher = Hasher(SecretStr(os.environ[NONUSER_KEY_ENV]))
-            ids = hash_clear(hasher, names=e.names, emails=e.emails)
+            ids = hash_clear(hasher, e.names, e.emails, e.phones, e.photos)
             return registration(e.person_ref, ids, e.at, "import")
         return withdrawal(e.person_ref, e.at, "import")
     return NewEvent(

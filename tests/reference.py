@@ -18,6 +18,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from pictures import hamming, phash_hex
+
 # SPEC §5: the first reason that applies, in this order.
 REASONS: tuple[str, ...] = (
     "post_deleted",
@@ -123,6 +125,10 @@ class Media:
     # What the image's own metadata says (SPEC §2): None, "reserved" (a reservation
     # that reads), or "reservation_unreadable" (a C2PA store that does not)
     reservation: str | None = None
+    # Which test picture the image shows (tests/pictures.py), and whether as a resized,
+    # re-encoded copy; None: a plain tile no registered photo resembles
+    picture: int | None = None
+    copy: bool = False
 
 
 @dataclass(frozen=True)
@@ -152,6 +158,8 @@ class Event:
     person_ref: str | None = None  # non_user_objection(_withdrawn) only
     names: tuple[str, ...] = ()  # ... and what they registered, in clear
     emails: tuple[str, ...] = ()
+    phones: tuple[str, ...] = ()  # in international form, "+47 912 34 567"
+    photos: tuple[str, ...] = ()  # pHashes, 16 hex digits
 
 
 @dataclass(frozen=True)
@@ -361,14 +369,52 @@ def registered(events: Sequence[Event], cutoff: datetime) -> list[Event]:
 
 
 def names_non_user(text: str | None, active: Sequence[Event]) -> bool:
-    """A registered name as a run of whole words, or a registered address as a token."""
+    """A registered name as a run of whole words, a registered address as a token, or a
+    registered number in any written form."""
     if text is None:
         return False
     padded = " " + " ".join(folded_words(text)) + " "
     tokens = {tok.strip(".,;:!?()").casefold() for tok in text.split()}
-    return any(
-        " " + " ".join(folded_words(name)) + " " in padded for e in active for name in e.names
-    ) or any(address.casefold() in tokens for e in active for address in e.emails)
+    return (
+        any(" " + " ".join(folded_words(name)) + " " in padded for e in active for name in e.names)
+        or any(address.casefold() in tokens for e in active for address in e.emails)
+        or any(
+            "".join(c for c in phone if c.isdigit()) in phone_numbers(text)
+            for e in active
+            for phone in e.phones
+        )
+    )
+
+
+#: A written phone number: digits with spaces, hyphens, dots or brackets between.
+_PHONE_RUN = re.compile(r"\+?\d[\d \-.()]*\d")
+#: Calling codes whose national numbers are written without a trunk 0, and with one.
+_NATIONAL = ("47", "1")
+_TRUNK = ("31", "44", "49")
+
+
+def phone_numbers(text: str) -> set[str]:
+    """Every country code + number a written number in the text may stand for."""
+    found: set[str] = set()
+    for run in _PHONE_RUN.findall(text):
+        digits = "".join(c for c in run.replace("(0)", "") if c.isdigit())
+        if run.startswith("+"):
+            found.add(digits)
+        elif digits.startswith("00"):
+            found.add(digits[2:])
+        elif digits.startswith("0"):
+            found.update(cc + digits[1:] for cc in _TRUNK)
+        else:
+            found.update(cc + digits for cc in _NATIONAL)
+    return found
+
+
+def photo_registered(picture: int | None, copy: bool, active: Sequence[Event]) -> bool:
+    """The image's pHash is within 8 bits of a photo an active registration holds."""
+    if picture is None:
+        return False
+    mine = phash_hex(picture, copy)
+    return any(hamming(mine, p) <= 8 for e in active for p in e.photos)
 
 
 def is_empty(text: str | None) -> bool:
@@ -403,6 +449,8 @@ def evaluate(
                 causes.append("flagged_minor")
             elif m.reservation is not None and rules.honor_reservations:
                 causes.append(m.reservation)
+            elif photo_registered(m.picture, m.copy, active):
+                causes.append("non_user_photo")
             else:
                 keep.append(m.media_id)
         kept[post.post_id] = tuple(keep)

@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from helpers import Scenario
+from pictures import PICTURES, phash_hex
 from reference import USAGE, Account, Event, Link, Media, Platform, Post, Tag
 
 _SLOW_OK = [HealthCheck.too_slow, HealthCheck.data_too_large]
@@ -81,6 +82,21 @@ NAMING_TEXTS = (
     "Mail GRETE@example.org.",
     "skriv til ola.nordmann@example.no",
     "Olav og Ola_Nordmann",
+    "Ring +47 912 34 567, takk",
+    "Ring 0047 912 34 567, takk",
+    "Ring 912 34 567, takk",
+    "Ring +47 912 34 568, takk",
+    "Bel 06-12345678, dank",
+)
+#: Numbers they register, in international form (one texts above write nationally).
+NON_USER_PHONES = ("+47 912 34 567", "+31 6 12345678", "+44 20 7946 0958")
+#: Test pictures an image shows (None: a plain tile), and pHashes people register:
+#: a picture's own, its resized copy's, or one no test picture is near.
+PICTURE_CHOICES = (None, None, None, *range(PICTURES))
+NON_USER_PHOTOS = (
+    *(phash_hex(k) for k in range(0, PICTURES, 2)),
+    *(phash_hex(k, copy=True) for k in range(1, PICTURES, 2)),
+    "0000000000000000",
 )
 
 
@@ -211,6 +227,8 @@ def platforms(draw: st.DrawFn, cutoff: datetime) -> Platform:
             path=f"images/{1000 + i}.jpg",
             flagged_minor=draw(st.booleans()),
             reservation=draw(st.sampled_from([None] * 4 + ["reserved", "reservation_unreadable"])),
+            picture=draw(st.sampled_from(PICTURE_CHOICES)),
+            copy=draw(st.booleans()),
         )
         for i in range(n_media)
     )
@@ -292,17 +310,21 @@ def histories(draw: st.DrawFn, cutoff: datetime, account_ids: list[int]) -> tupl
 
 @st.composite
 def non_user_histories(draw: st.DrawFn, cutoff: datetime) -> tuple[Event, ...]:
-    """0-3 people without an account registering names and addresses, some withdrawing
-    (at T, a moment after, or at the very instant of the registration)."""
+    """0-3 people without an account registering names, addresses, numbers and photos,
+    some withdrawing (at T, a moment after, or at the very instant of the registration)."""
     events: list[Event] = []
     for i in range(draw(st.integers(min_value=0, max_value=3))):
         ref = f"nu-{i}"
         at = draw(instants(cutoff))
         names = tuple(draw(st.lists(st.sampled_from(NON_USER_NAMES), max_size=2, unique=True)))
         emails = tuple(draw(st.lists(st.sampled_from(NON_USER_EMAILS), max_size=1)))
-        if not names and not emails:
+        phones = tuple(draw(st.lists(st.sampled_from(NON_USER_PHONES), max_size=1)))
+        photos = tuple(draw(st.lists(st.sampled_from(NON_USER_PHOTOS), max_size=2, unique=True)))
+        if not names and not emails and not phones and not photos:
             names = (draw(st.sampled_from(NON_USER_NAMES)),)
-        events.append(Event(None, "non_user_objection", at, "all", None, ref, names, emails))
+        events.append(
+            Event(None, "non_user_objection", at, "all", None, ref, names, emails, phones, photos)
+        )
         if draw(st.sampled_from([False, False, True])):
             when = draw(st.sampled_from([at, cutoff, at + SECOND]))
             events.append(Event(None, "non_user_objection_withdrawn", when, "all", None, ref))

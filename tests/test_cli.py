@@ -277,6 +277,11 @@ def test_demo_tells_the_whole_story(tmp_path: Path) -> None:
     assert (row["kind"], row["status"]) == ("personal", "active")
     manifest = json.loads((tmp_path / "demo" / "dataset" / "manifest.json").read_text())
     assert manifest["counts"]["included"] > 0
+    # People without an account: the posts naming them and the images of their photos.
+    assert manifest["counts"]["excluded_by_reason"]["names_non_user"] > 0
+    assert manifest["counts"]["media_dropped"]["non_user_photo"] > 0
+    assert "(names_non_user)" in done.stdout
+    assert "(non_user_photo)" in done.stdout
     # A second run replaces the earlier demo rather than failing on it.
     again = trainright(
         "demo",

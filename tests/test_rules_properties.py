@@ -8,7 +8,7 @@ reference or the strategies rather than at the build.
 from __future__ import annotations
 
 import tempfile
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,8 +16,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from helpers import Scenario, build_scenario, new_events, open_ledger
+from pictures import hamming, phash_hex
 from reference import Event, evaluate, folded_words, rules_for
-from strategies import EVENT_PURPOSES, NON_USER_NAMES, fewer, instants, scenarios
+from strategies import EVENT_PURPOSES, NON_USER_NAMES, NON_USER_PHOTOS, fewer, instants, scenarios
 
 
 def included(scenario: Scenario, engine: str) -> set[int]:
@@ -143,3 +144,44 @@ def test_a_registration_never_adds_rows_and_no_post_left_names_them(
         words = " " + " ".join(folded_words(texts[post_id])) + " "
         for name in event.names:
             assert " " + " ".join(folded_words(name)) + " " not in words, (post_id, name)
+
+
+def kept_media(scenario: Scenario, engine: str) -> dict[int, int]:
+    """Included posts and the number of images each keeps, by the reference or a build."""
+    if engine == "reference":
+        outcome = evaluate(scenario.platform, scenario.events, scenario.policy, scenario.cutoff)
+        return {p: len(m) for p, m in outcome.included.items()}
+    with tempfile.TemporaryDirectory() as tmp:
+        return build_scenario(scenario, Path(tmp)).included
+
+
+@st.composite
+def photo_scenarios(draw: st.DrawFn) -> tuple[Scenario, Event]:
+    """A scenario and one more person without an account, registering a photo at or before T."""
+    scenario = draw(scenarios())
+    photo = draw(st.sampled_from(NON_USER_PHOTOS))
+    at = scenario.cutoff - draw(st.sampled_from([timedelta(0), timedelta(days=3)]))
+    event = Event(None, "non_user_objection", at, "all", None, "nu-photo", photos=(photo,))
+    return scenario, event
+
+
+@pytest.mark.parametrize("engine", ["reference", "build"])
+@fewer(3)
+@given(photo_scenarios())
+def test_a_registered_photo_never_adds_rows_or_images_and_none_near_it_is_kept(
+    engine: str, case: tuple[Scenario, Event]
+) -> None:
+    scenario, event = case
+    s = scenario
+    after = Scenario(s.platform, (*s.events, event), s.policy, s.cutoff)
+    before, now = kept_media(scenario, engine), kept_media(after, engine)
+    assert set(now) <= set(before)
+    for post_id, kept in now.items():
+        assert kept <= before[post_id]
+        far = [
+            m
+            for m in s.platform.media
+            if m.post_id == post_id
+            and (m.picture is None or hamming(phash_hex(m.picture, m.copy), event.photos[0]) > 8)
+        ]
+        assert kept <= len(far), post_id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import shutil
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from trainright.errors import InputError
 from trainright.ledger import ImportResult, Ledger, import_events
 from trainright.pipeline import BuildResult, Progress, build
 from trainright.policy import DEFAULT_POLICY_TOML, parse_policy
+from trainright.settings import NONUSER_KEY_ENV
 
 MARKER = ".trainright-demo"
 
@@ -27,6 +29,8 @@ class DemoResult:
     dataset: BuildResult
     #: a personal, active account to sign in as on the rights service (`login-link`)
     sign_in_account: int | None = None
+    #: the registrations of people without an account (`non_users.jsonl`)
+    non_users: ImportResult | None = None
 
 
 def _fresh(root: Path) -> None:
@@ -67,6 +71,10 @@ def run_demo(
     ledger_url = f"sqlite:///{(root / 'ledger.db').resolve()}"
     ledger = Ledger(ledger_url)
     imported = import_events(ledger, snapshot / "events.jsonl")
+    # People without an account: their identifiers are hashed with the configured key,
+    # or one made for this process (never written anywhere) when none is configured.
+    os.environ.setdefault(NONUSER_KEY_ENV, secrets.token_hex(32))
+    non_users = import_events(ledger, snapshot / "non_users.jsonl")
     policy_path = root / "policy.toml"
     policy_path.write_text(DEFAULT_POLICY_TOML, encoding="utf-8")
     # A fresh key per demo run; it lives only in this process and never on disk.
@@ -81,7 +89,14 @@ def run_demo(
         progress=report,
     )
     return DemoResult(
-        root, snapshot, policy_path, ledger_url, imported, dataset, _personal_account(snapshot)
+        root,
+        snapshot,
+        policy_path,
+        ledger_url,
+        imported,
+        dataset,
+        _personal_account(snapshot),
+        non_users,
     )
 
 

@@ -38,6 +38,7 @@ from trainright.lineage import openlineage, register_dataset
 from trainright.lineage.links import links_of_snapshot, read_links
 from trainright.minimise import Pseudonymiser
 from trainright.minimise import text as redaction
+from trainright.nonusers.photos import registered_photos
 from trainright.policy import Policy, RegionRules, load_policy
 from trainright.regions import ISO_COUNTRIES
 from trainright.rules import DuckDBRunner, region_rules_table
@@ -322,6 +323,7 @@ class _Stages:
             if m["minor_dropped"]:
                 out.drop(m["post_id"], "flagged_minor")
         kept = [m for m in rows if not m["minor_dropped"]]
+        photos = registered_photos(self.runner.non_users)
 
         def chunks() -> Iterator[tuple[list[dict[str, Any]], tuple[Any, ...]]]:
             for i in range(0, len(kept), _SCRUB_CHUNK):
@@ -337,6 +339,7 @@ class _Stages:
                             )
                             for m in part
                         ],
+                        photos,
                     ),
                 )
 
@@ -345,6 +348,8 @@ class _Stages:
             for m, res in zip(part, results, strict=True):
                 if res.reservation is not None:
                     out.drop(m["post_id"], res.reservation.cause, res.reservation.signal)
+                elif res.non_user_photo:
+                    out.drop(m["post_id"], "non_user_photo")
                 elif res.path is None:
                     out.warnings["media_unreadable"] += 1
                 else:

@@ -98,6 +98,16 @@ def print_demo_summary(console: Console, result: DemoResult) -> None:
         f"minimised: {redacted or 'nothing to redact'}; {manifest['media']['included']:,} images "
         "with all metadata removed; authors pseudonymised (keyed HMAC)"
     )
+    if result.non_users is not None:
+        counts = manifest["counts"]
+        named = counts["excluded_by_reason"].get("names_non_user", 0)
+        photos = counts["media_dropped"].get("non_user_photo", 0)
+        console.print(
+            f"people without an account: {result.non_users.events:,} registrations and "
+            f"withdrawals imported ({result.snapshot / 'non_users.jsonl'}); {named:,} posts "
+            f"naming them left out (names_non_user), {photos:,} images matching their photos "
+            "dropped (non_user_photo)"
+        )
     ledger = f"--ledger {result.ledger_url}"
     data = result.dataset.out
     console.print("\n[bold]Try next[/] (the commands are in .venv/bin)")

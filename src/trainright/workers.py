@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 import pyarrow as pa
 
 from trainright.minimise import Redactor, ScrubResult, scrub_image
+from trainright.nonusers.photos import PhotoIndex
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -49,9 +50,12 @@ def redact(categories: tuple[str, ...], texts: pa.Array) -> tuple[pa.Array, Coun
     return redactor.redact_array(texts)
 
 
-def scrub(jobs: list[tuple[Path, Path, bool]]) -> list[ScrubResult]:
-    """Scrub a chunk of images: (source, destination stem, check reservations) triples."""
-    return [scrub_image(src, dst, check) for src, dst, check in jobs]
+def scrub(
+    jobs: list[tuple[Path, Path, bool]], photos: PhotoIndex | None = None
+) -> list[ScrubResult]:
+    """Scrub a chunk of images: (source, destination stem, check reservations) triples;
+    those matching a registered photo of a person without an account are not written."""
+    return [scrub_image(src, dst, check, photos) for src, dst, check in jobs]
 
 
 class WorkerPool:

@@ -261,3 +261,40 @@ def test_people_without_an_account_are_found_alike(spark: Any, tmp_path: Path) -
     assert built.included == duck.included
     assert set(duck.excluded.values()) == {"names_non_user"}
     assert len(duck.excluded) > 5
+
+
+def test_registered_photos_are_dropped_in_the_executors_alike(spark: Any, tmp_path: Path) -> None:
+    """Test pictures and their resized copies, some registered by people without an
+    account: both engines drop the same images and empty the same posts."""
+    from pictures import PICTURES, phash_hex
+    from reference import Account, Event, Media, Platform, Post
+    from test_non_user_photos import T, register
+
+    adult = Account(1, "personal", None, "US", "active", "Ada", T, None, 30, T)
+    posts = tuple(
+        Post(100 + i, 1, T, "public", "en", None if i % 3 == 0 else "Sommer", False)
+        for i in range(2 * PICTURES)
+    )
+    media = tuple(
+        Media(500 + i, 100 + i, f"images/{500 + i}.jpg", False, None, i % PICTURES, i >= PICTURES)
+        for i in range(2 * PICTURES)
+    )
+    people = (register(phash_hex(0), phash_hex(3, copy=True)), register(phash_hex(4), ref="nu-2"))
+    scenario = Scenario(
+        Platform((adult,), posts, media),
+        (Event(1, "notice_sent", T - timedelta(days=40)), *people),
+        "",
+        T,
+    )
+    duck = build_scenario(scenario, tmp_path)
+    out = tmp_path / "spark"
+    manifest = spark_build(
+        tmp_path / "snapshot", "", T, out, ledger=Ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
+    )
+    built = read_dataset(out)
+    assert built.excluded == duck.excluded
+    assert built.included == duck.included
+    same_manifest(duck.manifest, manifest)
+    assert files(duck.out) == files(out)
+    assert manifest["counts"]["media_dropped"]["non_user_photo"] == 6
+    assert "empty_after_minimisation" in set(duck.excluded.values())

@@ -15,6 +15,7 @@ from pathlib import Path
 from trainright.minimise import jpeg, png, webp
 from trainright.minimise._result import Scrubbed, UnsupportedImage
 from trainright.minimise.reservations import Reservation, reservation_of
+from trainright.nonusers.photos import PhotoIndex, non_user_photo
 
 
 @dataclass(frozen=True)
@@ -23,13 +24,15 @@ class ScrubResult:
 
     `orientation` is the EXIF orientation (1..8) the source declared: the EXIF block is
     removed with everything else, so the dataset records it for consumers to apply.
-    `reservation` says why a reserved image was not written (its path is then None).
+    `reservation` says why a reserved image was not written (its path is then None);
+    `non_user_photo` that it matched a photo a person without an account registered.
     """
 
     path: Path | None
     warning: str | None = None
     orientation: int | None = None
     reservation: Reservation | None = None
+    non_user_photo: bool = False
 
 
 _FORMATS: tuple[tuple[Callable[[bytes], bool], str, Callable[[bytes], Scrubbed]], ...] = (
@@ -50,11 +53,18 @@ def scrub_bytes(data: bytes) -> tuple[str, Scrubbed]:
     raise UnsupportedImage("unsupported image format (JPEG, PNG and WebP are)")
 
 
-def scrub_image(src: Path, dst_stem: Path, check_reservations: bool = False) -> ScrubResult:
+def scrub_image(
+    src: Path,
+    dst_stem: Path,
+    check_reservations: bool = False,
+    photos: PhotoIndex | None = None,
+) -> ScrubResult:
     """Write `src` without metadata to `dst_stem` + the extension of its real format.
 
     With `check_reservations`, an image whose metadata reserves it against training
-    (or whose C2PA manifest cannot be read) is not written: its result says why.
+    (or whose C2PA manifest cannot be read) is not written: its result says why. An
+    image matching one of `photos` (registered by people without an account) is not
+    written either; a reservation is reported first, as it needs no decoding.
     """
     try:
         data = src.read_bytes()
@@ -66,6 +76,8 @@ def scrub_image(src: Path, dst_stem: Path, check_reservations: bool = False) -> 
         return ScrubResult(None, f"{src}: {exc}")
     if check_reservations and (reserved := reservation_of(data, suffix, scrubbed)):
         return ScrubResult(None, None, scrubbed.orientation, reserved)
+    if non_user_photo(data, photos):
+        return ScrubResult(None, None, scrubbed.orientation, non_user_photo=True)
     dst = dst_stem.with_name(dst_stem.name + suffix)
     tmp = dst.with_name(dst.name + ".part")
     try:

@@ -45,6 +45,7 @@ from trainright.dataset import (
 from trainright.errors import InputError
 from trainright.ledger import Head, Ledger
 from trainright.ledger.events import iso, utc
+from trainright.nonusers.photos import registered_photos
 from trainright.policy import Policy
 from trainright.regions import ISO_COUNTRIES
 from trainright.rules import region_rules_table
@@ -333,7 +334,8 @@ class _Stages:
         out = MediaOutcome()
         with_media = decisions.where("media_state > 0")
         kept = self.runner.kept_media(with_media.select("post_id", "country"))
-        scrubbed = kept.mapInArrow(scrub_media(root, str(self.tmp.resolve())), SCRUBBED)
+        photos = registered_photos(self.runner.non_users)
+        scrubbed = kept.mapInArrow(scrub_media(root, str(self.tmp.resolve()), photos), SCRUBBED)
         found: list[tuple[int, int, MediaItem]] = []
         for tbl in collect(scrubbed, self.runner.count_media()):
             self.report("media", tbl.num_rows, None)

@@ -26,6 +26,7 @@ from trainright.dataset import MediaItem, encode_shard, shard_entry, shard_name
 from trainright.minimise import Pseudonymiser, Redactor, UnsupportedImage, scrub_bytes
 from trainright.minimise.reservations import reservation_of
 from trainright.minimise.text import BATCH_ROWS, by_categories
+from trainright.nonusers.photos import PhotoIndex, non_user_photo
 
 ArrowMap = Callable[[Iterable[pa.RecordBatch]], Iterator[pa.RecordBatch]]
 
@@ -171,15 +172,16 @@ def _redact_table(
     return (pa.concat_arrays(out) if out else pa.array([], pa.string())), counts
 
 
-def scrub_media(root: str, dataset: str) -> ArrowMap:
+def scrub_media(root: str, dataset: str, photos: PhotoIndex | None = None) -> ArrowMap:
     """Media rows of included posts → their images without metadata, read from the
     snapshot at `root` and written by the executor into `dataset`'s `media/`, or why
     each was dropped (`dropped`, and the reserving `signal`).
 
     Images are read and written through Arrow's filesystems (local or mounted paths,
     HDFS, S3, GCS) and scrubbed in memory with `scrub_bytes`, and their reservations
-    read with `reservation_of`: the embedded build's scrubber and reader. Only the
-    outcome travels back to the driver, never the image.
+    read with `reservation_of`: the embedded build's scrubber and reader; an image
+    matching one of `photos` is dropped by `non_user_photo`, the embedded build's test.
+    Only the outcome travels back to the driver, never the image.
     """
 
     def run(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
@@ -211,6 +213,8 @@ def scrub_media(root: str, dataset: str) -> ArrowMap:
                         found = reservation_of(raw, suffix, scrubbed) if check else None
                         if found is not None:
                             dropped, signal = found.cause, found.signal
+                        elif non_user_photo(raw, photos):
+                            dropped = "non_user_photo"
                         else:
                             file = f"{media_id:08d}{suffix}"
                             orientation = scrubbed.orientation or 1

@@ -1,7 +1,8 @@
 """`trainright synth`: a realistic synthetic platform snapshot (SPEC §2) with ground truth.
 
 It writes the four snapshot tables, JPEGs with metadata to scrub, a rights-event
-file around the cutoff, and `planted.parquet`: every piece of personal data
+file around the cutoff, people without an account who registered (`non_users.jsonl`
+to import, `non_users.parquet` the ground truth), and `planted.parquet`: every piece of personal data
 planted in post text, and every look-alike that must survive redaction. Same
 arguments, same bytes; ten million posts are streamed, never held in memory.
 """
@@ -19,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 
 from trainright.errors import InputError
-from trainright.synth import _events, _images
+from trainright.synth import _events, _images, _nonusers
 from trainright.synth._accounts import FIRST_ACCOUNT_ID, generate
 from trainright.synth._parquet import SCHEMAS, table, writer
 from trainright.synth._posts import CHUNK, PostMaker
@@ -135,10 +136,13 @@ def _write(
     media = tags = real = decoys = 0
     names = ("posts", "media", "tags", "planted")
     writers = {name: writer(tmp, name) for name in names}
+    first_planted = SCHEMAS["planted"].empty_table()
     try:
         for index, start in enumerate(range(0, n_posts, CHUNK)):
             n = min(CHUNK, n_posts - start)
             chunk = maker.chunk(index, n, media)
+            if index == 0:
+                first_planted = chunk.planted
             for name in names:
                 writers[name].write_table(getattr(chunk, name))
             media += chunk.media.num_rows
@@ -156,4 +160,5 @@ def _write(
     truth = _images.write(tmp / "media", n_images, seed)
     with writer(tmp, "image_reservations") as w:
         w.write_table(pa.Table.from_pylist(truth, SCHEMAS["image_reservations"]))
+    _nonusers.write(tmp, first_planted, n_images, seed, cutoff)
     return n_accounts, n_posts, media, tags, events, n_images, real, decoys
