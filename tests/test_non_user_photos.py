@@ -7,16 +7,18 @@ and the row's registrations decide whether it is dropped as `non_user_photo`.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import imagehash
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from helpers import SECRET, Scenario, build_scenario, read_dataset
-from pictures import phash_hex, picture
+from pictures import hamming, phash_hex, picture
 from reference import Account, Event, Media, Platform, Post, evaluate
 from trainright.nonusers.photos import MAX_DISTANCE, PhotoIndex, non_user_photo, phash
 
@@ -182,3 +184,25 @@ def test_synthetic_non_users_are_left_out_as_their_ground_truth_says(tmp_path: P
     withdrawn = {t["path"] for t in truth if t["kind"] == "photo" and not t["active"]}
     assert not kept & registered
     assert kept & withdrawn  # a withdrawn person's photos are back in
+
+
+def test_the_service_and_the_build_hash_a_sideways_photo_alike() -> None:
+    """A phone photo stored sideways with an EXIF orientation: the person uploads it to
+    the service, a post carries the same file, and the build must find it."""
+    from PIL import Image
+
+    from trainright.nonusers.phash import phash_hex as service_phash
+
+    with Image.open(io.BytesIO(picture(2))) as img:
+        sideways = img.transpose(Image.Transpose.ROTATE_90)
+        exif = Image.Exif()
+        exif[0x0112] = 6  # viewers turn it back a quarter: upright again
+        buf = io.BytesIO()
+        sideways.save(buf, "JPEG", quality=92, exif=exif.tobytes())
+    data = buf.getvalue()
+    registered = service_phash(data)
+    assert hamming(registered, phash_hex(2)) <= 2  # the photo as people see it
+    with Image.open(io.BytesIO(data)) as raw:
+        assert hamming(str(imagehash.phash(raw)), registered) > MAX_DISTANCE  # not as stored
+    assert phash(data) == int(registered, 16)
+    assert non_user_photo(data, PhotoIndex([int(registered, 16)]))

@@ -26,6 +26,12 @@ class PhotoError(ValueError):
     """Not an image this service reads, or one too large."""
 
 
+def upright_phash(img: Image.Image) -> str:
+    """The pHash of a decoded image as people see it (EXIF orientation applied), as 16
+    lower-case hex digits: the one definition the service and the build both use."""
+    return str(imagehash.phash(ImageOps.exif_transpose(img)))
+
+
 def phash_hex(data: bytes) -> str:
     """The pHash of an image file's bytes, as 16 lower-case hex digits."""
     if len(data) > MAX_PHOTO_BYTES:
@@ -37,8 +43,7 @@ def phash_hex(data: bytes) -> str:
                 if img.width * img.height > MAX_PIXELS:
                     raise PhotoError(f"more than {MAX_PIXELS // 1_000_000} million pixels")
                 img.load()
-                upright = ImageOps.exif_transpose(img)
-                return str(imagehash.phash(upright))
+                return upright_phash(img)
     except (
         UnidentifiedImageError,
         OSError,

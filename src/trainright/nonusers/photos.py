@@ -17,9 +17,10 @@ import io
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-import imagehash
 import numpy as np
 from PIL import Image
+
+from trainright.nonusers.phash import upright_phash
 
 if TYPE_CHECKING:
     from trainright.nonusers.match import Matcher
@@ -33,7 +34,7 @@ def phash(data: bytes) -> int | None:
     None for bytes Pillow cannot decode."""
     try:
         with Image.open(io.BytesIO(data)) as img:
-            return int(str(imagehash.phash(img)), 16)
+            return int(upright_phash(img), 16)
     except (OSError, ValueError, Image.DecompressionBombError):
         return None
 

@@ -15,7 +15,6 @@ import json
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import imagehash
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -24,6 +23,7 @@ from PIL import Image
 
 from trainright.ledger.events import iso
 from trainright.nonusers.identifiers import phone_forms
+from trainright.nonusers.phash import upright_phash
 from trainright.synth._images import jpeg
 
 #: Registered people, and how many of each identifier they give at most.
@@ -67,7 +67,7 @@ def _copy(media: Path, seed: int, index: int) -> str:
     the pHash of the original, which the person registers."""
     original = jpeg(seed, index)
     with Image.open(io.BytesIO(original)) as img:
-        registered = str(imagehash.phash(img))
+        registered = upright_phash(img)
         w, h = img.size
         small = img.resize((max(32, w * 3 // 4), max(32, h * 3 // 4)), Image.Resampling.BILINEAR)
         out = io.BytesIO()
