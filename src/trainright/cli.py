@@ -483,6 +483,7 @@ def _register_extensions() -> None:
         "trainright.web.commands",
         "trainright.notices.commands",
         "trainright.report.commands",
+        "trainright.audit.commands",
     ):
         try:
             mod = importlib.import_module(module)
