@@ -9,6 +9,7 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
+from trainright.audit.record import Finding
 from trainright.demo import DemoResult
 from trainright.ledger import Event
 from trainright.lineage import Holding, Impact
@@ -166,6 +167,16 @@ def print_lookup(
                 f"#{e.seq} {e.type} ({e.purpose}, {e.channel}) {e.at:%Y-%m-%d %H:%M:%S}"
                 for e in events[-10:]
             )
+        )
+
+
+def print_repeated(console: Console, account_id: int, found: list[Finding]) -> None:
+    """Audits of model outputs that found the account's posts (`audit-outputs`)."""
+    for f in found:
+        model = f"model {f.model[0]} {f.model[1]}".strip() if f.model else "a model"
+        console.print(
+            f"audit {f.audit_id} ({f.audited_at:%Y-%m-%d}): {f.outputs} output(s) of {model} "
+            f"repeat posts of account {f.account_id} (dataset {f.dataset_id[:12]})"
         )
 
 
