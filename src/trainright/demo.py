@@ -7,6 +7,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from trainright.audit.run import AuditResult
 from trainright.errors import InputError
 from trainright.ledger import ImportResult, Ledger, import_events
 from trainright.pipeline import BuildResult, Progress, build
@@ -27,6 +28,8 @@ class DemoResult:
     dataset: BuildResult
     #: a personal, active account to sign in as on the rights service (`login-link`)
     sign_in_account: int | None = None
+    #: the audit of planted model outputs (`trainright.audit.demo`)
+    audit: AuditResult | None = None
 
 
 def _fresh(root: Path) -> None:
@@ -80,8 +83,18 @@ def run_demo(
         secret=key,
         progress=report,
     )
+    from trainright.audit.demo import audit_demo
+
+    audit = audit_demo(root, dataset.out, ledger, key)
     return DemoResult(
-        root, snapshot, policy_path, ledger_url, imported, dataset, _personal_account(snapshot)
+        root,
+        snapshot,
+        policy_path,
+        ledger_url,
+        imported,
+        dataset,
+        _personal_account(snapshot),
+        audit,
     )
 
 

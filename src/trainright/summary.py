@@ -99,11 +99,19 @@ def print_demo_summary(console: Console, result: DemoResult) -> None:
         f"minimised: {redacted or 'nothing to redact'}; {manifest['media']['included']:,} images "
         "with all metadata removed; authors pseudonymised (keyed HMAC)"
     )
+    if result.audit is not None:
+        from trainright.audit.commands import print_audit
+
+        console.print(
+            f"\n[bold]Audit of a model's outputs[/] ({result.root / 'model-outputs.jsonl'}, "
+            f"planted copies listed in {result.root / 'model-outputs-truth.json'}):"
+        )
+        print_audit(console, result.audit)
     ledger = f"--ledger {result.ledger_url}"
     data = result.dataset.out
     console.print("\n[bold]Try next[/] (the commands are in .venv/bin)")
     for line in (
-        f"trainright models register chat-small --dataset {data} {ledger}",
+        f"trainright models register chat-large --dataset {data} {ledger}",
         f"trainright lookup ACCOUNT_ID {ledger}    # an id from {result.snapshot / 'accounts.parquet'}",
         f"trainright impact {ledger}               # the unlearning queue",
         f"trainright ledger verify {ledger}",
