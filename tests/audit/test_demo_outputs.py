@@ -13,7 +13,8 @@ def test_every_planted_copy_is_found_and_the_late_leaver_is_not_cleared(tmp_path
     assert result.audit is not None
     truth = json.loads((tmp_path / "demo" / "model-outputs-truth.json").read_text())
     found = {(h.output, h.post_id) for h in result.audit.hits}
-    assert truth and {(t["id"], t["post_id"]) for t in truth} <= found
+    assert truth
+    assert {(t["id"], t["post_id"]) for t in truth} <= found
     assert not any(h.output.startswith("clean-") for h in result.audit.hits)
     first = next(
         h

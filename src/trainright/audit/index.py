@@ -99,8 +99,11 @@ class VerbatimIndex:
     def search(self, outputs: Tokens) -> list[Match]:
         """The longest verbatim run of each (output, post) pair reaching RUN words."""
         h, start = gram_hashes(outputs, GRAM)
-        lo = np.searchsorted(self.hashes, h, "left")
-        hi = np.searchsorted(self.hashes, h, "right")
+        # sorted look-ups walk the index in order: several times faster than random ones
+        by_hash = np.argsort(h)
+        lo, hi = np.empty(len(h), np.int64), np.empty(len(h), np.int64)
+        lo[by_hash] = np.searchsorted(self.hashes, h[by_hash], "left")
+        hi[by_hash] = np.searchsorted(self.hashes, h[by_hash], "right")
         n = hi - lo
         if not n.sum():
             return []
