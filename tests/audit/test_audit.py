@@ -155,3 +155,26 @@ def test_cli_prints_the_table_and_writes_the_report(dataset: Path, tmp_path: Pat
     report = json.loads((tmp_path / "report.json").read_text())
     assert [(h["output"], h["post_id"], h["words"]) for h in report["hits"]] == [("g1", 107, 20)]
     assert report["model"] == {"name": "chat-small", "version": "v1"}
+
+
+SHORT = "She baked the best rye bread in the whole valley"  # 10 words
+
+
+def test_a_short_post_repeated_is_a_near_hit_not_a_verbatim_one(
+    snapshot_factory: Callable[..., Path], tmp_path: Path, ledger: Ledger
+) -> None:
+    """Under 12 words no run can be verbatim; the copies definition still finds it."""
+    snap = snapshot_factory([account(1)], [post(1, 1, text=SHORT), post(2, 1, text=text_of(2))])
+    build(snap, POLICY, CUTOFF, tmp_path / "short", ledger=ledger, secret=SECRET)
+    file = outputs(
+        tmp_path,
+        [{"id": "n", "text": "SHE baked   the best rye bread in the whole valley"}],
+    )
+    result = audit_outputs(file, tmp_path / "short", ledger, secret=SECRET)
+    assert [(h.post_id, h.kind, h.words, h.jaccard) for h in result.hits] == [
+        (1, "near", None, 1.0)
+    ]
+    whole = audit_outputs(
+        outputs(tmp_path, [{"text": text_of(2)}]), tmp_path / "short", ledger, secret=SECRET
+    )
+    assert [(h.post_id, h.kind) for h in whole.hits] == [(2, "verbatim")]  # not also near

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pyarrow as pa
@@ -25,6 +25,7 @@ from trainright.audit.index import RUN, VerbatimIndex, read_posts
 from trainright.audit.outputs import read_outputs
 from trainright.audit.record import check_model, record_audit
 from trainright.audit.words import tokens
+from trainright.copies.near import NearIndex
 from trainright.errors import InputError
 from trainright.ledger import Ledger
 from trainright.lineage.impact import revoked
@@ -137,27 +138,42 @@ def audit_outputs(
     posts = read_posts(root, manifest)
     index = VerbatimIndex(posts, lambda n: report("index", n, len(posts.post_id)))
     indexed = time.perf_counter()
-    found = index.search(tokens(pa.array(outputs.texts, pa.large_string())))
+    verbatim = index.search(tokens(pa.array(outputs.texts, pa.large_string())))
+    near = NearIndex()
+    near.add_many(list(range(len(posts.post_id))), posts.text.to_pylist())
+    seen = {(m.output, m.row) for m in verbatim}
+    close = [
+        (o, cast(int, row), j)
+        for o, pairs in enumerate(near.query_many(outputs.texts))
+        for row, j in pairs
+        if (o, row) not in seen  # a verbatim run already says more
+    ]
     report("search", len(outputs.texts), len(outputs.texts))
     searched = time.perf_counter()
+    found: list[tuple[int, int, str, int | None, float | None]] = [
+        (m.output, m.row, "verbatim", m.words, None) for m in verbatim
+    ]
+    found += [(o, row, "near", None, j) for o, row, j in close]
+    found.sort(key=lambda f: (f[0], f[1], f[2]))
     wanted: dict[int, set[str]] = {}
-    for m in found:
-        wanted.setdefault(int(posts.shard[m.row]), set()).add(str(posts.subject[m.row]))
+    for _, row, *_rest in found:
+        wanted.setdefault(int(posts.shard[row]), set()).add(str(posts.subject[row]))
     author = _authors(root, manifest, wanted, key)
     head, out = revoked(ledger, dataset_id)
     hits: list[Hit] = []
-    for m in found:
-        account = author[str(posts.subject[m.row])]
+    for o, row, kind, length, jac in found:
+        account = author[str(posts.subject[row])]
         at = int(np.searchsorted(out, account))
         hits.append(
             Hit(
-                outputs.refs[m.output],
-                outputs.lines[m.output],
-                int(posts.post_id[m.row]),
-                int(posts.shard[m.row]),
-                "verbatim",
+                outputs.refs[o],
+                outputs.lines[o],
+                int(posts.post_id[row]),
+                int(posts.shard[row]),
+                kind,
                 not (at < len(out) and int(out[at]) == account),
-                words=m.words,
+                words=length,
+                jaccard=jac,
                 account_id=account,
             )
         )
