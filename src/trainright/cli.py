@@ -370,7 +370,15 @@ def lookup(
     from trainright.summary import print_lookup, print_standing
 
     led = open_existing(ledger)
-    print_lookup(out, account_id, find(led, account_id), led.events(account_id=account_id))
+    holdings = find(led, account_id)
+    print_lookup(out, account_id, holdings, led.events(account_id=account_id))
+    from trainright.audit.record import findings
+    from trainright.summary import print_repeated
+
+    with led.read() as conn:
+        print_repeated(
+            out, account_id, findings(conn, sorted({account_id, *(h.account_id for h in holdings)}))
+        )
     if snapshot is not None:
         from trainright.rules.standing import load_account_facts, verdict
         from trainright.web.config import policy_from
@@ -485,6 +493,7 @@ def _register_extensions() -> None:
         "trainright.web.commands",
         "trainright.notices.commands",
         "trainright.report.commands",
+        "trainright.audit.commands",
     ):
         try:
             mod = importlib.import_module(module)

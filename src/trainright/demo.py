@@ -8,6 +8,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from trainright.audit.run import AuditResult
 from trainright.errors import InputError
 from trainright.ledger import ImportResult, Ledger, import_events
 from trainright.pipeline import BuildResult, Progress, build
@@ -31,6 +32,8 @@ class DemoResult:
     sign_in_account: int | None = None
     #: the registrations of people without an account (`non_users.jsonl`)
     non_users: ImportResult | None = None
+    #: the audit of planted model outputs (`trainright.audit.demo`)
+    audit: AuditResult | None = None
 
 
 def _fresh(root: Path) -> None:
@@ -88,6 +91,9 @@ def run_demo(
         secret=key,
         progress=report,
     )
+    from trainright.audit.demo import audit_demo
+
+    audit = audit_demo(root, dataset.out, ledger, key)
     return DemoResult(
         root,
         snapshot,
@@ -97,6 +103,7 @@ def run_demo(
         dataset,
         _personal_account(snapshot),
         non_users,
+        audit,
     )
 
 

@@ -96,3 +96,7 @@ class Interrupted(TrainrightError):
 
 class BuildError(TrainrightError):
     """A build failed; the output directory was not created."""
+
+
+class OutputFileError(EventFileError):
+    """A line of a model-output file (`audit-outputs`) is malformed; carries the line number."""

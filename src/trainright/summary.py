@@ -9,6 +9,7 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
+from trainright.audit.record import Finding
 from trainright.demo import DemoResult
 from trainright.ledger import Event
 from trainright.lineage import Holding, Impact
@@ -108,11 +109,19 @@ def print_demo_summary(console: Console, result: DemoResult) -> None:
             f"naming them left out (names_non_user), {photos:,} images matching their photos "
             "dropped (non_user_photo)"
         )
+    if result.audit is not None:
+        from trainright.audit.commands import print_audit
+
+        console.print(
+            f"\n[bold]Audit of a model's outputs[/] ({result.root / 'model-outputs.jsonl'}, "
+            f"planted copies listed in {result.root / 'model-outputs-truth.json'}):"
+        )
+        print_audit(console, result.audit)
     ledger = f"--ledger {result.ledger_url}"
     data = result.dataset.out
     console.print("\n[bold]Try next[/] (the commands are in .venv/bin)")
     for line in (
-        f"trainright models register chat-small --dataset {data} {ledger}",
+        f"trainright models register chat-large --dataset {data} {ledger}",
         f"trainright lookup ACCOUNT_ID {ledger}    # an id from {result.snapshot / 'accounts.parquet'}",
         f"trainright impact {ledger}               # the unlearning queue",
         f"trainright ledger verify {ledger}",
@@ -176,6 +185,16 @@ def print_lookup(
                 f"#{e.seq} {e.type} ({e.purpose}, {e.channel}) {e.at:%Y-%m-%d %H:%M:%S}"
                 for e in events[-10:]
             )
+        )
+
+
+def print_repeated(console: Console, account_id: int, found: list[Finding]) -> None:
+    """Audits of model outputs that found the account's posts (`audit-outputs`)."""
+    for f in found:
+        model = f"model {f.model[0]} {f.model[1]}".strip() if f.model else "a model"
+        console.print(
+            f"audit {f.audit_id} ({f.audited_at:%Y-%m-%d}): {f.outputs} output(s) of {model} "
+            f"repeat posts of account {f.account_id} (dataset {f.dataset_id[:12]})"
         )
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     Dialect,
@@ -218,4 +219,35 @@ unlearning_done = Table(
     Column("accounts", BigInteger, nullable=False),
     Column("done_at", UTCDateTime, nullable=False),
     Column("note", Text, nullable=True),
+)
+
+#: Audits of a model's outputs against a dataset (`audit-outputs`, SPEC §8); `name` and
+#: `version` are NULL when the audit named no registered model.
+output_audits = Table(
+    "output_audits",
+    metadata,
+    Column("audit_id", String(32), primary_key=True),
+    Column("dataset_id", String(64), nullable=False),
+    Column("name", String(200), nullable=True),
+    Column("version", String(100), nullable=True),
+    Column("outputs_sha256", String(64), nullable=False),
+    Column("outputs", BigInteger, nullable=False),
+    Column("with_hits", BigInteger, nullable=False),
+    Column("ledger_seq", BigInteger, nullable=False),
+    Column("audited_at", UTCDateTime, nullable=False),
+)
+
+#: Each dataset post an audit found in an output: whose words (the post's author) and
+#: whether the ledger still cleared that author when the audit ran.
+output_audit_hits = Table(
+    "output_audit_hits",
+    metadata,
+    Column("audit_id", String(32), primary_key=True),
+    Column("output_ref", String(200), primary_key=True),
+    Column("post_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("kind", String(16), primary_key=True),
+    Column("account_id", BigInteger, nullable=False),
+    Column("shard", Integer, nullable=False),
+    Column("cleared", Boolean, nullable=False),
+    Index("ix_output_audit_hits_account", "account_id"),
 )

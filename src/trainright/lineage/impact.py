@@ -198,7 +198,9 @@ def _task_id(model: tuple[str, str] | None, dataset_id: str, shard: int, seq: in
 
 #: Why a shard holds an account's data: its own posts, posts of an account linked to the
 #: one that filed (a person's other account), or its posts carried by others' shares.
-CAUSES: tuple[str, ...] = ("own_posts", "linked_account", "reshared_or_quoted")
+#: `regurgitated` is counted on top, per account: an `audit-outputs` of the task's model
+#: found that account's words in the model's outputs (evidence it memorised them).
+CAUSES: tuple[str, ...] = ("own_posts", "linked_account", "reshared_or_quoted", "regurgitated")
 
 
 def reach(idx: LineageIndex, row: int, outs: _Outs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -266,6 +268,22 @@ def each_event(
     return event, outs
 
 
+def _regurgitated(conn: Connection) -> dict[tuple[tuple[str, str] | None, str], np.ndarray]:
+    """Per (model, dataset), the accounts whose posts an audit of that model's outputs
+    found (`trainright.audit`), whether or not they were cleared then."""
+    a, h = schema.output_audits, schema.output_audit_hits
+    rows = conn.execute(
+        select(a.c.name, a.c.version, a.c.dataset_id, h.c.account_id)
+        .join(h, h.c.audit_id == a.c.audit_id)
+        .where(a.c.name.is_not(None))
+        .distinct()
+    ).all()
+    found: dict[tuple[tuple[str, str] | None, str], list[int]] = {}
+    for name, version, dataset_id, account_id in rows:
+        found.setdefault(((str(name), str(version)), str(dataset_id)), []).append(int(account_id))
+    return {k: np.array(v, dtype=np.int64) for k, v in found.items()}
+
+
 def compute_impact(ledger: Ledger, index: LineageIndex | None = None) -> Impact:
     """The open unlearning tasks, from the ledger and the catalog (vectorised per dataset)."""
     with ledger.read() as conn:
@@ -275,6 +293,7 @@ def compute_impact(ledger: Ledger, index: LineageIndex | None = None) -> Impact:
         done_rows = [
             dict(r._mapping) for r in conn.execute(select(d).order_by(d.c.done_at, d.c.task_id))
         ]
+        repeated = _regurgitated(conn)
     covered: dict[tuple[tuple[str, str] | None, str, int], int] = {}
     for r in done_rows:
         owner = (str(r["name"]), str(r["version"])) if r["name"] else None
@@ -305,6 +324,9 @@ def compute_impact(ledger: Ledger, index: LineageIndex | None = None) -> Impact:
                 by_cause = np.bincount(why[open_], minlength=len(CAUSES))
                 causes = Counter({CAUSES[i]: int(n) for i, n in enumerate(by_cause) if n})
                 accounts = np.unique(outs.account_id[events])
+                found = repeated.get((owner, ds.dataset_id))
+                if found is not None and (n := int(np.isin(accounts, found).sum())):
+                    causes["regurgitated"] = n
                 task_id = _task_id(owner, ds.dataset_id, shard_no, top)
                 tasks.append(
                     Task(

@@ -38,6 +38,7 @@ from trainright.web.models import (
     Problem,
     QueuedOut,
     ReceiptOut,
+    RepeatedOut,
     StandingOut,
     english,
 )
@@ -356,6 +357,15 @@ async def my_data_(request: Request, creds: Bearer) -> MyDataOut:
                 shards=t.shards,
             )
             for t in found.queued
+        ],
+        repeated_in_outputs=[
+            RepeatedOut(
+                audited_at=f.audited_at,
+                model=ModelOut(name=f.model[0], version=f.model[1]) if f.model else None,
+                dataset_id=f.dataset_id,
+                outputs=f.outputs,
+            )
+            for f in found.repeated
         ],
         after_objecting=AFTER_OBJECTING,
     )

@@ -205,6 +205,15 @@ class QueuedOut(BaseModel):
     shards: int
 
 
+class RepeatedOut(BaseModel):
+    """An audit that found my posts repeated in a model's outputs (`audit-outputs`)."""
+
+    audited_at: datetime
+    model: ModelOut | None = Field(description="None: the audit named no registered model.")
+    dataset_id: str
+    outputs: int = Field(description="How many of the audited outputs repeat my posts.")
+
+
 class MyDataOut(BaseModel):
     """Where my posts are (SPEC §8) and what is queued because I objected."""
 
@@ -212,4 +221,7 @@ class MyDataOut(BaseModel):
     standing: StandingOut = Field(description="Whether a dataset built now would use my posts.")
     datasets: list[HoldingOut]
     unlearning: list[QueuedOut]
+    repeated_in_outputs: list[RepeatedOut] = Field(
+        description="Audits that found my words in a model's outputs; empty when none did."
+    )
     after_objecting: str = Field(description="What an objection does, in plain words.")

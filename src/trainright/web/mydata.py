@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from trainright.audit.record import Finding, findings
 from trainright.ledger import Ledger
 from trainright.lineage import Holding, LineageIndex, Task, compute_impact
 from trainright.web.i18n import N_
@@ -27,6 +28,8 @@ class MyData:
 
     holdings: list[Holding]
     queued: list[Task]
+    #: audits of model outputs that found the person's posts (`audit-outputs`)
+    repeated: list[Finding]
 
 
 def my_data(ledger: Ledger, account_id: int) -> MyData:
@@ -35,14 +38,16 @@ def my_data(ledger: Ledger, account_id: int) -> MyData:
     index = LineageIndex.load(ledger)
     holdings = index.lookup(account_id)
     if not holdings:
-        return MyData([], [])
+        return MyData([], [], [])
     mine = {h.account_id for h in holdings}  # the person's accounts that are held
     queued = [
         t
         for t in compute_impact(ledger, index).tasks
         if any(_contains(t.accounts, a) for a in mine)
     ]
-    return MyData(holdings, queued)
+    with ledger.read() as conn:
+        repeated = findings(conn, sorted(mine))
+    return MyData(holdings, queued, repeated)
 
 
 def _contains(sorted_ids: np.ndarray, account_id: int) -> bool:

@@ -293,5 +293,6 @@ async def where_is_my_data(request: Request) -> Response:
         lines=standing_lines(standing),
         holdings=found.holdings,
         queued=found.queued,
+        repeated=found.repeated,
         after_objecting=AFTER_OBJECTING,
     )

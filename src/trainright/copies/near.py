@@ -1,0 +1,256 @@
+"""SPEC §5 near-duplicates, defined once: normalisation, shingles, exact Jaccard, MinHash + LSH.
+
+Two texts are near-duplicates when the Jaccard similarity of their sets of 5-word
+shingles, after NFKC, case folding and whitespace collapse, is at least 0.8; a text
+under 5 words is one shingle, the whole normalised string. A text that normalises to
+the empty string has no shingles and is a near-duplicate of nothing.
+
+Finding the pairs among millions of texts goes in two stages:
+
+1. *candidates*: a MinHash signature of `PERMS` 32-bit values per text, cut into
+   `BANDS` bands of `ROWS` values; two texts sharing any band key are a candidate
+   pair. With 16 bands of 5 rows a pair at Jaccard 0.8 becomes a candidate with
+   probability 1 - (1 - 0.8**5)**16 = 0.9983 (docs/copies.md has the measured figure);
+2. *verification*: every candidate is checked against the exact definition
+   (`is_near`, integer arithmetic on the shingle sets), so no pair below 0.8 is ever
+   acted on, whatever the hashing did.
+
+The hashing is NumPy over Arrow's split of a batch (docs/copies.md says why, by
+measurement, not `rensa` or `datasketch`): each distinct word of a batch is hashed once
+(BLAKE2b, so every process and engine gets the same keys), a shingle's hash is a
+chain of splitmix64 finalisers over its five word hashes, and each permutation is a
+multiply-add modulo 2**32 over the shingle hashes' high halves.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from collections.abc import Hashable, Sequence
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+#: Words per shingle.
+NGRAM = 5
+#: The SPEC's threshold, as the fraction NUM / DEN so that the check is exact.
+THRESHOLD_NUM, THRESHOLD_DEN = 4, 5
+#: LSH banding: BANDS bands of ROWS MinHash values each.
+BANDS = 16
+ROWS = 5
+PERMS = BANDS * ROWS
+#: Shingle hashes handled per NumPy step of the MinHash (bounds its working memory).
+_CHUNK = 1 << 17
+
+_rng = np.random.default_rng(0x7472_6169_6E72_6967)  # fixed: signatures are stable
+_A = (_rng.integers(0, 1 << 32, PERMS, dtype=np.uint64) | np.uint64(1)).astype(np.uint32)
+_B = _rng.integers(0, 1 << 32, PERMS, dtype=np.uint64).astype(np.uint32)
+_C1 = np.uint64(0xBF58476D1CE4E5B9)
+_C2 = np.uint64(0x94D049BB133111EB)
+_WHOLE = np.uint64(0x5748_4F4C_45)  # seeds a whole-string shingle, apart from 5-grams
+_GRAM = np.uint64(0x4752_414D)
+
+
+def normalise(text: str) -> str:
+    """NFKC, then case folding, then every run of whitespace as one space, trimmed."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def shingles(text: str) -> frozenset[tuple[str, ...]]:
+    """The set of 5-word shingles of a text (a text under 5 words: the whole string).
+
+    A shingle is the tuple of its words; the words hold no space, so tuples are equal
+    exactly when the space-joined strings are, and a whole string of fewer than five
+    words never equals a 5-word shingle.
+    """
+    words = normalise(text).split()
+    if len(words) < NGRAM:
+        return frozenset((tuple(words),)) if words else frozenset()
+    return frozenset(zip(*(words[i:] for i in range(NGRAM)), strict=False))
+
+
+def jaccard(a: str, b: str) -> float:
+    """The exact Jaccard similarity of two texts' shingle sets (0.0 when either has none)."""
+    return _jaccard_sets(shingles(a), shingles(b))
+
+
+def is_near(a: str, b: str) -> bool:
+    """Whether two texts are near-duplicates: Jaccard >= 0.8, decided in integers."""
+    return _near_sets(shingles(a), shingles(b))
+
+
+def _jaccard_sets(a: frozenset[tuple[str, ...]], b: frozenset[tuple[str, ...]]) -> float:
+    union = len(a | b)
+    return len(a & b) / union if a and b else 0.0
+
+
+def _near_sets(a: frozenset[tuple[str, ...]], b: frozenset[tuple[str, ...]]) -> bool:
+    if not a or not b:
+        return False
+    return THRESHOLD_DEN * len(a & b) >= THRESHOLD_NUM * len(a | b)
+
+
+def _mix(h: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: every input bit reaches every output bit."""
+    h = h ^ (h >> np.uint64(30))
+    h *= _C1
+    h ^= h >> np.uint64(27)
+    h *= _C2
+    h ^= h >> np.uint64(31)
+    return h
+
+
+def _word_hashes(vocabulary: list[str]) -> np.ndarray:
+    digests = b"".join(hashlib.blake2b(w.encode(), digest_size=8).digest() for w in vocabulary)
+    return np.frombuffer(digests, np.uint64).copy() if digests else np.zeros(0, np.uint64)
+
+
+def _shingle_hashes(normal: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """64-bit hashes of the shingles of non-empty normalised texts, and counts per text."""
+    words = pc.split_pattern(pa.array(normal, pa.string()), " ")
+    lengths = pc.list_value_length(words).to_numpy().astype(np.int64)
+    encoded = pc.dictionary_encode(pc.list_flatten(words))
+    w = _word_hashes(encoded.dictionary.to_pylist())[encoded.indices.to_numpy()]
+    starts = np.cumsum(lengths) - lengths
+    doc = np.repeat(np.arange(len(normal)), lengths)
+    parts_doc: list[np.ndarray] = []
+    parts_hash: list[np.ndarray] = []
+    n = len(w)
+    if n >= NGRAM:
+        h = _mix(w[: n - NGRAM + 1] ^ _GRAM)
+        for j in range(1, NGRAM):
+            h = _mix(h ^ w[j : n - NGRAM + 1 + j])
+        first = doc[: n - NGRAM + 1]
+        whole_gram = np.arange(n - NGRAM + 1) - starts[first] + NGRAM <= lengths[first]
+        parts_doc.append(first[whole_gram])
+        parts_hash.append(h[whole_gram])
+    short = np.flatnonzero(lengths < NGRAM)
+    if len(short):
+        h = np.full(len(short), _WHOLE, np.uint64) ^ lengths[short].astype(np.uint64)
+        for j in range(NGRAM - 1):
+            more = lengths[short] > j
+            h[more] = _mix(h[more] ^ w[starts[short[more]] + j])
+        parts_doc.append(short)
+        parts_hash.append(h)
+    order_doc = np.concatenate(parts_doc)
+    order = np.argsort(order_doc, kind="stable")
+    counts = np.where(lengths < NGRAM, 1, lengths - NGRAM + 1)
+    return np.concatenate(parts_hash)[order], counts
+
+
+def _signatures(hashes: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """MinHash signatures (texts x PERMS, uint32) of the shingle hashes, counts per text."""
+    values = (hashes >> np.uint64(32)).astype(np.uint32)
+    offsets = np.cumsum(counts) - counts
+    out = np.empty((len(counts), PERMS), np.uint32)
+    lo_doc = 0
+    while lo_doc < len(counts):
+        lo = offsets[lo_doc]
+        hi_doc = max(int(np.searchsorted(offsets, lo + _CHUNK, "right")), lo_doc + 1)
+        hi = offsets[hi_doc - 1] + counts[hi_doc - 1]
+        v = _A[:, None] * values[None, lo:hi]
+        v += _B[:, None]
+        out[lo_doc:hi_doc] = np.minimum.reduceat(v, offsets[lo_doc:hi_doc] - lo, axis=1).T
+        lo_doc = hi_doc
+    return out
+
+
+def band_keys(texts: Sequence[str | None]) -> tuple[np.ndarray, np.ndarray]:
+    """LSH band keys of a batch: (indices of the texts with shingles, keys as BANDS x uint64).
+
+    Each key hashes its band's index with its ROWS values, so the keys of all bands can
+    share one column: two texts sharing any key are a candidate pair.
+    """
+    normal = [normalise(t) if t else "" for t in texts]
+    rows = np.array([i for i, t in enumerate(normal) if t], np.int64)
+    if not len(rows):
+        return rows, np.zeros((0, BANDS), np.uint64)
+    hashes, counts = _shingle_hashes([normal[i] for i in rows])
+    sig = _signatures(hashes, counts).astype(np.uint64)
+    keys = np.empty((len(rows), BANDS), np.uint64)
+    for band in range(BANDS):
+        cols = sig[:, band * ROWS : (band + 1) * ROWS]
+        h = np.full(len(rows), np.uint64(band), np.uint64)
+        for c in range(0, ROWS, 2):
+            pair = cols[:, c] | (cols[:, c + 1] << np.uint64(32) if c + 1 < ROWS else 0)
+            h = _mix(h ^ pair)
+        keys[:, band] = h
+    return rows, keys
+
+
+class NearIndex:
+    """Texts under keys, queried for their verified near-duplicates.
+
+    `add` / `add_many` put texts in; `query` / `query_many` return, for each text asked
+    about, the `(key, jaccard)` of every indexed text at Jaccard >= 0.8, best first.
+    Candidates come from the LSH bands and are all checked exactly before they are
+    returned, so a result is never a false positive.
+    """
+
+    def __init__(self) -> None:
+        self._keys: list[Hashable] = []
+        self._texts: list[str] = []
+        self._pending_bands: list[np.ndarray] = []
+        self._pending_ids: list[np.ndarray] = []
+        self._bands = np.zeros(0, np.uint64)
+        self._ids = np.zeros(0, np.int64)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def add(self, key: Hashable, text: str | None) -> None:
+        """Index one text under `key` (a text with no words is never found)."""
+        self.add_many([key], [text])
+
+    def add_many(self, keys: Sequence[Hashable], texts: Sequence[str | None]) -> None:
+        """Index a batch of texts: one hashing pass for all of them."""
+        if len(keys) != len(texts):
+            raise ValueError(f"{len(keys)} keys for {len(texts)} texts")
+        rows, bands = band_keys(texts)
+        base = len(self._keys)
+        self._keys.extend(keys[int(i)] for i in rows)
+        self._texts.extend(texts[int(i)] or "" for i in rows)
+        self._pending_bands.append(bands.ravel())
+        self._pending_ids.append(np.repeat(np.arange(base, base + len(rows)), BANDS))
+
+    def query(self, text: str | None) -> list[tuple[Hashable, float]]:
+        """The indexed texts that are near-duplicates of `text`, with their exact Jaccard."""
+        return self.query_many([text])[0]
+
+    def query_many(self, texts: Sequence[str | None]) -> list[list[tuple[Hashable, float]]]:
+        """`query` for a batch of texts, hashed in one pass."""
+        self._freeze()
+        found: list[list[tuple[Hashable, float]]] = [[] for _ in texts]
+        rows, bands = band_keys(texts)
+        if not len(self._bands) or not len(rows):
+            return found
+        lo = np.searchsorted(self._bands, bands, "left").ravel()
+        hi = np.searchsorted(self._bands, bands, "right").ravel()
+        width = hi - lo
+        asked = np.repeat(np.repeat(rows, BANDS), width)
+        at = np.repeat(lo - (np.cumsum(width) - width), width) + np.arange(int(width.sum()))
+        pairs = np.unique(np.stack([asked, self._ids[at]], axis=1), axis=0)
+        verified: list[list[tuple[int, float]]] = [[] for _ in texts]
+        mine: frozenset[tuple[str, ...]] = frozenset()
+        last = -1
+        for row, i in pairs.tolist():
+            if row != last:
+                mine, last = shingles(texts[row] or ""), row
+            theirs = shingles(self._texts[i])
+            if _near_sets(mine, theirs):
+                verified[row].append((i, _jaccard_sets(mine, theirs)))
+        for hits, out in zip(verified, found, strict=True):
+            hits.sort(key=lambda h: (-h[1], h[0]))
+            out.extend((self._keys[i], j) for i, j in hits)
+        return found
+
+    def _freeze(self) -> None:
+        if not self._pending_bands:
+            return
+        bands = np.concatenate([self._bands, *self._pending_bands])
+        ids = np.concatenate([self._ids, *self._pending_ids])
+        order = np.argsort(bands, kind="stable")
+        self._bands, self._ids = bands[order], ids[order]
+        self._pending_bands.clear()
+        self._pending_ids.clear()
