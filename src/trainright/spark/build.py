@@ -242,9 +242,14 @@ class _Stages:
         rows = decisions.where("points_to IS NOT NULL").select(
             "post_id", "points_to", "country", "reason"
         )
+        # as Arrow columns, not Row objects: at 10M posts about 900,000 rows
+        tbl = rows.toArrow()
         return {
-            r.post_id: Share(r.points_to, r.country, r.reason is None)
-            for r in rows.toLocalIterator()
+            post: Share(target, country, reason is None)
+            for post, target, country, reason in zip(
+                *(tbl[c].to_pylist() for c in ("post_id", "points_to", "country", "reason")),
+                strict=True,
+            )
         }
 
     def _exclusions(self, decisions: DataFrame, total: int) -> None:
