@@ -312,6 +312,10 @@ class DatasetWriter:
         self._staging_dir.rmdir()
         return shard_entries, everyone
 
+    def remove(self, relative: str) -> None:
+        """Delete a written file (an image of a post excluded late), wherever it was written."""
+        (self.root / relative).unlink()
+
     def abort(self) -> None:
         for writer in self._staging.values():
             writer.close()
@@ -396,7 +400,7 @@ def finish_dataset(
     writer.reexclude(sorted(shared), "shares_excluded")
     for pid in shared:
         for item in media_of_post.pop(pid, []):
-            (writer.root / item.path).unlink()
+            writer.remove(item.path)
     dropped: Counter[str] = Counter()
     reserved_by: Counter[str] = Counter()
     for pid, causes in media.dropped_of_post.items():

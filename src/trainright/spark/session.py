@@ -61,6 +61,12 @@ def spark_session(
     return spark
 
 
+def task_slots(spark: SparkSession) -> int:
+    """Partitions for a Python stage whose rows are few but costly (images): two tasks
+    per executor core, so a slow task does not leave a core idle at the end."""
+    return max(2, 2 * spark.sparkContext.defaultParallelism)
+
+
 def check_executors(spark: SparkSession, level: str = "WARN") -> None:
     """Fail before any work when the cluster's executors cannot import trainright.
 
