@@ -8,7 +8,7 @@ export UV_PROJECT_ENVIRONMENT := .venv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: demo test lint bench docs env clean
+.PHONY: demo test test-heavy lint bench docs env clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -23,8 +23,14 @@ env: .venv/.synced
 demo: env
 	.venv/bin/trainright demo
 
+# One pytest worker per core: most of the suite waits on subprocesses, servers and
+# a browser, so two workers on two cores halve the wall time.
 test: env lint
-	.venv/bin/pytest -q
+	.venv/bin/pytest -q -n auto --dist worksteal
+
+# Long runs CI takes as a second step (an object store, the 50,000-post recall check).
+test-heavy: env
+	.venv/bin/pytest -q -m heavy
 
 lint: env
 	.venv/bin/ruff check .

@@ -12,7 +12,7 @@ from copies.texts import corpus, exact_pairs
 from trainright.copies import NearIndex, jaccard
 
 
-@pytest.mark.slow
+@pytest.mark.heavy
 def test_recall_on_50000_texts() -> None:
     texts = corpus(50_000, planted=5_000, seed=18)
     truth = exact_pairs(texts)
