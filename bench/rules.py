@@ -162,6 +162,9 @@ def prepare(
     from trainright.ledger import Ledger, import_events
     from trainright.synth import synthesize
 
+    # The benches' own key (inherited by the processes they start): the cached ledgers'
+    # hashes were made with it, so it is fixed.
+    os.environ["TRAINRIGHT_NONUSER_KEY"] = BENCH_NONUSER_KEY
     tag = f"p{posts}-a{accounts}-o{objectors}-s{seed}"
     snapshot = OUT / tag / "snapshot"
     ledger_path = OUT / tag / "ledger.db"
@@ -216,8 +219,6 @@ def main(argv: list[str] | None = None) -> None:
     if args.one:
         print(json.dumps(run_one(args.one, Path(args.snapshot), args.ledger)))
         return
-    # The bench's own key: the cached ledger's hashes were made with it, so it is fixed.
-    os.environ["TRAINRIGHT_NONUSER_KEY"] = BENCH_NONUSER_KEY
     snapshot, url, nu_url = prepare(
         args.posts, args.accounts, args.objectors, args.seed, args.non_users
     )

@@ -277,7 +277,7 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(result))
         return
 
-    snapshot, url = prepare(args.posts, args.accounts, args.objectors, args.seed)
+    snapshot, url, _ = prepare(args.posts, args.accounts, args.objectors, args.seed)
     events = export_events(url, snapshot.parent)
     results = []
     with tempfile.TemporaryDirectory(prefix="trainright-bench-spark-") as tmp:
