@@ -36,6 +36,8 @@ REASONS: tuple[str, ...] = (
     "tagged_not_cleared",
     "names_non_user",
     "shares_excluded",
+    "copy_of_excluded",
+    "duplicate",
     "empty_after_minimisation",
 )
 INCLUDED = "included"
@@ -51,6 +53,7 @@ DEFAULTS: dict[str, Any] = {
     "exclude_tagged_not_cleared": True,
     "drop_flagged_minor_media": True,
     "exclude_shares_of_excluded": True,
+    "exclude_copies_of_excluded": True,
     "honor_reservations": True,
     "hold": "",
 }
@@ -191,6 +194,7 @@ class Rules:
     exclude_tagged_not_cleared: bool
     drop_flagged_minor_media: bool
     exclude_shares_of_excluded: bool
+    exclude_copies_of_excluded: bool
     honor_reservations: bool
     hold: str
 
@@ -262,6 +266,7 @@ def rules_for(policy_toml: str, country: str | None) -> Rules:
         exclude_tagged_not_cleared=merged["exclude_tagged_not_cleared"],
         drop_flagged_minor_media=merged["drop_flagged_minor_media"],
         exclude_shares_of_excluded=merged["exclude_shares_of_excluded"],
+        exclude_copies_of_excluded=merged["exclude_copies_of_excluded"],
         honor_reservations=merged["honor_reservations"],
         hold=merged["hold"],
     )
@@ -417,6 +422,32 @@ def photo_registered(picture: int | None, copy: bool, active: Sequence[Event]) -
     return any(hamming(mine, p) <= 8 for e in active for p in e.photos)
 
 
+def words_of(text: str | None) -> list[str]:
+    """SPEC §5's normal form as words: NFKC, then case folding, split on any whitespace."""
+    if text is None:
+        return []
+    return unicodedata.normalize("NFKC", text).casefold().split()
+
+
+def shingle_set(text: str | None) -> set[str]:
+    """The 5-word shingles, as strings; under five words, the whole string; none: empty."""
+    w = words_of(text)
+    if len(w) < 5:
+        return {" ".join(w)} if w else set()
+    return {" ".join(w[i : i + 5]) for i in range(len(w) - 4)}
+
+
+def near_duplicates(a: str | None, b: str | None) -> bool:
+    """Jaccard of the shingle sets at least 4/5, in integers; a text with no words: never."""
+    x, y = shingle_set(a), shingle_set(b)
+    return bool(x and y) and 5 * len(x & y) >= 4 * len(x | y)
+
+
+def same_text(a: str | None, b: str | None) -> bool:
+    """`dedup = "exact"`: equal normalised texts that have words."""
+    return bool(words_of(a)) and words_of(a) == words_of(b)
+
+
 def is_empty(text: str | None) -> bool:
     """No text: null, empty or only whitespace."""
     return text is None or text.strip() == ""
@@ -433,6 +464,8 @@ def evaluate(
         return account_reason(platform, accounts.get(account_id), events, policy_toml, cutoff)
 
     active = registered(events, cutoff)
+    # the "do not copy" side: every text at T of an author who is not cleared
+    protected = [p.text for p in posts.values() if reason_of(p.author_id) is not None]
     kept: dict[int, tuple[int, ...]] = {}
     dropped: dict[int, list[str]] = {}  # post_id -> the cause of each image left out
     before: dict[int, str | None] = {}  # the first reason ordered before shares_excluded
@@ -471,6 +504,12 @@ def evaluate(
             before[post.post_id] = None
         empty = is_empty(post.text) and not kept[post.post_id]
         after[post.post_id] = "empty_after_minimisation" if empty else None
+        if (
+            before[post.post_id] is None
+            and rules.exclude_copies_of_excluded
+            and any(near_duplicates(post.text, t) for t in protected)
+        ):
+            after[post.post_id] = "copy_of_excluded"
 
     def points_to(post: Post) -> int | None:
         return post.reshare_of if post.reshare_of is not None else post.quote_of
@@ -492,7 +531,7 @@ def evaluate(
             return True
         return included(target, seen | {post_id})
 
-    outcome = Outcome()
+    so_far: dict[int, str | None] = {}  # the first reason up to copy_of_excluded
     for post in posts.values():
         reason = before[post.post_id]
         target = points_to(post)
@@ -501,6 +540,23 @@ def evaluate(
             rules = rules_for(policy_toml, author.country if author else None)
             if rules.exclude_shares_of_excluded and not included(target, frozenset({post.post_id})):
                 reason = "shares_excluded"
+        if reason is None and after[post.post_id] == "copy_of_excluded":
+            reason = "copy_of_excluded"
+        so_far[post.post_id] = reason
+
+    dedup = tomllib.loads(policy_toml).get("dedup", "near")
+    repeats = {"off": lambda a, b: False, "exact": same_text, "near": near_duplicates}[dedup]
+    in_so_far = [p for p in posts.values() if so_far[p.post_id] is None]
+
+    outcome = Outcome()
+    for post in posts.values():
+        reason = so_far[post.post_id]
+        if reason is None and any(
+            (q.created_at, q.post_id) < (post.created_at, post.post_id)
+            and repeats(post.text, q.text)
+            for q in in_so_far
+        ):
+            reason = "duplicate"
         reason = reason or after[post.post_id]
         if reason is None:
             outcome.included[post.post_id] = kept[post.post_id]

@@ -68,6 +68,45 @@ OTHER_PURPOSE = "research"
 EVENT_PURPOSES = ("ai-training", "ai-training", "all", OTHER_PURPOSE)
 NOTICE_DAYS = (0, 1, 30)
 TEXTS = (None, "", "   ", "\n\t ", "Hello from the fjord", "Fin dag i Oslo", "Mooi weer vandaag")
+#: Texts that copy one another (SPEC §5 near-duplicates): a 28-word text, the same up to
+#: case and spacing (exact after normalisation), its last word changed (Jaccard 23/25,
+#: near) and a middle word changed (19/29, not near).
+_BASE = [
+    "the",
+    "ferry",
+    "left",
+    "the",
+    "harbour",
+    "at",
+    "dawn",
+    "and",
+    "the",
+    "gulls",
+    "followed",
+    "it",
+    "past",
+    "the",
+    "islands",
+    "while",
+    "we",
+    "drank",
+    "coffee",
+    "on",
+    "the",
+    "deck",
+    "and",
+    "watched",
+    "the",
+    "town",
+    "grow",
+    "small",
+]
+COPY_TEXTS = (
+    " ".join(_BASE),
+    "  ".join(_BASE).upper(),
+    " ".join([*_BASE[:-1], "smaller"]),
+    " ".join([*_BASE[:12], "boats", *_BASE[13:]]),
+)
 #: Names people without an account register (SPEC §5): a common word, one inside longer
 #: words, accents and case, two words; and texts that name them, or nearly do.
 NON_USER_NAMES = ("Hope", "Ann", "José Ñúñez", "Grete Hansen", "Ola")
@@ -212,7 +251,7 @@ def platforms(draw: st.DrawFn, cutoff: datetime) -> Platform:
             created_at=draw(post_created),
             visibility=draw(st.sampled_from(["public"] * 4 + ["unlisted", "friends", "only_me"])),
             lang=draw(st.sampled_from([None, "en", "nb", "nl"])),
-            text=draw(st.sampled_from(TEXTS + NAMING_TEXTS)),
+            text=draw(st.sampled_from(TEXTS + NAMING_TEXTS + COPY_TEXTS)),
             deleted=draw(st.sampled_from([False] * 9 + [True])),
             content_usage=draw(USAGES),
         )
@@ -355,6 +394,7 @@ def rule_keys(draw: st.DrawFn) -> dict[str, Any]:
         "hold": st.sampled_from(["", "", "", "regulator request"]),
         "exclude_tagged_not_cleared": st.booleans(),
         "exclude_shares_of_excluded": st.booleans(),
+        "exclude_copies_of_excluded": st.booleans(),
         "honor_reservations": st.booleans(),
         "drop_flagged_minor_media": st.booleans(),
         "purpose": st.sampled_from(["ai-training", OTHER_PURPOSE]),
@@ -368,6 +408,7 @@ def policies(draw: st.DrawFn) -> str:
     """Policy TOML: some top-level keys, and a few region sections overriding some."""
     top = draw(rule_keys())
     top.setdefault("drop_flagged_minor_media", draw(st.booleans()))
+    top["dedup"] = draw(st.sampled_from(["near", "exact", "off"]))
     regions = draw(st.dictionaries(st.sampled_from(REGION_NAMES), rule_keys(), max_size=3))
     if "EEA" not in regions and draw(st.booleans()):
         regions["EEA"] = {"legal_basis": "consent"}  # the SPEC's example policy

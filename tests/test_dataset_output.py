@@ -132,7 +132,10 @@ def test_each_country_is_redacted_by_its_own_regions_list(
         [account(1), account(2, country="GB")],
         [post(10 + i, 1 + i % 2, text=text) for i in range(6)],
     )
-    policy = parse_policy('notice_days = 0\nshards = 4\n[regions.GB]\nredact = ["email"]\n')
+    # the same text six times: five would be duplicates (SPEC §5) with dedup on
+    policy = parse_policy(
+        'notice_days = 0\nshards = 4\ndedup = "off"\n[regions.GB]\nredact = ["email"]\n'
+    )
     result = build(
         snap, policy, CUTOFF, tmp_path / "ds", ledger=ledger, secret=SECRET, workers=workers
     )

@@ -25,6 +25,8 @@ def test_defaults_are_the_spec_defaults() -> None:
     assert rules.shards == 64
     assert rules.hold == ""
     assert rules.region == "default"
+    assert rules.exclude_copies_of_excluded
+    assert parse_policy("").dedup == "near"
 
 
 @pytest.mark.parametrize(
@@ -94,6 +96,10 @@ def test_precedence_is_key_by_key() -> None:
         ("[regions.NO]\nmin_age = 'x'", "regions.NO.min_age"),
         ("[regions.NO]\nfoo = 1", "regions.NO.foo"),
         ("hold = 3", "hold"),
+        ("exclude_copies_of_excluded = 1", "exclude_copies_of_excluded"),
+        ('dedup = "fuzzy"', "dedup"),
+        ("dedup = true", "dedup"),
+        ('[regions.NO]\ndedup = "off"', "regions.NO.dedup"),
     ],
 )
 def test_bad_keys_are_named(toml: str, key: str) -> None:
@@ -117,3 +123,14 @@ def test_sha256_is_of_the_file_bytes(tmp_path: Path) -> None:
     path = tmp_path / "policy.toml"
     path.write_bytes(DEFAULT_POLICY_TOML.encode())
     assert load_policy(path).sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_copy_checks_per_region_and_dedup_for_the_whole_dataset() -> None:
+    policy = parse_policy('dedup = "exact"\n[regions.GB]\nexclude_copies_of_excluded = false\n')
+    assert policy.dedup == "exact"
+    assert not policy.rules_for("GB").exclude_copies_of_excluded
+    assert policy.rules_for("NO").exclude_copies_of_excluded
+    with pytest.raises(PolicyError, match="cannot be set per region") as info:
+        parse_policy('[regions.EEA]\ndedup = "off"\n')
+    assert info.value.hint is not None
+    assert "top level" in info.value.hint

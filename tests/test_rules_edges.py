@@ -714,7 +714,9 @@ BOTH = (Link(1, 7), Link(2, 7))
 
 #: A reshare (post 100 by account 1) of post 200, by account 2 unless a row says otherwise.
 def shared(author: int = 2, **changes: object) -> Post:
-    return replace(POST, post_id=200, author_id=author, **changes)  # type: ignore[arg-type]
+    """Post 200, with a text of its own: the same text as post 100 would be a copy of it."""
+    fields: dict[str, object] = {"text": "Words of the shared post", **changes}
+    return replace(POST, post_id=200, author_id=author, **fields)  # type: ignore[arg-type]
 
 
 EDGES += [
@@ -939,6 +941,44 @@ EDGES += [
         accounts=(ADULT, acct(2)),
         posts=(post(quote_of=200), shared(text="  ")),
         events=(N, notice(2)),
+    ),
+    # -- copies: near-duplicates of excluded texts, repeats inside the dataset ----------
+    Edge(
+        "copy: the same words as an objector's post are copy_of_excluded",
+        "copy_of_excluded",
+        accounts=(ADULT, acct(2)),
+        posts=(post(), shared(text="a WALK  by the sea")),
+        events=(N, notice(2), ev("objection", T - DAY, 2)),
+    ),
+    Edge(
+        "copy: with the copy checks off, the same words are included",
+        "included",
+        accounts=(ADULT, acct(2)),
+        posts=(post(), shared(text="A walk by the sea")),
+        events=(N, notice(2), ev("objection", T - DAY, 2)),
+        policy=LI + "exclude_copies_of_excluded = false\n",
+    ),
+    Edge(
+        "duplicate: the same words as an earlier included post",
+        "duplicate",
+        accounts=(ADULT, acct(2)),
+        posts=(post(), shared(text="A walk by the sea", created_at=T - 6 * DAY)),
+        events=(N, notice(2)),
+    ),
+    Edge(
+        "duplicate: the earlier post keeps its words",
+        "included",
+        accounts=(ADULT, acct(2)),
+        posts=(post(), shared(text="A walk by the sea", created_at=T - 4 * DAY)),
+        events=(N, notice(2)),
+    ),
+    Edge(
+        "duplicate: with dedup off, the same words are included",
+        "included",
+        accounts=(ADULT, acct(2)),
+        posts=(post(), shared(text="A walk by the sea", created_at=T - 6 * DAY)),
+        events=(N, notice(2)),
+        policy=LI + 'dedup = "off"\n',
     ),
 ]
 

@@ -22,6 +22,7 @@ from trainright.errors import PolicyError
 Visibility = Literal["public", "unlisted", "friends", "only_me"]
 AccountKind = Literal["personal", "business"]
 LegalBasis = Literal["legitimate_interest", "consent"]
+Dedup = Literal["off", "exact", "near"]
 RedactCategory = Literal[
     "email", "phone", "national_id", "iban", "payment_card", "ip", "gps", "person_name"
 ]
@@ -57,6 +58,7 @@ class _Rules(BaseModel):
     notice_days: int | None = Field(default=None, ge=0, le=3650)
     exclude_tagged_not_cleared: bool | None = None
     exclude_shares_of_excluded: bool | None = None
+    exclude_copies_of_excluded: bool | None = None
     honor_reservations: bool | None = None
     drop_flagged_minor_media: bool | None = None
     honor_gpc: bool | None = None
@@ -78,6 +80,8 @@ class _Rules(BaseModel):
 
 
 class _PolicyFile(_Rules):
+    # dedup compares posts across regions, so only the whole dataset can have one
+    dedup: Dedup | None = None
     regions: dict[str, _Rules] = Field(default_factory=dict)
 
     @field_validator("regions")
@@ -101,6 +105,8 @@ DEFAULTS: dict[str, Any] = {
     "notice_days": 30,
     "exclude_tagged_not_cleared": True,
     "exclude_shares_of_excluded": True,
+    "exclude_copies_of_excluded": True,
+    "dedup": "near",
     "honor_reservations": True,
     "drop_flagged_minor_media": True,
     "honor_gpc": True,
@@ -118,6 +124,8 @@ account_kinds = ["personal", "business"]
 notice_days = 30
 exclude_tagged_not_cleared = true
 exclude_shares_of_excluded = true
+exclude_copies_of_excluded = true
+dedup = "near"
 honor_reservations = true
 drop_flagged_minor_media = true
 honor_gpc = true
@@ -143,6 +151,7 @@ class RegionRules:
     notice_days: int
     exclude_tagged_not_cleared: bool
     exclude_shares_of_excluded: bool
+    exclude_copies_of_excluded: bool
     honor_reservations: bool
     drop_flagged_minor_media: bool
     honor_gpc: bool
@@ -169,6 +178,7 @@ class Policy:
             if group:
                 chain.append(group)
             chain.append(country)
+        merged.pop("dedup")
         label = regions.DEFAULT
         for name in chain:
             section = self.sections.get(name)
@@ -176,6 +186,12 @@ class Policy:
                 merged.update(section)
                 label = name
         return RegionRules(region=label, **merged)
+
+    @property
+    def dedup(self) -> Dedup:
+        """How repeats inside the dataset collapse: one setting for the whole dataset."""
+        value: Dedup = self.defaults["dedup"]
+        return value
 
     @property
     def purpose(self) -> str:
@@ -196,10 +212,25 @@ def _set_keys(model: _Rules) -> dict[str, Any]:
     return out
 
 
+def _raw_value(raw: Mapping[str, Any], loc: list[str]) -> Any:
+    """The value a validation error points at in the raw TOML, for the message."""
+    value: Any = raw
+    for part in loc:
+        value = value.get(part) if isinstance(value, Mapping) else value
+    return value
+
+
 def _error_from(exc: ValidationError, source: str, raw: Mapping[str, Any]) -> PolicyError:
     err = exc.errors()[0]
     loc = [str(p) for p in err["loc"]]
     key = ".".join(loc)
+    if err["type"] == "extra_forbidden" and loc[-1] == "dedup":
+        return PolicyError(
+            f"{key!r}: dedup cannot be set per region (got {_raw_value(raw, loc)!r})",
+            file=source,
+            field=key,
+            hint="a repeat is found across all regions, so set dedup once, at the top level",
+        )
     if err["type"] == "extra_forbidden":
         known = ", ".join(sorted(_Rules.model_fields))
         return PolicyError(
@@ -208,9 +239,7 @@ def _error_from(exc: ValidationError, source: str, raw: Mapping[str, Any]) -> Po
             field=key,
             hint=f"known keys: {known}, and [regions.NAME] sections",
         )
-    value: Any = raw
-    for part in loc:
-        value = value.get(part) if isinstance(value, Mapping) else value
+    value = _raw_value(raw, loc)
     return PolicyError(f"{err['msg']} (got {value!r})", file=source, field=key, value=value)
 
 

@@ -31,6 +31,8 @@ _EXPLAIN = {
     "tagged_not_cleared": "tags or mentions someone not cleared",
     "names_non_user": "names a registered person without an account",
     "shares_excluded": "reshares or quotes a post that is not included",
+    "copy_of_excluded": "copies the text of an author who is not cleared",
+    "duplicate": "repeats the text of an earlier post in the dataset",
     "empty_after_minimisation": "nothing left after minimisation",
 }
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
+import pytest
 import typer
 from hypothesis import given, settings
 from pydantic import SecretStr
@@ -298,3 +299,44 @@ def test_registered_photos_are_dropped_in_the_executors_alike(spark: Any, tmp_pa
     assert files(duck.out) == files(out)
     assert manifest["counts"]["media_dropped"]["non_user_photo"] == 6
     assert "empty_after_minimisation" in set(duck.excluded.values())
+
+
+@pytest.mark.parametrize("dedup_only", [False, True], ids=["all rows", "repeats only"])
+def test_copies_and_duplicates_are_found_alike(
+    spark: Any, tmp_path: Path, dedup_only: bool
+) -> None:
+    """The rows of the copies table side by side (all of them: the objector's texts make
+    copies everywhere; or only those without one, for the repeats); both engines agree."""
+    from reference import Platform, Post
+    from test_copies_rule import ACCOUNTS, DAY, EVENTS, POLICY, ROWS, T
+
+    def moved(post_id: int | None, row: int) -> int | None:
+        return None if post_id is None else post_id + 1000 * row
+
+    rows = [r for r in ROWS if not dedup_only or all(p.author in (1, 3) for p in r.posts)]
+    posts = tuple(
+        Post(
+            1000 * i + p.post_id,
+            p.author,
+            T - p.days * DAY,
+            "public",
+            "en",
+            p.text,
+            p.deleted,
+            moved(p.reshare_of, i),
+            moved(p.quote_of, i),
+            p.content_usage,
+        )
+        for i, row in enumerate(rows)
+        for p in row.posts
+    )
+    scenario = Scenario(Platform(ACCOUNTS, posts), EVENTS, POLICY, T)
+    duck = build_scenario(scenario, tmp_path)
+    out = tmp_path / "spark"
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
+    spark_build(tmp_path / "snapshot", POLICY, T, out, ledger=ledger)
+    built = read_dataset(out)
+    assert built.excluded == duck.excluded
+    assert built.included == duck.included
+    expected = {"duplicate"} if dedup_only else {"copy_of_excluded", "shares_excluded"}
+    assert expected <= set(duck.excluded.values())

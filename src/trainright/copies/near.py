@@ -234,10 +234,14 @@ class NearIndex:
         verified: list[list[tuple[int, float]]] = [[] for _ in texts]
         mine: frozenset[tuple[str, ...]] = frozenset()
         last = -1
+        # an indexed text is a candidate of many asked ones: its shingles are made once
+        indexed: dict[int, frozenset[tuple[str, ...]]] = {}
         for row, i in pairs.tolist():
             if row != last:
                 mine, last = shingles(texts[row] or ""), row
-            theirs = shingles(self._texts[i])
+            theirs = indexed.get(i)
+            if theirs is None:
+                theirs = indexed[i] = shingles(self._texts[i])
             if _near_sets(mine, theirs):
                 verified[row].append((i, _jaccard_sets(mine, theirs)))
         for hits, out in zip(verified, found, strict=True):

@@ -19,15 +19,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import pyarrow as pa
 from pydantic import SecretStr
 
+from trainright.copies.rules import copies_of_excluded, duplicates
 from trainright.ledger.events import utc
 from trainright.nonusers.identifiers import Hasher, Identifiers
 from trainright.nonusers.match import Matcher
-from trainright.policy import Policy
+from trainright.policy import Dedup, Policy
 from trainright.regions import ISO_COUNTRIES
 from trainright.settings import resolve_nonuser_key
 
@@ -47,6 +48,8 @@ REASONS: tuple[str, ...] = (
     "tagged_not_cleared",
     "names_non_user",
     "shares_excluded",
+    "copy_of_excluded",
+    "duplicate",
     "empty_after_minimisation",
 )
 
@@ -73,6 +76,8 @@ REGION_RULES_SCHEMA = pa.schema(
         ("kind_business", pa.bool_()),
         ("exclude_tagged", pa.bool_()),
         ("exclude_shares", pa.bool_()),
+        ("exclude_copies", pa.bool_()),
+        ("dedup", pa.string()),  # the same in every row: dedup is set for the whole dataset
         ("honor_reservations", pa.bool_()),
         ("drop_minor", pa.bool_()),
         ("shards", pa.int64()),
@@ -103,6 +108,8 @@ def region_rules_table(policy: Policy, cutoff: datetime) -> pa.Table:
             "kind_business": "business" in r.account_kinds,
             "exclude_tagged": r.exclude_tagged_not_cleared,
             "exclude_shares": r.exclude_shares_of_excluded,
+            "exclude_copies": r.exclude_copies_of_excluded,
+            "dedup": policy.dedup,
             "honor_reservations": r.honor_reservations,
             "drop_minor": r.drop_flagged_minor_media,
             "shards": r.shards,
@@ -223,6 +230,7 @@ SELECT
     acc.vis_only_me,
     acc.exclude_tagged,
     acc.exclude_shares,
+    acc.exclude_copies,
     acc.drop_minor,
     -- the account's own AI-usage preference (SPEC 2), which its posts fall back on
     acc.honor_reservations,
@@ -296,7 +304,9 @@ SELECT
     -- which statement reserves the post, and where it was made (for `reserved` only)
     CASE WHEN pu.allowed IS NOT NULL THEN pu.signal ELSE s.usage_signal END AS reserved_by,
     CASE WHEN pu.allowed IS NOT NULL THEN 'post' ELSE 'account' END AS reserved_in,
+    -- behind shares_excluded, but a post's own reason: a share of a copy is out too
     CASE
+        WHEN cp.post_id IS NOT NULL THEN 'copy_of_excluded'
         WHEN (p.text IS NULL OR REGEXP_MATCHES(p.text, {_BLANK}))
              AND COALESCE(x.n_media, 0)
                  - CASE WHEN s.drop_minor THEN COALESCE(x.n_minor, 0) ELSE 0 END = 0
@@ -310,6 +320,7 @@ LEFT JOIN account_state AS s ON s.account_id = p.author_id
 LEFT JOIN post_side AS x ON x.post_id = p.post_id
 LEFT JOIN usage AS pu ON pu.value = p.content_usage
 LEFT JOIN non_user_posts AS nu ON nu.post_id = p.post_id
+LEFT JOIN copy_posts AS cp ON cp.post_id = p.post_id
 WHERE p.created_at <= {ts}
 """
     # Only included posts carry their payload (dates, language, text) out of the
@@ -327,12 +338,15 @@ WITH decided AS (
         COALESCE(
             ps.before_reason,
             CASE WHEN w.post_id IS NOT NULL AND NOT (w.done AND w.value) THEN 'shares_excluded' END,
+            CASE WHEN ps.after_reason = 'copy_of_excluded' THEN ps.after_reason END,
+            CASE WHEN dp.post_id IS NOT NULL THEN 'duplicate' END,
             ps.after_reason
         ) AS reason,
         ps.reserved_by,
         ps.reserved_in
     FROM post_state AS ps
     LEFT JOIN share_walk AS w ON w.post_id = ps.post_id
+    LEFT JOIN duplicate_posts AS dp ON dp.post_id = ps.post_id
 )
 SELECT
     d.post_id,
@@ -434,6 +448,58 @@ def name_non_users(
     matcher = Matcher(Hasher(key()), found) if found else None
     engine.keep_matches("non_user_posts", candidates, matcher if matcher else None)
     return matcher
+
+
+def copies_queries(cutoff: datetime) -> tuple[str, str]:
+    """The texts the copy check compares, and the posts the duplicate step compares.
+
+    The first: every text at T of an author who is not cleared (`side`, deleted posts
+    too: an objector's deleted words are still theirs) and every live post of a cleared
+    author whose region checks for copies. The second: the posts included before the
+    duplicate step (after `post_state` and the share walk), with their dates.
+    """
+    t = utc(cutoff).replace(tzinfo=None)
+    ts = f"TIMESTAMP '{t:%Y-%m-%d %H:%M:%S.%f}'"
+    sides = f"""
+SELECT p.post_id, p.text, s.account_id IS NULL OR s.reason IS NOT NULL AS side
+FROM posts AS p
+LEFT JOIN account_state AS s ON s.account_id = p.author_id
+WHERE p.text IS NOT NULL AND p.created_at <= {ts}
+  AND (s.account_id IS NULL OR s.reason IS NOT NULL OR (s.exclude_copies AND NOT p.deleted))
+"""
+    included = """
+SELECT ps.post_id, p.text, p.created_at
+FROM post_state AS ps
+JOIN posts AS p ON p.post_id = ps.post_id
+LEFT JOIN share_walk AS w ON w.post_id = ps.post_id
+WHERE ps.before_reason IS NULL AND COALESCE(ps.after_reason, '') <> 'copy_of_excluded'
+  AND (w.post_id IS NULL OR (w.done AND w.value)) AND p.text IS NOT NULL
+"""
+    return sides, included
+
+
+class CopyEngine(Protocol):
+    """What the copy and duplicate steps need of an engine."""
+
+    def strings(self, sql: str) -> list[str]: ...
+
+    def arrow(self, sql: str) -> pa.Table: ...
+
+    def keep_ids(self, name: str, ids: pa.Array) -> None: ...
+
+
+def find_copies(engine: CopyEngine, cutoff: datetime) -> None:
+    """Leave `copy_posts` (the copies of texts no one may copy) for `post_state`."""
+    sides, _ = copies_queries(cutoff)
+    engine.keep_ids("copy_posts", copies_of_excluded(engine.arrow(sides)))
+
+
+def find_duplicates(engine: CopyEngine, cutoff: datetime) -> None:
+    """Leave `duplicate_posts` for `decisions`; needs `post_state` and `share_walk`."""
+    _, included = copies_queries(cutoff)
+    mode = cast(Dedup, engine.strings("SELECT MIN(dedup) FROM region_rules")[0])
+    ids = duplicates(engine.arrow(included), mode) if mode != "off" else pa.array([], pa.int64())
+    engine.keep_ids("duplicate_posts", ids)
 
 
 #: The share walk's first table: one row per reshare or quote whose region excludes

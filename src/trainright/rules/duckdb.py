@@ -12,6 +12,8 @@ from trainright.errors import BuildError
 from trainright.ledger.events import utc
 from trainright.nonusers.match import Matcher
 from trainright.rules.definition import (
+    find_copies,
+    find_duplicates,
     kept_media_query,
     name_non_users,
     resolve_shares,
@@ -54,8 +56,10 @@ class DuckDBRunner:
         try:
             self.keep("account_state", q.account_state)
             self.non_users = name_non_users(self, cutoff)
+            find_copies(self, cutoff)
             self.keep("post_state", q.post_state)
             resolve_shares(self)
+            find_duplicates(self, cutoff)
             return self.conn.execute(q.decisions).to_arrow_reader(batch_rows)
         except duckdb.Error as exc:
             raise BuildError(f"the rules failed on DuckDB: {exc}") from None
@@ -78,6 +82,16 @@ class DuckDBRunner:
         self.conn.register("non_user_arrow", pa.table({"post_id": ids}))
         self.conn.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM non_user_arrow")
         self.conn.unregister("non_user_arrow")
+
+    def arrow(self, sql: str) -> pa.Table:
+        """A statement's rows as one Arrow table (the copy steps' input)."""
+        return self.conn.execute(sql).to_arrow_table()
+
+    def keep_ids(self, name: str, ids: pa.Array) -> None:
+        """Post ids decided in Python, as a temp table of `post_id`."""
+        self.conn.register("ids_arrow", pa.table({"post_id": ids}))
+        self.conn.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM ids_arrow")
+        self.conn.unregister("ids_arrow")
 
     def count(self, sql: str) -> int:
         row = self.conn.execute(sql).fetchone()

@@ -20,6 +20,8 @@ from trainright.errors import BuildError, InputError
 from trainright.ledger.events import utc
 from trainright.nonusers.match import Matcher
 from trainright.rules.definition import (
+    find_copies,
+    find_duplicates,
     kept_media_query,
     name_non_users,
     resolve_shares,
@@ -109,8 +111,10 @@ class SparkRunner:
         try:
             self.keep("account_state", q.account_state)
             self.non_users = name_non_users(self, cutoff)
+            find_copies(self, cutoff)
             self.keep("post_state", q.post_state)
             resolve_shares(self)
+            find_duplicates(self, cutoff)
             decisions = self._persist(self.spark.sql(spark_sql(q.decisions)))
             decisions.createOrReplaceTempView("decisions")
         except PySparkException as exc:
@@ -143,6 +147,20 @@ class SparkRunner:
 
             found = df.mapInArrow(search, "post_id BIGINT")
         found.localCheckpoint(eager=True).createOrReplaceTempView(name)
+
+    def arrow(self, sql: str) -> pa.Table:
+        """A statement's rows as one Arrow table on the driver (the copy steps' input)."""
+        return self.spark.sql(spark_sql(sql)).toArrow()
+
+    def keep_ids(self, name: str, ids: pa.Array) -> None:
+        """Post ids decided on the driver, as a temp view of `post_id`."""
+        table = pa.table({"post_id": ids.cast(pa.int64())})
+        df = (
+            self.spark.createDataFrame(table)
+            if len(ids)
+            else self.spark.sql("SELECT CAST(NULL AS BIGINT) AS post_id WHERE FALSE")
+        )
+        df.localCheckpoint(eager=True).createOrReplaceTempView(name)
 
     def count(self, sql: str) -> int:
         return int(self.spark.sql(spark_sql(sql)).collect()[0][0])
