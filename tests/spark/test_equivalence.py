@@ -281,16 +281,19 @@ def test_registered_photos_are_dropped_in_the_executors_alike(spark: Any, tmp_pa
         for i in range(2 * PICTURES)
     )
     people = (register(phash_hex(0), phash_hex(3, copy=True)), register(phash_hex(4), ref="nu-2"))
+    # the posts repeat one caption; with dedup they would be duplicates and their
+    # images never reach the photo check this test is about
+    policy = 'dedup = "off"\n'
     scenario = Scenario(
         Platform((adult,), posts, media),
         (Event(1, "notice_sent", T - timedelta(days=40)), *people),
-        "",
+        policy,
         T,
     )
     duck = build_scenario(scenario, tmp_path)
     out = tmp_path / "spark"
     manifest = spark_build(
-        tmp_path / "snapshot", "", T, out, ledger=Ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
+        tmp_path / "snapshot", policy, T, out, ledger=Ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
     )
     built = read_dataset(out)
     assert built.excluded == duck.excluded
