@@ -26,12 +26,10 @@ from trainright.audit.outputs import read_outputs
 from trainright.audit.record import check_model, record_audit
 from trainright.audit.words import tokens
 from trainright.copies.near import NearIndex
-from trainright.errors import InputError
 from trainright.ledger import Ledger
 from trainright.lineage.impact import revoked
 from trainright.minimise import Pseudonymiser
-from trainright.settings import key_id, resolve_secret
-from trainright.training.revocations import _dataset
+from trainright.training.revocations import keyed_dataset
 
 Progress = Callable[[str, int, int | None], None]
 
@@ -122,16 +120,7 @@ def audit_outputs(
     """Search the outputs in `file` for the posts of `dataset`; record the audit."""
     report = progress or (lambda stage, n, total: None)
     outputs = read_outputs(file)
-    root, manifest = _dataset(dataset)
-    key = secret if isinstance(secret, SecretStr) else resolve_secret(secret)
-    if key_id(key) != manifest["subject_key_id"]:
-        raise InputError(
-            "the pseudonymisation key is not the one this dataset was built with",
-            file=str(root / "manifest.json"),
-            field="subject_key_id",
-            value=manifest["subject_key_id"],
-            hint="set TRAINRIGHT_SECRET to the build's key",
-        )
+    root, manifest, key = keyed_dataset(dataset, secret)
     dataset_id = str(manifest["dataset_id"])
     owner = check_model(ledger, model, version, dataset_id) if model is not None else None
     began = time.perf_counter()

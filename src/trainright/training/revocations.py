@@ -74,14 +74,11 @@ def _dataset(directory: str | Path) -> tuple[Path, dict[str, Any]]:
     return root, read_manifest(root)
 
 
-def from_ledger(
-    directory: str | Path, ledger: Ledger | str | None, secret: str | SecretStr | None = None
-) -> Revocations:
-    """Read the revoked subjects of a dataset from the ledger now (None: the default
-    ledger URL); needs the key the dataset was built with (`TRAINRIGHT_SECRET`)."""
-    from trainright.ledger.existing import open_existing
-    from trainright.lineage.impact import revoked
-
+def keyed_dataset(
+    directory: str | Path, secret: str | SecretStr | None, otherwise: str = ""
+) -> tuple[Path, dict[str, Any], SecretStr]:
+    """A dataset's root, manifest and the pseudonymisation key it was built with: a
+    subject is found from an account only with that key, so any other is refused."""
     root, manifest = _dataset(directory)
     key = secret if isinstance(secret, SecretStr) else resolve_secret(secret)
     if key_id(key) != manifest["subject_key_id"]:
@@ -90,8 +87,20 @@ def from_ledger(
             file=str(root / "manifest.json"),
             field="subject_key_id",
             value=manifest["subject_key_id"],
-            hint="set TRAINRIGHT_SECRET to the build's key, or load with a revocations file",
+            hint=f"set TRAINRIGHT_SECRET to the build's key{otherwise}",
         )
+    return root, manifest, key
+
+
+def from_ledger(
+    directory: str | Path, ledger: Ledger | str | None, secret: str | SecretStr | None = None
+) -> Revocations:
+    """Read the revoked subjects of a dataset from the ledger now (None: the default
+    ledger URL); needs the key the dataset was built with (`TRAINRIGHT_SECRET`)."""
+    from trainright.ledger.existing import open_existing
+    from trainright.lineage.impact import revoked
+
+    root, manifest, key = keyed_dataset(directory, secret, ", or load with a revocations file")
     led = ledger if isinstance(ledger, Ledger) else open_existing(ledger)
     head, accounts = revoked(led, str(manifest["dataset_id"]))
     pseudo = Pseudonymiser(key)
