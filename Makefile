@@ -28,7 +28,8 @@ demo: env
 test: env lint
 	.venv/bin/pytest -q -n auto --dist worksteal
 
-# Long runs CI takes as a second step (an object store, the 50,000-post recall check).
+# Long runs CI takes as a second step (a Spark cluster, an object store, the
+# 50,000-post recall check).
 test-heavy: env
 	.venv/bin/pytest -q -m heavy
 

@@ -20,6 +20,10 @@ from pathlib import Path
 import pyspark
 import pytest
 
+# A master, two workers and a spark-submit: three minutes of the default suite's wall
+# time, so they run in CI's second step (make test-heavy).
+pytestmark = pytest.mark.heavy
+
 TRAINRIGHT = Path(sys.executable).parent / "trainright"
 SPARK_HOME = Path(pyspark.__file__).parent
 SECRET = "cluster-test-secret-0123456789abcdef"
