@@ -7,7 +7,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal, get_args
+from typing import Any, Literal, cast, get_args
 
 EventType = Literal[
     "objection",
@@ -28,6 +28,41 @@ ALL_PURPOSES = "all"
 GENESIS_HASH = "0" * 64
 #: A person without an account registers and withdraws with these (no account_id).
 NON_USER_TYPES = ("non_user_objection", "non_user_objection_withdrawn")
+
+
+class LineProblem(ValueError):
+    """One field of an event line is wrong: what, which field, and the value if it may be shown.
+
+    Both readers of event lines (account events and those of people without an
+    account) raise it from the checks they share, and each turns it into its own error.
+    """
+
+    def __init__(self, message: str, field: str | None = None, value: Any = None) -> None:
+        super().__init__(message)
+        self.field = field
+        self.value = value
+
+
+def check_fields(obj: dict[str, Any], allowed: set[str], what: str) -> None:
+    """Refuse the first field `obj` has that `allowed` does not (`what` names the line kind)."""
+    unknown = sorted(set(obj) - allowed)
+    if unknown:
+        raise LineProblem(
+            f"unknown field {unknown[0]!r} for {what}; it has {', '.join(sorted(allowed))}",
+            unknown[0],
+        )
+
+
+def line_channel(obj: dict[str, Any]) -> Channel:
+    """The line's `channel` (default `import`, the channel of a bulk file)."""
+    channel = obj.get("channel", "import")
+    if channel not in CHANNELS:
+        raise LineProblem(
+            f"unknown channel {channel!r}; expected one of {', '.join(CHANNELS)}",
+            "channel",
+            channel,
+        )
+    return cast(Channel, channel)
 
 
 @dataclass(frozen=True)

@@ -22,13 +22,14 @@ from trainright.digest import file_sha256
 from trainright.errors import EventFileError, InputError
 from trainright.ledger import schema
 from trainright.ledger.events import (
-    CHANNELS,
     DEFAULT_PURPOSE,
     EVENT_TYPES,
     NON_USER_TYPES,
-    Channel,
     EventType,
+    LineProblem,
     NewEvent,
+    check_fields,
+    line_channel,
 )
 from trainright.ledger.store import Ledger
 from trainright.nonusers import events as nonuser_events
@@ -72,69 +73,62 @@ def parse_event(
     `hasher` hashes the identifiers a non-user line gives in clear (default: a
     `Hasher` of the configured key, looked up only then).
     """
+    try:
+        if not isinstance(obj, dict):
+            raise LineProblem(f"expected a JSON object, got {type(obj).__name__}")
+        if obj.get("type") in NON_USER_TYPES:
+            return nonuser_events.parse_line(obj, _at(obj), hasher or configured_hasher())
+        return _account_event(obj)
+    except LineProblem as exc:
+        raise EventFileError(
+            str(exc), line=line, file=source, field=exc.field, value=exc.value
+        ) from None
 
-    def fail(msg: str, field: str | None = None, value: Any = None) -> EventFileError:
-        return EventFileError(msg, line=line, file=source, field=field, value=value)
 
-    if not isinstance(obj, dict):
-        raise fail(f"expected a JSON object, got {type(obj).__name__}")
-    if obj.get("type") in NON_USER_TYPES:
-        if "at" not in obj:
-            raise fail("required field is missing", "at")
-        try:
-            at = parse_timestamp(obj["at"])
-        except ValueError as exc:
-            raise fail(f"{exc} (got {obj['at']!r})", "at", obj["at"]) from None
-        try:
-            return nonuser_events.parse_line(obj, at, hasher or configured_hasher())
-        except nonuser_events.NonUserLineError as exc:
-            raise fail(str(exc), exc.field, exc.value) from None
-    unknown = sorted(set(obj) - FIELDS)
-    if unknown:
-        raise fail(
-            f"unknown field {unknown[0]!r}; an event has {', '.join(sorted(FIELDS))}",
-            unknown[0],
-        )
+def _at(obj: dict[str, Any]) -> datetime:
+    if "at" not in obj:
+        raise LineProblem("required field is missing", "at")
+    try:
+        return parse_timestamp(obj["at"])
+    except ValueError as exc:
+        raise LineProblem(f"{exc} (got {obj['at']!r})", "at", obj["at"]) from None
+
+
+def _account_event(obj: dict[str, Any]) -> NewEvent:
+    check_fields(obj, FIELDS, "an event")
     for req in ("account_id", "type", "at"):
         if req not in obj:
-            raise fail("required field is missing", req)
+            raise LineProblem("required field is missing", req)
     acc = obj["account_id"]
     if isinstance(acc, bool) or not isinstance(acc, int) or not 0 <= acc <= INT64_MAX:
-        raise fail(f"expected a non-negative 64-bit integer, got {acc!r}", "account_id", acc)
+        raise LineProblem(f"expected a non-negative 64-bit integer, got {acc!r}", "account_id", acc)
     typ = obj["type"]
     if typ not in EVENT_TYPES or typ in NON_USER_TYPES:
-        raise fail(f"unknown type {typ!r}; expected one of {', '.join(EVENT_TYPES)}", "type", typ)
-    try:
-        at = parse_timestamp(obj["at"])
-    except ValueError as exc:
-        raise fail(f"{exc} (got {obj['at']!r})", "at", obj["at"]) from None
+        raise LineProblem(
+            f"unknown type {typ!r}; expected one of {', '.join(EVENT_TYPES)}", "type", typ
+        )
+    at = _at(obj)
     purpose = obj.get("purpose", DEFAULT_PURPOSE)
     if not isinstance(purpose, str) or not PURPOSE_RE.match(purpose):
-        raise fail(
+        raise LineProblem(
             f"expected a purpose such as 'ai-training' or 'all', got {purpose!r}",
             "purpose",
             purpose,
         )
-    channel = obj.get("channel", "import")
-    if channel not in CHANNELS:
-        raise fail(
-            f"unknown channel {channel!r}; expected one of {', '.join(CHANNELS)}",
-            "channel",
-            channel,
-        )
+    channel = line_channel(obj)
     usage = obj.get("content_usage")
     if typ == "preference_set":
         if not isinstance(usage, str):
-            raise fail(
+            raise LineProblem(
                 'a preference_set event needs content_usage, e.g. "train-ai=n"',
                 "content_usage",
                 usage,
             )
         problem = preference_problem(usage)
         if problem is not None:
-            raise fail(f"not an AI-usage preference: {problem}", "content_usage", usage)
+            raise LineProblem(f"not an AI-usage preference: {problem}", "content_usage", usage)
     elif usage is not None:
-        raise fail(
+        raise LineProblem(
             f"only a preference_set event carries content_usage, not {typ!r}",
             "content_usage",
             usage,
@@ -144,7 +138,7 @@ def parse_event(
         type=cast(EventType, typ),
         at=at,
         purpose=purpose,
-        channel=cast(Channel, channel),
+        channel=channel,
         content_usage=usage,
     )
 

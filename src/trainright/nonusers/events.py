@@ -11,9 +11,16 @@ import re
 import secrets
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Final, cast
+from typing import Any, Final
 
-from trainright.ledger.events import ALL_PURPOSES, CHANNELS, Channel, NewEvent
+from trainright.ledger.events import (
+    ALL_PURPOSES,
+    Channel,
+    LineProblem,
+    NewEvent,
+    check_fields,
+    line_channel,
+)
 from trainright.nonusers.identifiers import (
     Hasher,
     IdentifierError,
@@ -38,15 +45,6 @@ REGISTER_FIELDS = {
     *HASHED_FIELDS,
 }
 WITHDRAW_FIELDS = {"type", "person_ref", "at", "purpose", "channel"}
-
-
-class NonUserLineError(ValueError):
-    """A non-user line is wrong: `field` names what, `value` is shown only when not personal."""
-
-    def __init__(self, message: str, field: str | None = None, value: Any = None) -> None:
-        super().__init__(message)
-        self.field = field
-        self.value = value
 
 
 def new_person_ref() -> str:
@@ -89,43 +87,31 @@ def parse_line(obj: dict[str, Any], at: datetime, hasher: Callable[[], Hasher]) 
     (`names[1]`), never by its value: it is personal data of someone else.
     """
     typ = obj["type"]
-    allowed = REGISTER_FIELDS if typ == REGISTER else WITHDRAW_FIELDS
-    unknown = sorted(set(obj) - allowed)
-    if unknown:
-        raise NonUserLineError(
-            f"unknown field {unknown[0]!r} for {typ}; it has {', '.join(sorted(allowed))}",
-            unknown[0],
-        )
+    check_fields(obj, REGISTER_FIELDS if typ == REGISTER else WITHDRAW_FIELDS, typ)
     if "account_id" in obj:
-        raise NonUserLineError(f"a {typ} event has no account_id", "account_id")
+        raise LineProblem(f"a {typ} event has no account_id", "account_id")
     ref = obj.get("person_ref")
     if not isinstance(ref, str) or not PERSON_REF_RE.match(ref):
-        raise NonUserLineError(
+        raise LineProblem(
             "expected a person_ref of 1-64 letters, digits, '.', '_' or '-'", "person_ref", ref
         )
     purpose = obj.get("purpose", ALL_PURPOSES)
     if purpose != ALL_PURPOSES:
-        raise NonUserLineError(
+        raise LineProblem(
             f"a {typ} event applies to every purpose; leave purpose out or give 'all'",
             "purpose",
             purpose,
         )
-    channel = obj.get("channel", "import")
-    if channel not in CHANNELS:
-        raise NonUserLineError(
-            f"unknown channel {channel!r}; expected one of {', '.join(CHANNELS)}",
-            "channel",
-            channel,
-        )
+    channel = line_channel(obj)
     if typ == WITHDRAW:
-        return withdrawal(ref, at, cast(Channel, channel))
+        return withdrawal(ref, at, channel)
     lists = {}
     for field in (*CLEAR_FIELDS, *HASHED_FIELDS, "photo_phashes"):
         value = obj.get(field, [])
         if not isinstance(value, list):
-            raise NonUserLineError("expected a list", field)
+            raise LineProblem("expected a list", field)
         if field != "name_hashes" and not all(isinstance(v, str) for v in value):
-            raise NonUserLineError("expected a list of strings", field)
+            raise LineProblem("expected a list of strings", field)
         lists[field] = value
     try:
         ids = check_hashed(
@@ -143,10 +129,10 @@ def parse_line(obj: dict[str, Any], at: datetime, hasher: Callable[[], Hasher]) 
                 ids.photos,
             )
     except IdentifierError as exc:
-        raise NonUserLineError(str(exc), exc.field) from None
+        raise LineProblem(str(exc), exc.field) from None
     if not ids:
-        raise NonUserLineError(
+        raise LineProblem(
             "a registration needs at least one name, e-mail address, phone number or photo hash",
             "names",
         )
-    return registration(ref, ids, at, cast(Channel, channel))
+    return registration(ref, ids, at, channel)
