@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.one:
         print(json.dumps(run_one(args.one, Path(args.snapshot), args.ledger)))
         return
-    snapshot, url = prepare(args.posts, args.accounts, args.objectors, args.seed)
+    snapshot, url, _ = prepare(args.posts, args.accounts, args.objectors, args.seed)
     results: dict[str, list[dict[str, Any]]] = {}
     for _ in range(args.repeat):
         for kind in POLICIES:
