@@ -125,3 +125,25 @@ def test_index_batch_equals_one_by_one() -> None:
     assert index.query(b) == [("a", 0.9)]
     with pytest.raises(ValueError, match="2 keys for 1 texts"):
         index.add_many(["x", "y"], ["z"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_any_near_is_query_restricted_to_earlier_positions(data: st.DataObject) -> None:
+    a, b = pair_at(90, 10)
+    c, d = pair_at(81, 19)
+    e, f = pair_at(79, 21)
+    pool = [a, b, c, d, e, f, None, "short text", "Short  TEXT"]
+    texts = data.draw(st.lists(st.sampled_from(pool), min_size=1, max_size=8))
+    index = NearIndex()
+    index.add_many(list(range(len(texts))), texts)
+    before = data.draw(
+        st.lists(st.integers(0, len(texts)), min_size=len(texts), max_size=len(texts))
+    )
+    indexed = [k for k, t in enumerate(texts) if t]  # position -> key
+    expected = [
+        any(indexed.index(k) < before[i] for k, _ in hits)
+        for i, hits in enumerate(index.query_many(texts))
+    ]
+    assert index.any_near(texts, before=before) == expected
+    assert index.any_near(texts) == [bool(h) for h in index.query_many(texts)]

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -220,34 +220,78 @@ class NearIndex:
 
     def query_many(self, texts: Sequence[str | None]) -> list[list[tuple[Hashable, float]]]:
         """`query` for a batch of texts, hashed in one pass."""
-        self._freeze()
         found: list[list[tuple[Hashable, float]]] = [[] for _ in texts]
+        verified: list[list[tuple[int, float]]] = [[] for _ in texts]
+        for row, i, mine, theirs in self._verified(texts, self._candidates(texts)):
+            verified[row].append((i, _jaccard_sets(mine, theirs)))
+        for hits, out in zip(verified, found, strict=True):
+            hits.sort(key=lambda h: (-h[1], h[0]))
+            out.extend((self._keys[i], j) for i, j in hits)
+        return found
+
+    def any_near(
+        self, texts: Sequence[str | None], before: Sequence[int] | None = None
+    ) -> list[bool]:
+        """Whether each text has a near-duplicate among the indexed ones.
+
+        With `before`, only the indexed texts added before position `before[k]` count for
+        text k. The rules need no more than this, so each text stops at its first
+        verified neighbour instead of checking every candidate.
+        """
+        asked, ids = self._candidates(texts)
+        if before is not None and len(asked):
+            keep = ids < np.asarray(before, np.int64)[asked]
+            asked, ids = asked[keep], ids[keep]
+        found = [False] * len(texts)
+        for row, *_ in self._verified(texts, (asked, ids), found):
+            found[row] = True
+        return found
+
+    def _candidates(self, texts: Sequence[str | None]) -> tuple[np.ndarray, np.ndarray]:
+        """(asked row, indexed position) of every text pair sharing a band key, unsorted."""
+        self._freeze()
         rows, bands = band_keys(texts)
         if not len(self._bands) or not len(rows):
-            return found
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
         lo = np.searchsorted(self._bands, bands, "left").ravel()
         hi = np.searchsorted(self._bands, bands, "right").ravel()
         width = hi - lo
         asked = np.repeat(np.repeat(rows, BANDS), width)
         at = np.repeat(lo - (np.cumsum(width) - width), width) + np.arange(int(width.sum()))
-        pairs = np.unique(np.stack([asked, self._ids[at]], axis=1), axis=0)
-        verified: list[list[tuple[int, float]]] = [[] for _ in texts]
+        return asked, self._ids[at]
+
+    def _verified(
+        self,
+        texts: Sequence[str | None],
+        candidates: tuple[np.ndarray, np.ndarray],
+        done: list[bool] | None = None,
+    ) -> Iterator[tuple[int, int, frozenset[tuple[str, ...]], frozenset[tuple[str, ...]]]]:
+        """The candidate pairs at Jaccard >= 0.8, each once, by asked row then position.
+
+        Rows already `done` are skipped. A pair whose shingle counts differ too much is
+        passed over before the sets are compared: |A∩B| <= min and |A∪B| >= max, so
+        5·min < 4·max cannot reach 0.8.
+        """
+        asked, ids = candidates
+        width = np.int64(len(self._keys))
+        pairs = np.unique(asked * width + ids)
         mine: frozenset[tuple[str, ...]] = frozenset()
         last = -1
         # an indexed text is a candidate of many asked ones: its shingles are made once
         indexed: dict[int, frozenset[tuple[str, ...]]] = {}
-        for row, i in pairs.tolist():
+        for row, i in zip((pairs // width).tolist(), (pairs % width).tolist(), strict=True):
+            if done is not None and done[row]:
+                continue
             if row != last:
                 mine, last = shingles(texts[row] or ""), row
             theirs = indexed.get(i)
             if theirs is None:
                 theirs = indexed[i] = shingles(self._texts[i])
+            small, large = sorted((len(mine), len(theirs)))
+            if THRESHOLD_DEN * small < THRESHOLD_NUM * large:
+                continue
             if _near_sets(mine, theirs):
-                verified[row].append((i, _jaccard_sets(mine, theirs)))
-        for hits, out in zip(verified, found, strict=True):
-            hits.sort(key=lambda h: (-h[1], h[0]))
-            out.extend((self._keys[i], j) for i, j in hits)
-        return found
+                yield row, i, mine, theirs
 
     def _freeze(self) -> None:
         if not self._pending_bands:

@@ -8,8 +8,6 @@ times is one entry of the `NearIndex`.
 
 from __future__ import annotations
 
-from typing import cast
-
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -49,8 +47,8 @@ def copies_of_excluded(posts: pa.Table) -> pa.Array:
         index = NearIndex()
         index.add_many(list(protected), list(protected))
         asked = list(checked)
-        for normal, hits in zip(asked, index.query_many(asked), strict=True):
-            if hits:
+        for normal, hit in zip(asked, index.any_near(asked), strict=True):
+            if hit:
                 found.extend(checked[normal])
     return pa.array(sorted(found), pa.int64())
 
@@ -73,7 +71,8 @@ def duplicates(posts: pa.Table, mode: Dedup) -> pa.Array:
         texts = list(groups)  # in the order of each text's earliest post
         index = NearIndex()
         index.add_many(list(range(len(texts))), texts)
-        for rank, hits in enumerate(index.query_many(texts)):
-            if any(cast(int, key) < rank for key, _ in hits):
+        ranks = range(len(texts))
+        for rank, hit in zip(ranks, index.any_near(texts, before=ranks), strict=True):
+            if hit:
                 found.append(groups[texts[rank]][0])
     return pa.array(sorted(found), pa.int64())
