@@ -113,6 +113,19 @@ async def next_filing_is_quick(writer: ProcessWriter, account: int) -> None:
     assert time.monotonic() - started < 1.0, "the next filing took over a second"
 
 
+async def replacement_seen(writer: ProcessWriter) -> None:
+    """Wait (bounded) until the writer has noticed its child's death and promoted the next.
+
+    At ``replied`` every caller has its answer before the child exits, so a filing sent at
+    once can reach the dying child's socket before its end is read, and is then honestly
+    unknown. The promise under test is the filing *after* the death is seen.
+    """
+    deadline = time.monotonic() + BOUND_S
+    while writer.restarts < 1:
+        assert time.monotonic() < deadline, "the writer's death was never noticed"
+        await asyncio.sleep(0.01)
+
+
 @pytest.mark.parametrize(
     ("point", "committed", "answered"),
     [
@@ -134,6 +147,7 @@ def test_a_writer_killed_at_each_point_of_a_batch(
         assert all(isinstance(f, OutcomeUnknown) for f in unanswered), unanswered
         assert set(events_of(ledger_url, accounts).values()) == {1 if committed else 0}
         assert_true_answers(ledger_url, accounts, found)
+        await replacement_seen(writer)
         await next_filing_is_quick(writer, 6000)
         await retry_and_check(writer, ledger_url, accounts, found)
         assert writer.restarts == 1
