@@ -60,7 +60,7 @@ def exact_pairs(texts: list[str]) -> dict[tuple[int, int], float]:
     measured on the shingle sets themselves.
     """
     sets = [shingles(t) for t in texts]
-    holders: dict[tuple[str, ...], list[int]] = {}
+    holders: dict[str, list[int]] = {}
     for i, s in enumerate(sets):
         for g in s:
             holders.setdefault(g, []).append(i)

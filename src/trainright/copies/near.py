@@ -42,6 +42,8 @@ ROWS = 5
 PERMS = BANDS * ROWS
 #: Shingle hashes handled per NumPy step of the MinHash (bounds its working memory).
 _CHUNK = 1 << 17
+#: Indexed texts per shared band key tried before the rest (`NearIndex.any_near`).
+_FIRST = 4
 
 _rng = np.random.default_rng(0x7472_6169_6E72_6967)  # fixed: signatures are stable
 _A = (_rng.integers(0, 1 << 32, PERMS, dtype=np.uint64) | np.uint64(1)).astype(np.uint32)
@@ -57,17 +59,18 @@ def normalise(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
-def shingles(text: str) -> frozenset[tuple[str, ...]]:
+def shingles(text: str) -> frozenset[str]:
     """The set of 5-word shingles of a text (a text under 5 words: the whole string).
 
-    A shingle is the tuple of its words; the words hold no space, so tuples are equal
-    exactly when the space-joined strings are, and a whole string of fewer than five
-    words never equals a 5-word shingle.
+    A shingle is its words joined by single spaces. The words hold no space, so two
+    shingles are equal exactly when their words are, and a whole string of fewer than
+    five words (fewer spaces) never equals a 5-word shingle. Strings, not tuples: a
+    string keeps its hash, so comparing sets hashes each shingle once.
     """
     words = normalise(text).split()
     if len(words) < NGRAM:
-        return frozenset((tuple(words),)) if words else frozenset()
-    return frozenset(zip(*(words[i:] for i in range(NGRAM)), strict=False))
+        return frozenset((" ".join(words),)) if words else frozenset()
+    return frozenset(map(" ".join, zip(*(words[i:] for i in range(NGRAM)), strict=False)))
 
 
 def jaccard(a: str, b: str) -> float:
@@ -80,15 +83,16 @@ def is_near(a: str, b: str) -> bool:
     return _near_sets(shingles(a), shingles(b))
 
 
-def _jaccard_sets(a: frozenset[tuple[str, ...]], b: frozenset[tuple[str, ...]]) -> float:
-    union = len(a | b)
-    return len(a & b) / union if a and b else 0.0
+def _jaccard_sets(a: frozenset[str], b: frozenset[str]) -> float:
+    common = len(a & b)
+    return common / (len(a) + len(b) - common) if a and b else 0.0
 
 
-def _near_sets(a: frozenset[tuple[str, ...]], b: frozenset[tuple[str, ...]]) -> bool:
+def _near_sets(a: frozenset[str], b: frozenset[str]) -> bool:
+    """5·|A∩B| >= 4·|A∪B|, with |A∪B| = |A| + |B| - |A∩B|: one set operation, not two."""
     if not a or not b:
         return False
-    return THRESHOLD_DEN * len(a & b) >= THRESHOLD_NUM * len(a | b)
+    return (THRESHOLD_NUM + THRESHOLD_DEN) * len(a & b) >= THRESHOLD_NUM * (len(a) + len(b))
 
 
 def _mix(h: np.ndarray) -> np.ndarray:
@@ -222,7 +226,9 @@ class NearIndex:
         """`query` for a batch of texts, hashed in one pass."""
         found: list[list[tuple[Hashable, float]]] = [[] for _ in texts]
         verified: list[list[tuple[int, float]]] = [[] for _ in texts]
-        for row, i, mine, theirs in self._verified(texts, self._candidates(texts)):
+        candidates = self._expand(*self._ranges(texts))
+        pairs = np.unique(candidates[0] * np.int64(len(self._keys)) + candidates[1])
+        for row, i, mine, theirs in self._verified(texts, pairs):
             verified[row].append((i, _jaccard_sets(mine, theirs)))
         for hits, out in zip(verified, found, strict=True):
             hits.sort(key=lambda h: (-h[1], h[0]))
@@ -236,49 +242,86 @@ class NearIndex:
 
         With `before`, only the indexed texts added before position `before[k]` count for
         text k. The rules need no more than this, so each text stops at its first
-        verified neighbour instead of checking every candidate.
+        verified neighbour instead of checking every candidate. A band key shared by
+        thousands of indexed texts (one much-copied text and its variants) would still
+        make thousands of pairs per text asked, most of them for texts the first few
+        settle; so the first `_FIRST` texts under each shared key are tried first, and
+        only the texts still unsettled expand the rest.
         """
-        asked, ids = self._candidates(texts)
-        if before is not None and len(asked):
-            keep = ids < np.asarray(before, np.int64)[asked]
-            asked, ids = asked[keep], ids[keep]
         found = [False] * len(texts)
-        for row, *_ in self._verified(texts, (asked, ids), found):
-            found[row] = True
+        owner, lo, hi = self._ranges(texts)
+        if not len(owner):
+            return found
+        limit = np.asarray(before, np.int64) if before is not None else None
+        cut = np.minimum(hi, lo + _FIRST)
+        tried = self._settle(texts, self._expand(owner, lo, cut), limit, found, None)
+        settled = np.asarray(found, bool)
+        rest = ~settled[owner] & (hi > cut)
+        self._settle(texts, self._expand(owner[rest], cut[rest], hi[rest]), limit, found, tried)
         return found
 
-    def _candidates(self, texts: Sequence[str | None]) -> tuple[np.ndarray, np.ndarray]:
-        """(asked row, indexed position) of every text pair sharing a band key, unsorted."""
+    def _settle(
+        self,
+        texts: Sequence[str | None],
+        candidates: tuple[np.ndarray, np.ndarray],
+        limit: np.ndarray | None,
+        found: list[bool],
+        tried: np.ndarray | None,
+    ) -> np.ndarray:
+        """Mark in `found` the rows with a verified candidate; return the pair keys tried.
+
+        Pairs in `tried` (sorted keys from an earlier round) are not checked again.
+        """
+        asked, ids = candidates
+        if limit is not None and len(asked):
+            keep = ids < limit[asked]
+            asked, ids = asked[keep], ids[keep]
+        pairs = np.unique(asked * np.int64(len(self._keys)) + ids)
+        if tried is not None and len(tried) and len(pairs):
+            at = np.minimum(np.searchsorted(tried, pairs), len(tried) - 1)
+            pairs = pairs[tried[at] != pairs]
+        for row, *_ in self._verified(texts, pairs, found):
+            found[row] = True
+        return pairs
+
+    def _ranges(self, texts: Sequence[str | None]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(asked row, lo, hi) per band key a text shares: its neighbours are ids[lo:hi]."""
         self._freeze()
         rows, bands = band_keys(texts)
         if not len(self._bands) or not len(rows):
-            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+            empty = np.zeros(0, np.int64)
+            return empty, empty, empty
         lo = np.searchsorted(self._bands, bands, "left").ravel()
         hi = np.searchsorted(self._bands, bands, "right").ravel()
+        shared = hi > lo
+        return np.repeat(rows, BANDS)[shared], lo[shared], hi[shared]
+
+    def _expand(
+        self, owner: np.ndarray, lo: np.ndarray, hi: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(asked row, indexed position) of every pair in the ranges, unsorted."""
         width = hi - lo
-        asked = np.repeat(np.repeat(rows, BANDS), width)
+        asked = np.repeat(owner, width)
         at = np.repeat(lo - (np.cumsum(width) - width), width) + np.arange(int(width.sum()))
         return asked, self._ids[at]
 
     def _verified(
         self,
         texts: Sequence[str | None],
-        candidates: tuple[np.ndarray, np.ndarray],
+        pairs: np.ndarray,
         done: list[bool] | None = None,
-    ) -> Iterator[tuple[int, int, frozenset[tuple[str, ...]], frozenset[tuple[str, ...]]]]:
-        """The candidate pairs at Jaccard >= 0.8, each once, by asked row then position.
+    ) -> Iterator[tuple[int, int, frozenset[str], frozenset[str]]]:
+        """The pairs at Jaccard >= 0.8 among `pairs` (sorted unique keys row·len + position).
 
         Rows already `done` are skipped. A pair whose shingle counts differ too much is
         passed over before the sets are compared: |A∩B| <= min and |A∪B| >= max, so
         5·min < 4·max cannot reach 0.8.
         """
-        asked, ids = candidates
         width = np.int64(len(self._keys))
-        pairs = np.unique(asked * width + ids)
-        mine: frozenset[tuple[str, ...]] = frozenset()
+        mine: frozenset[str] = frozenset()
         last = -1
         # an indexed text is a candidate of many asked ones: its shingles are made once
-        indexed: dict[int, frozenset[tuple[str, ...]]] = {}
+        indexed: dict[int, frozenset[str]] = {}
         for row, i in zip((pairs // width).tolist(), (pairs % width).tolist(), strict=True):
             if done is not None and done[row]:
                 continue
