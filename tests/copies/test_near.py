@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -29,6 +31,12 @@ from trainright.copies import NearIndex, is_near, jaccard, normalise, shingles
 )
 def test_normalise(text: str, normal: str) -> None:
     assert normalise(text) == normal
+
+
+@given(st.text(st.characters(max_codepoint=127)))
+def test_ascii_takes_a_shorter_path_to_the_same_form(text: str) -> None:
+    """The ASCII path skips NFKC and casefold: it must agree with them on every string."""
+    assert normalise(text) == " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
 @pytest.mark.parametrize(

@@ -55,7 +55,12 @@ _GRAM = np.uint64(0x4752_414D)
 
 
 def normalise(text: str) -> str:
-    """NFKC, then case folding, then every run of whitespace as one space, trimmed."""
+    """NFKC, then case folding, then every run of whitespace as one space, trimmed.
+
+    ASCII text is its own NFKC form and folds as `lower` does, so it skips both.
+    """
+    if text.isascii():
+        return " ".join(text.lower().split())
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
