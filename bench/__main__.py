@@ -7,6 +7,8 @@ import sys
 
 SUITES = (
     "bench.rules",
+    "bench.copies",
+    "bench.audit",
     "bench.minimise",
     "bench.images",
     "bench.photos",

@@ -19,15 +19,13 @@ import argparse
 import statistics
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 import numpy as np
 
+from bench.common import OUT
 from trainright.ledger import Ledger, NewEvent
 from trainright.lineage import LineageIndex, compute_impact, register_model
 from trainright.lineage.catalog import store_dataset
-
-OUT = Path(__file__).parent / "out"
 
 
 def _manifest(i: int, shards: int, rows: int) -> dict[str, object]:

@@ -50,7 +50,8 @@ from trainright.minimise.text import BATCH_ROWS
 sys.path.insert(0, str(Path(__file__).parents[1] / "tests" / "minimise"))
 from corpus import ACCOUNTS, CASES, precision_recall, score
 
-OUT = Path(__file__).parent / "out"
+from bench.common import OUT
+
 REPEAT = 3  # timed runs per measurement (a fresh Redactor each); the median is reported
 # Presidio entity -> (trainright category, placeholder)
 SHARED = {

@@ -33,7 +33,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-OUT = Path(__file__).parent / "out"
+from bench.common import OUT
+
 BENCH_NONUSER_KEY = "bench-only-key-for-synthetic-non-user-identifiers"
 EEA = "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE IS LI NO"
 
@@ -155,10 +156,11 @@ def registrations(path: Path, n: int, seed: int) -> None:
 
 
 def prepare(
-    posts: int, accounts: int, objectors: int, seed: int, non_users: int = 10_000
-) -> tuple[Path, str, str]:
-    """Synthesise once per size (cached under bench/out) and import the events: into one
-    ledger, and with the registrations of people without an account into another."""
+    posts: int, accounts: int, objectors: int, seed: int, non_users: int | None = None
+) -> tuple[Path, str, str | None]:
+    """Synthesise once per size (cached under bench/out, or $BENCH_OUT) and import the
+    events into a ledger; with `non_users`, also into a second ledger with that many
+    registrations of people without an account (None: no second ledger)."""
     from trainright.ledger import Ledger, import_events
     from trainright.synth import synthesize
 
@@ -186,6 +188,8 @@ def prepare(
             f"  imported {result.events:,} events in {time.perf_counter() - start:.1f} s",
             flush=True,
         )
+    if non_users is None:
+        return snapshot, url, None
     with_nu = OUT / tag / f"ledger-nonusers-{non_users}.db"
     nu_url = f"sqlite:///{with_nu}"
     if not with_nu.exists():
@@ -222,6 +226,7 @@ def main(argv: list[str] | None = None) -> None:
     snapshot, url, nu_url = prepare(
         args.posts, args.accounts, args.objectors, args.seed, args.non_users
     )
+    assert nu_url is not None  # asked for with non_users
     results: dict[str, list[dict[str, Any]]] = {}
     for _ in range(args.repeat):
         for kind in ("trainright", "floor+text", "floor", "+non-users"):

@@ -36,6 +36,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from bench.common import copy_ledger
 from bench.rules import prepare
 
 SECRET = "bench-secret-0123456789abcdef0123"
@@ -248,6 +249,12 @@ def report(results: list[dict[str, Any]], posts: int, accounts: int) -> None:
                 f"    predicted with {cores} executor cores: {t:.1f} s ({posts / t:,.0f} posts/s)"
             )
     if not same:
+        for r in results[1:]:
+            counts = {k: (v, r["counts"].get(k)) for k, v in first["counts"].items()}
+            print(
+                f"{LABELS[r['engine']]} against {LABELS[first['engine']]}:",
+                {k: ab for k, ab in counts.items() if ab[0] != ab[1]},
+            )
         raise SystemExit("the engines' datasets differ")
 
 
@@ -284,7 +291,7 @@ def main(argv: list[str] | None = None) -> None:
         work = Path(tmp)
         # The DuckDB build registers its dataset: give it a copy of the ledger.
         ledger_copy = work / "ledger.db"
-        shutil.copyfile(url.removeprefix("sqlite:///"), ledger_copy)
+        copy_ledger(Path(url.removeprefix("sqlite:///")), ledger_copy)
         common = ["--snapshot", str(snapshot), "--ledger", f"sqlite:///{ledger_copy}"]
         common += ["--events", str(events), "--work", tmp]
         for engine in args.engines.split(","):

@@ -34,11 +34,11 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from pyroaring import BitMap64
 
+from bench.common import OUT
 from trainright.dataset import SHARD_SCHEMA, shard_name
 from trainright.training import revocations as rv
 from trainright.training.source import Piece, Source
 
-OUT = Path(__file__).parent / "out"
 WORDS = np.array(
     [
         "the",

@@ -50,9 +50,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import SecretStr
 
+from bench.common import OUT
 from trainright.rules.standing import AccountFacts
 
-OUT = Path(__file__).parent / "out"
 ROOT = Path(__file__).parent.parent
 TRAINRIGHT = Path(sys.executable).parent / "trainright"
 TARGET_RATE, TARGET_P99_MS = 2500, 60.0

@@ -1,0 +1,91 @@
+"""Every benchmark runs to its end on a tiny input (it measures nothing at this size).
+
+The benches are run by hand, seldom, and at sizes too long for a test; without this a
+change to what they call breaks them unnoticed until the next measurement.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parent.parent
+
+TINY = {
+    "rules": [
+        "--posts",
+        "2000",
+        "--accounts",
+        "200",
+        "--objectors",
+        "20",
+        "--repeat",
+        "1",
+        "--non-users",
+        "20",
+    ],
+    "copies": ["--posts", "2000", "--accounts", "200", "--objectors", "20"],
+    "audit": ["--posts", "2000", "--generations", "50"],
+    "minimise": ["--posts", "2000", "--accounts", "200"],
+    "images": ["--images", "4", "--runs", "1"],
+    "photos": ["--images", "10", "--registrations", "50"],
+    "lineage": [
+        "--datasets",
+        "2",
+        "--shards",
+        "2",
+        "--subjects",
+        "1000",
+        "--models",
+        "1",
+        "--objectors",
+        "100",
+        "--lookups",
+        "100",
+    ],
+    "training": ["--rows", "20000", "--shards", "2", "--subjects", "1000", "--runs", "1"],
+    "mastodon": ["--accounts", "50", "--statuses", "2000", "--repeat", "1"],
+    "web": [
+        "--duration",
+        "1",
+        "--warmup",
+        "1",
+        "--connections",
+        "2",
+        "--accounts",
+        "100",
+        "--targets",
+        "ceiling,sqlite",
+    ],
+    "spark": [
+        "--posts",
+        "2000",
+        "--accounts",
+        "200",
+        "--objectors",
+        "20",
+        "--engines",
+        "duckdb,spark",
+    ],
+}
+
+
+@pytest.mark.heavy
+@pytest.mark.parametrize("bench", sorted(TINY))
+def test_a_bench_runs_to_its_end(bench: str, tmp_path: Path) -> None:
+    env = {**os.environ, "BENCH_OUT": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", f"bench.{bench}", *TINY[bench]],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip(), "the bench printed no figures"
