@@ -15,62 +15,24 @@ import pytest
 
 ROOT = Path(__file__).parent.parent
 
+#: A synthetic platform small enough to build in seconds.
+PLATFORM = "--posts 2000 --accounts 200 --objectors 20"
 TINY = {
-    "rules": [
-        "--posts",
-        "2000",
-        "--accounts",
-        "200",
-        "--objectors",
-        "20",
-        "--repeat",
-        "1",
-        "--non-users",
-        "20",
-    ],
-    "copies": ["--posts", "2000", "--accounts", "200", "--objectors", "20"],
-    "audit": ["--posts", "2000", "--generations", "50"],
-    "minimise": ["--posts", "2000", "--accounts", "200"],
-    "images": ["--images", "4", "--runs", "1"],
-    "photos": ["--images", "10", "--registrations", "50"],
-    "lineage": [
-        "--datasets",
-        "2",
-        "--shards",
-        "2",
-        "--subjects",
-        "1000",
-        "--models",
-        "1",
-        "--objectors",
-        "100",
-        "--lookups",
-        "100",
-    ],
-    "training": ["--rows", "20000", "--shards", "2", "--subjects", "1000", "--runs", "1"],
-    "mastodon": ["--accounts", "50", "--statuses", "2000", "--repeat", "1"],
-    "web": [
-        "--duration",
-        "1",
-        "--warmup",
-        "1",
-        "--connections",
-        "2",
-        "--accounts",
-        "100",
-        "--targets",
-        "ceiling,sqlite",
-    ],
-    "spark": [
-        "--posts",
-        "2000",
-        "--accounts",
-        "200",
-        "--objectors",
-        "20",
-        "--engines",
-        "duckdb,spark",
-    ],
+    name: args.split()
+    for name, args in {
+        "rules": f"{PLATFORM} --repeat 1 --non-users 20",
+        "copies": PLATFORM,
+        "audit": "--posts 2000 --generations 50",
+        "minimise": "--posts 2000 --accounts 200",
+        "images": "--images 4 --runs 1",
+        "photos": "--images 10 --registrations 50",
+        "lineage": "--datasets 2 --shards 2 --subjects 1000 --models 1 --objectors 100"
+        " --lookups 100",
+        "training": "--rows 20000 --shards 2 --subjects 1000 --runs 1",
+        "mastodon": "--accounts 50 --statuses 2000 --repeat 1",
+        "web": "--duration 1 --warmup 1 --connections 2 --accounts 100 --targets ceiling,sqlite",
+        "spark": f"{PLATFORM} --engines duckdb,spark",
+    }.items()
 }
 
 
