@@ -153,5 +153,7 @@ def test_any_near_is_query_restricted_to_earlier_positions(data: st.DataObject) 
         any(indexed.index(k) < before[i] for k, _ in hits)
         for i, hits in enumerate(index.query_many(texts))
     ]
-    assert index.any_near(texts, before=before) == expected
-    assert index.any_near(texts) == [bool(h) for h in index.query_many(texts)]
+    # first=0: every answer comes from the second round (the rest under each shared key)
+    for first in (0, 1, 4, len(texts)):
+        assert index.any_near(texts, before=before, first=first) == expected
+        assert index.any_near(texts, first=first) == [bool(h) for h in index.query_many(texts)]

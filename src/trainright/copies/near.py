@@ -42,8 +42,6 @@ ROWS = 5
 PERMS = BANDS * ROWS
 #: Shingle hashes handled per NumPy step of the MinHash (bounds its working memory).
 _CHUNK = 1 << 17
-#: Indexed texts per shared band key tried before the rest (`NearIndex.any_near`).
-_FIRST = 4
 
 _rng = np.random.default_rng(0x7472_6169_6E72_6967)  # fixed: signatures are stable
 _A = (_rng.integers(0, 1 << 32, PERMS, dtype=np.uint64) | np.uint64(1)).astype(np.uint32)
@@ -231,8 +229,7 @@ class NearIndex:
         """`query` for a batch of texts, hashed in one pass."""
         found: list[list[tuple[Hashable, float]]] = [[] for _ in texts]
         verified: list[list[tuple[int, float]]] = [[] for _ in texts]
-        candidates = self._expand(*self._ranges(texts))
-        pairs = np.unique(candidates[0] * np.int64(len(self._keys)) + candidates[1])
+        pairs = self._pairs(*self._expand(*self._ranges(texts)))
         for row, i, mine, theirs in self._verified(texts, pairs):
             verified[row].append((i, _jaccard_sets(mine, theirs)))
         for hits, out in zip(verified, found, strict=True):
@@ -241,7 +238,7 @@ class NearIndex:
         return found
 
     def any_near(
-        self, texts: Sequence[str | None], before: Sequence[int] | None = None
+        self, texts: Sequence[str | None], before: Sequence[int] | None = None, *, first: int = 4
     ) -> list[bool]:
         """Whether each text has a near-duplicate among the indexed ones.
 
@@ -250,15 +247,16 @@ class NearIndex:
         verified neighbour instead of checking every candidate. A band key shared by
         thousands of indexed texts (one much-copied text and its variants) would still
         make thousands of pairs per text asked, most of them for texts the first few
-        settle; so the first `_FIRST` texts under each shared key are tried first, and
-        only the texts still unsettled expand the rest.
+        settle; so the `first` indexed texts under each shared key are tried first, and
+        only the texts still unsettled expand the rest. The answer is the same for any
+        `first`; only the work differs.
         """
         found = [False] * len(texts)
         owner, lo, hi = self._ranges(texts)
         if not len(owner):
             return found
         limit = np.asarray(before, np.int64) if before is not None else None
-        cut = np.minimum(hi, lo + _FIRST)
+        cut = np.minimum(hi, lo + first)
         tried = self._settle(texts, self._expand(owner, lo, cut), limit, found, None)
         settled = np.asarray(found, bool)
         rest = ~settled[owner] & (hi > cut)
@@ -281,10 +279,9 @@ class NearIndex:
         if limit is not None and len(asked):
             keep = ids < limit[asked]
             asked, ids = asked[keep], ids[keep]
-        pairs = np.unique(asked * np.int64(len(self._keys)) + ids)
-        if tried is not None and len(tried) and len(pairs):
-            at = np.minimum(np.searchsorted(tried, pairs), len(tried) - 1)
-            pairs = pairs[tried[at] != pairs]
+        pairs = self._pairs(asked, ids)
+        if tried is not None:
+            pairs = pairs[np.isin(pairs, tried, assume_unique=True, invert=True)]
         for row, *_ in self._verified(texts, pairs, found):
             found[row] = True
         return pairs
@@ -310,13 +307,17 @@ class NearIndex:
         at = np.repeat(lo - (np.cumsum(width) - width), width) + np.arange(int(width.sum()))
         return asked, self._ids[at]
 
+    def _pairs(self, asked: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        """Candidate pairs as sorted unique keys row·len + position (`_verified` reads them)."""
+        return np.unique(asked * np.int64(len(self._keys)) + ids)
+
     def _verified(
         self,
         texts: Sequence[str | None],
         pairs: np.ndarray,
         done: list[bool] | None = None,
     ) -> Iterator[tuple[int, int, frozenset[str], frozenset[str]]]:
-        """The pairs at Jaccard >= 0.8 among `pairs` (sorted unique keys row·len + position).
+        """The pairs at Jaccard >= 0.8 among `pairs` (keys from `_pairs`).
 
         Rows already `done` are skipped. A pair whose shingle counts differ too much is
         passed over before the sets are compared: |A∩B| <= min and |A∪B| >= max, so
