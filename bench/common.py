@@ -9,6 +9,8 @@ from pathlib import Path
 
 #: Cached inputs and results: bench/out, or $BENCH_OUT (the smoke tests use a temp dir).
 OUT = Path(os.environ.get("BENCH_OUT") or Path(__file__).parent / "out")
+#: The benches' pseudonymisation key for the builds they run (synthetic data only).
+SECRET = "bench-secret-0123456789abcdef0123"
 
 
 def copy_ledger(source: Path, target: Path) -> None:

@@ -23,7 +23,7 @@ from pathlib import Path
 from time import perf_counter
 from typing import Any
 
-from bench.common import copy_ledger
+from bench.common import SECRET, copy_ledger
 from bench.rules import prepare
 
 #: The policy's changes to the default policy's lines.
@@ -52,22 +52,19 @@ def policy_toml(kind: str) -> str:
 
 def tree_rss(root: int) -> int:
     """Resident bytes of `root` and all its descendants, read from /proc."""
-    parent: dict[int, int] = {}
+    children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
                 stat = Path(f"/proc/{entry}/stat").read_text()
             except OSError:
-                continue
-            parent[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
-    tree, frontier = {root}, [root]
+                continue  # gone since the listing
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(ppid, []).append(int(entry))
+    total, frontier = 0, [root]
     while frontier:
         pid = frontier.pop()
-        kids = [p for p, pp in parent.items() if pp == pid and p not in tree]
-        tree.update(kids)
-        frontier += kids
-    total = 0
-    for pid in tree:
+        frontier += children.get(pid, [])
         try:
             total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * _PAGE
         except OSError:
@@ -80,20 +77,14 @@ def run_build(kind: str, snapshot: Path, ledger: Path, work: Path) -> dict[str, 
     from trainright.synth import DEFAULT_CUTOFF
 
     run = work / kind.replace(" ", "-")
-    shutil.rmtree(run, ignore_errors=True)
     run.mkdir(parents=True)
     (run / "policy.toml").write_text(policy_toml(kind))
     copy_ledger(ledger, run / "ledger.db")
     cmd = [sys.executable, "-m", "trainright", "build", "--snapshot", str(snapshot)]
     cmd += ["--policy", str(run / "policy.toml"), "--out", str(run / "dataset")]
-    cmd += ["--cutoff", DEFAULT_CUTOFF.isoformat().replace("+00:00", "Z")]
+    cmd += ["--cutoff", DEFAULT_CUTOFF.strftime("%Y-%m-%dT%H:%M:%SZ")]
     cmd += ["--ledger", f"sqlite:///{run / 'ledger.db'}"]
-    env = {
-        **os.environ,
-        "TRAINRIGHT_SECRET": os.environ.get(
-            "TRAINRIGHT_SECRET", "bench-only-pseudonym-key-of-32-bytes"
-        ),
-    }
+    env = {**os.environ, "TRAINRIGHT_SECRET": SECRET}
     start = perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = 0

@@ -36,10 +36,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from bench.common import copy_ledger
+from bench.common import SECRET, copy_ledger
 from bench.rules import prepare
 
-SECRET = "bench-secret-0123456789abcdef0123"
 LABELS = {"duckdb": "duckdb", "spark": "spark local[2]", "cluster": "cluster 2x1"}
 
 

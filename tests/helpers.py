@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import os
+import subprocess
+import sys
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -252,3 +254,18 @@ def build_account_state(
     i, r = names.index("account_id"), names.index("reason")
     h, u = names.index("honor_reservations"), names.index("usage_allowed")
     return {int(row[i]): (row[r], bool(row[h]) and row[u] is False) for row in rows}
+
+
+def run_module(
+    module: str, *args: str, cwd: Path, env: dict[str, str], timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """`python -m module args` in a fresh process, as a user runs it; output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )

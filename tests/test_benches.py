@@ -7,11 +7,11 @@ change to what they call breaks them unnoticed until the next measurement.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from helpers import run_module
 
 ROOT = Path(__file__).parent.parent
 
@@ -40,14 +40,6 @@ TINY = {
 @pytest.mark.parametrize("bench", sorted(TINY))
 def test_a_bench_runs_to_its_end(bench: str, tmp_path: Path) -> None:
     env = {**os.environ, "BENCH_OUT": str(tmp_path)}
-    done = subprocess.run(
-        [sys.executable, "-m", f"bench.{bench}", *TINY[bench]],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    done = run_module(f"bench.{bench}", *TINY[bench], cwd=ROOT, env=env, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.strip(), "the bench printed no figures"

@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from factories import SECRET, account, post
+from helpers import run_module
 
 
 def trainright(
@@ -23,15 +24,7 @@ def trainright(
 ) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("TRAINRIGHT_")}
     full_env.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "trainright", *args],
-        cwd=cwd,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_module("trainright", *args, cwd=cwd, env=full_env)
 
 
 @pytest.fixture

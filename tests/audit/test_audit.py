@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from factories import CUTOFF, SECRET, account, post
+from helpers import run_module
 from trainright import InputError, Ledger, NewEvent, build, parse_policy
 from trainright.audit import audit_outputs
 from trainright.lineage import compute_impact, register_model
@@ -92,15 +92,7 @@ def test_an_unregistered_model_is_refused(dataset: Path, tmp_path: Path, ledger:
 def trainright(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRAINRIGHT_")}
     env["TRAINRIGHT_SECRET"] = SECRET
-    return subprocess.run(
-        [sys.executable, "-m", "trainright", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_module("trainright", *args, cwd=cwd, env=env)
 
 
 @pytest.mark.parametrize(
