@@ -31,19 +31,19 @@ def copies_of_excluded(posts: pa.Table) -> pa.Array:
     `posts` holds `post_id`, `text` and `side`: True for a text of an author who is not
     cleared at T (the "do not copy" side), False for a post that is to be checked.
     """
-    ids = posts.column("post_id").to_pylist()
-    texts = posts.column("text").to_pylist()
-    side = posts.column("side").to_pylist()
-    protected = _groups(
-        [i for i, s in zip(ids, side, strict=True) if s],
-        [t for t, s in zip(texts, side, strict=True) if s],
-    )
+    side = posts.column("side")
+    checked_rows = posts.filter(pc.invert(side))
     checked = _groups(
-        [i for i, s in zip(ids, side, strict=True) if not s],
-        [t for t, s in zip(texts, side, strict=True) if not s],
+        checked_rows.column("post_id").to_pylist(), checked_rows.column("text").to_pylist()
+    )
+    if not checked:  # no region checks for copies: the other side need not be read
+        return pa.array([], pa.int64())
+    protected_rows = posts.filter(side)
+    protected = _groups(
+        protected_rows.column("post_id").to_pylist(), protected_rows.column("text").to_pylist()
     )
     found: list[int] = []
-    if protected and checked:
+    if protected:
         index = NearIndex()
         index.add_many(list(protected), list(protected))
         asked = list(checked)
