@@ -58,6 +58,15 @@ REASONS: tuple[str, ...] = (
 #: out because `\s` differs between RE2 (DuckDB) and Java (Spark).
 _BLANK = r"'^[\t\n\x{0B}\f\r\x{1C}-\x{1F}\x{85}\p{Z}]*$'"
 
+#: Whether post `p` of a cleared author (`s`, its `account_state`) is `not_public`, and
+#: whether its AI-usage reservation (`pu`, its `usage` row) makes it `reserved`: written
+#: once for `post_state` and for the posts the non-user search reads.
+_NOT_VISIBLE = """NOT ((p.visibility = 'public' AND s.vis_public)
+                  OR (p.visibility = 'unlisted' AND s.vis_unlisted)
+                  OR (p.visibility = 'friends' AND s.vis_friends)
+                  OR (p.visibility = 'only_me' AND s.vis_only_me))"""
+_RESERVED = "s.honor_reservations AND NOT COALESCE(pu.allowed, s.usage_allowed, TRUE)"
+
 REGION_RULES_SCHEMA = pa.schema(
     [
         ("country", pa.string()),
@@ -291,13 +300,9 @@ SELECT
         WHEN p.deleted THEN 'post_deleted'
         WHEN s.account_id IS NULL THEN 'account_status'
         WHEN s.reason IS NOT NULL THEN s.reason
-        WHEN NOT ((p.visibility = 'public' AND s.vis_public)
-                  OR (p.visibility = 'unlisted' AND s.vis_unlisted)
-                  OR (p.visibility = 'friends' AND s.vis_friends)
-                  OR (p.visibility = 'only_me' AND s.vis_only_me)) THEN 'not_public'
+        WHEN {_NOT_VISIBLE} THEN 'not_public'
         -- a post's own preference beats its author's
-        WHEN s.honor_reservations AND NOT COALESCE(pu.allowed, s.usage_allowed, TRUE)
-            THEN 'reserved'
+        WHEN {_RESERVED} THEN 'reserved'
         WHEN s.exclude_tagged AND COALESCE(x.uncleared, 0) = 1 THEN 'tagged_not_cleared'
         WHEN nu.post_id IS NOT NULL THEN 'names_non_user'
     END AS before_reason,
@@ -400,8 +405,10 @@ def non_user_queries(cutoff: datetime) -> tuple[str, str]:
     A registration is active when its person's latest `non_user_objection` /
     `non_user_objection_withdrawn` event at or before T is the objection (a later
     registration under the same `person_ref` replaces the identifiers). Only posts that
-    no earlier reason excludes at the account level are searched: the reason of any
-    other post is decided before `names_non_user` is reached.
+    no earlier reason excludes (deleted, the author not cleared, `not_public`,
+    `reserved`) are searched: the reason of any other post is decided before
+    `names_non_user` is reached. (`tagged_not_cleared` is left to `post_state`: it
+    needs the tags, and few posts are out for it alone.)
     """
     t = utc(cutoff).replace(tzinfo=None)
     ts = f"TIMESTAMP '{t:%Y-%m-%d %H:%M:%S.%f}'"
@@ -421,7 +428,10 @@ ORDER BY e.person_ref
 SELECT p.post_id, p.text
 FROM posts AS p
 JOIN account_state AS s ON s.account_id = p.author_id
+LEFT JOIN usage AS pu ON pu.value = p.content_usage
 WHERE s.reason IS NULL AND NOT p.deleted AND p.text IS NOT NULL AND p.created_at <= {ts}
+  -- as CASE reads them: a NULL condition is not taken
+  AND NOT COALESCE({_NOT_VISIBLE}, FALSE) AND NOT COALESCE({_RESERVED}, FALSE)
 """
     return registrations, candidates
 
@@ -489,8 +499,16 @@ class CopyEngine(Protocol):
 
 
 def find_copies(engine: CopyEngine, cutoff: datetime) -> None:
-    """Leave `copy_posts` (the copies of texts no one may copy) for `post_state`."""
+    """Leave `copy_posts` (the copies of texts no one may copy) for `post_state`.
+
+    With no cleared author in a region that checks for copies, nothing is read: the
+    texts of the "do not copy" side would be fetched for nothing.
+    """
     sides, _ = copies_queries(cutoff)
+    checks = "SELECT COUNT(*) FROM account_state WHERE reason IS NULL AND exclude_copies"
+    if engine.strings(checks)[0] == "0":
+        engine.keep_ids("copy_posts", pa.array([], pa.int64()))
+        return
     engine.keep_ids("copy_posts", copies_of_excluded(engine.arrow(sides)))
 
 
