@@ -108,8 +108,8 @@ COPY_TEXTS = (
     " ".join([*_BASE[:12], "boats", *_BASE[13:]]),
 )
 #: Names people without an account register (SPEC §5): a common word, one inside longer
-#: words, accents and case, two words; and texts that name them, or nearly do.
-NON_USER_NAMES = ("Hope", "Ann", "José Ñúñez", "Grete Hansen", "Ola")
+#: words, accents and case, two and four words; and texts that name them, or nearly do.
+NON_USER_NAMES = ("Hope", "Ann", "José Ñúñez", "Grete Hansen", "Ola", "Anna Maria van Berg")
 NON_USER_EMAILS = ("grete@example.org", "Ola.Nordmann@Example.NO")
 NAMING_TEXTS = (
     "No hope left",
@@ -118,6 +118,8 @@ NAMING_TEXTS = (
     "jose and nunez",
     "Grete  Hansen, 80 år!",
     "Hansen Grete",
+    "Hilsen Anna Maria van Berg",
+    "Anna Maria van Dijk",
     "Mail GRETE@example.org.",
     "skriv til ola.nordmann@example.no",
     "Olav og Ola_Nordmann",

@@ -73,6 +73,18 @@ ROWS = [
         (register("Grete Hansen"),),
     ),
     Row("the words swapped", "Hansen Grete", "included", (register("Grete Hansen"),)),
+    Row(
+        "a name of four words",
+        "Hilsen Anna Maria van Berg",
+        "names_non_user",
+        (register("Anna Maria van Berg"),),
+    ),
+    Row(
+        "four words, the last one different",
+        "Hilsen Anna Maria van Dijk",
+        "included",
+        (register("Anna Maria van Berg"),),
+    ),
     Row("one word of two", "Grete was here", "included", (register("Grete Hansen"),)),
     Row(
         "an address in other case",

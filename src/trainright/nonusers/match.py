@@ -60,7 +60,10 @@ class Matcher:
         for ids in registrations:
             for name in ids.names:
                 self.names_of.setdefault(len(name), set()).add(tuple(name))
-                packed = [word_id.setdefault(h, len(word_id) + 1) for h in name[:_RUN]]
+                # every word gets an id, the fourth and later too: `_learn` remembers
+                # only words with one, and `_whole_name` checks the whole name
+                numbered = [word_id.setdefault(h, len(word_id) + 1) for h in name]
+                packed = numbered[:_RUN]
                 prefixes.setdefault(len(packed), set()).add(_pack(packed))
             self.emails.update(ids.emails)
             self.phones.update(ids.phones)
