@@ -25,6 +25,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import SecretStr
@@ -53,9 +54,37 @@ def fold_words(texts: pa.Array) -> pa.ListArray:
     ("é" -> "e"), split at every run of characters that are neither letters nor
     digits. Vectorised (Arrow's C++ kernels), since the build folds every post; a
     registration's names go through the same kernels, so the two can only agree.
-    Empty strings may stand at either end of a text's list."""
+    Empty strings may stand at either end of a text's list.
+
+    Texts that are all ASCII (most posts) take a shorter road to the same words: NFKD
+    and the marks change nothing there, and ASCII's letters and digits are known, so
+    each byte is mapped at once (A-Z lowered, other non-alphanumerics to a space) and
+    the text split at spaces, several times faster than the Unicode regex split.
+    """
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks()
+    if pc.all(pc.string_is_ascii(texts)).as_py() is not False:
+        return pc.ascii_split_whitespace(_ascii_words_spaced(texts))
     folded = pc.utf8_lower(pc.utf8_normalize(texts, "NFKD"))
     return pc.split_pattern_regex(pc.replace_substring_regex(folded, r"\p{Mn}+", ""), _SPLIT)
+
+
+#: Per ASCII byte: itself if a lower-case letter or digit, lowered if upper case, else a space.
+_ASCII_FOLD = np.array(
+    [c if chr(c).isascii() and chr(c).isalnum() else 32 for c in range(256)], np.uint8
+)
+_ASCII_FOLD[ord("A") : ord("Z") + 1] += 32
+
+
+def _ascii_words_spaced(texts: pa.Array) -> pa.Array:
+    """ASCII texts lowered, with every byte that is not a letter or digit a space."""
+    validity, offsets, data = texts.buffers()
+    if data is None:  # no text has a character
+        return texts
+    mapped = _ASCII_FOLD[np.frombuffer(data, np.uint8)]
+    return pa.StringArray.from_buffers(
+        len(texts), offsets, pa.py_buffer(mapped), validity, texts.null_count, texts.offset
+    )
 
 
 def name_words(name: str) -> list[str]:

@@ -75,8 +75,8 @@ class Matcher:
         self._prefixes = {k: np.array(sorted(v), np.uint64) for k, v in prefixes.items()}
         self._seen: set[str] = set()  # folded words already hashed
         self._named: dict[str, str] = {}  # ... those in a registered name: word -> hash
-        self._named_ids = np.zeros(1, np.int64)
-        self._named_set = pa.array([], pa.string())
+        # the words of registered names seen so far (sorted), and their ids
+        self._named_index = (pa.array([], pa.string()), np.zeros(1, np.int64))
 
     def __bool__(self) -> bool:
         """Whether any text can match (photos are matched apart, in the media step)."""
@@ -87,7 +87,11 @@ class Matcher:
         texts = batch.column("text")
         found = np.zeros(len(texts), bool)
         if self.names_of:
-            found |= self._name_rows(texts)
+            # the all-ASCII texts apart: `fold_words` has a faster road for them
+            ascii = pc.fill_null(pc.string_is_ascii(texts), True).to_numpy(zero_copy_only=False)
+            for part in (ascii, ~ascii):
+                if part.any():
+                    found[part] = self._name_rows(texts.filter(pa.array(part)))
         if self.emails:
             found |= self._rows(texts, pc.match_substring(texts, "@"), self._names_email)
         if self.phones:
@@ -99,24 +103,32 @@ class Matcher:
         words = fold_words(texts)
         flat = pc.list_flatten(words)
         self._learn(pc.unique(flat))
+        named_set, named_ids = self._named_index
         rows = np.zeros(len(texts), bool)
-        if not self._named:
+        if not len(named_set):
             return rows
-        parents = pc.list_parent_indices(words).to_numpy()
-        at = pc.fill_null(pc.index_in(flat, value_set=self._named_set), -1).to_numpy()
-        ids = np.where(at >= 0, self._named_ids[at], 0).astype(np.uint64)
-        n = len(ids)
+        # only the words of a registered name matter: their places in `flat`, in order
+        at = pc.index_in(flat, value_set=named_set)
+        pos = np.flatnonzero(pc.is_valid(at).to_numpy(zero_copy_only=False))
+        if not len(pos):
+            return rows
+        ids = named_ids[pc.take(at, pa.array(pos)).to_numpy()].astype(np.uint64)
+        offsets = words.offsets.to_numpy()
+        offsets = offsets - offsets[0]  # as `flat` counts
+        parents = np.searchsorted(offsets, pos, side="right") - 1
+        n = len(pos)
         for k, prefixes in self._prefixes.items():
             if n < k:
                 continue
+            # a run of k named words: k places in a row, in one text
             m = n - k + 1
             code = ids[:m].copy()
-            same = ids[:m] > 0
+            run = np.ones(m, bool)
             for j in range(1, k):
                 code |= ids[j : m + j] << np.uint64(_BITS * j)
-                same &= parents[j : m + j] == parents[:m]
-            pos = np.minimum(np.searchsorted(prefixes, code), len(prefixes) - 1)
-            rows[parents[:m][same & (prefixes[pos] == code)]] = True
+                run &= (pos[j : m + j] == pos[:m] + j) & (parents[j : m + j] == parents[:m])
+            place = np.minimum(np.searchsorted(prefixes, code), len(prefixes) - 1)
+            rows[parents[:m][run & (prefixes[place] == code)]] = True
         for i in np.flatnonzero(rows):
             rows[i] = self._whole_name(words[int(i)].as_py())
         return rows
@@ -136,8 +148,8 @@ class Matcher:
         self._seen.update(new)
         if grew:
             named = sorted(self._named)
-            self._named_set = pa.array(named, pa.string())
-            self._named_ids = np.array([self._word_id[self._named[w]] for w in named], np.int64)
+            ids = np.array([self._word_id[self._named[w]] for w in named], np.int64)
+            self._named_index = (pa.array(named, pa.string()), ids)
 
     def _whole_name(self, words: list[str]) -> bool:
         hashes = [self._named.get(w) for w in words]
