@@ -275,6 +275,15 @@ def test_demo_tells_the_whole_story(tmp_path: Path) -> None:
     assert manifest["counts"]["media_dropped"]["non_user_photo"] > 0
     assert "(names_non_user)" in done.stdout
     assert "(non_user_photo)" in done.stdout
+    # Every copy synth planted is caught, with the reason its ground truth names.
+    for what, reason in (
+        ("copies of excluded posts", "copy_of_excluded"),
+        ("repeats of included posts", "duplicate"),
+    ):
+        words = r"\s+".join(["([\\d,]+)", "of", "([\\d,]+)", *what.split(), rf"\({reason}\)"])
+        caught = re.search(words, done.stdout)  # the console may wrap the line anywhere
+        assert caught, done.stdout
+        assert caught.group(1) == caught.group(2) != "0"
     # A second run replaces the earlier demo rather than failing on it.
     again = trainright(
         "demo",

@@ -235,9 +235,10 @@ def synth(
     """Make a realistic synthetic platform: a snapshot plus its rights events.
 
     Writes accounts/posts/media/tags Parquet files, small JPEGs with EXIF and GPS,
-    events.jsonl for `trainright rights import`, and planted.parquet listing every
+    events.jsonl for `trainright rights import`, planted.parquet listing every
     piece of personal data planted in the posts (and the look-alikes that must
-    survive minimisation).
+    survive minimisation), and copies.parquet listing every post that copies
+    another's text, with the reason the default policy gives it.
     """
     from trainright.synth import synthesize
 
@@ -256,7 +257,7 @@ def synth(
         f"({summary.images:,} image files), {summary.tags:,} tags and {summary.events:,} rights "
         f"events to [bold]{summary.out}[/]\n"
         f"planted {summary.planted:,} pieces of personal data and {summary.decoys:,} look-alikes "
-        "(listed in planted.parquet)"
+        f"(listed in planted.parquet) and {summary.copies:,} copied posts (copies.parquet)"
     )
 
 

@@ -34,6 +34,8 @@ class DemoResult:
     non_users: ImportResult | None = None
     #: the audit of planted model outputs (`trainright.audit.demo`)
     audit: AuditResult | None = None
+    #: synth's planted copies (`copies.parquet`) by expected reason: (caught, planted)
+    copies: dict[str, tuple[int, int]] | None = None
 
 
 def _fresh(root: Path) -> None:
@@ -104,7 +106,26 @@ def run_demo(
         _personal_account(snapshot),
         non_users,
         audit,
+        copies_caught(snapshot / "copies.parquet", dataset.out),
     )
+
+
+def copies_caught(truth: Path, dataset: Path) -> dict[str, tuple[int, int]]:
+    """For each expected reason in synth's `copies.parquet`: how many of the planted copies
+    the dataset excluded with exactly that reason, and how many were planted."""
+    import pyarrow.parquet as pq
+
+    planted = pq.read_table(truth, columns=["post_id", "expected_reason"]).to_pylist()
+    excluded = pq.read_table(dataset / "exclusions.parquet", columns=["post_id", "reason"])
+    reason_of = dict(
+        zip(excluded["post_id"].to_pylist(), excluded["reason"].to_pylist(), strict=True)
+    )
+    out: dict[str, tuple[int, int]] = {}
+    for row in planted:
+        caught, total = out.get(row["expected_reason"], (0, 0))
+        hit = reason_of.get(row["post_id"]) == row["expected_reason"]
+        out[row["expected_reason"]] = (caught + int(hit), total + 1)
+    return out
 
 
 def _personal_account(snapshot: Path) -> int | None:

@@ -111,6 +111,18 @@ def print_demo_summary(console: Console, result: DemoResult) -> None:
             f"naming them left out (names_non_user), {photos:,} images matching their photos "
             "dropped (non_user_photo)"
         )
+    if result.copies is not None:
+        parts = []
+        for reason, what in (
+            ("copy_of_excluded", "copies of excluded posts"),
+            ("duplicate", "repeats of included posts"),
+        ):
+            caught, planted = result.copies.get(reason, (0, 0))
+            parts.append(f"{caught:,} of {planted:,} {what} ({reason})")
+        console.print(
+            f"planted copies caught: {', '.join(parts)}; "
+            f"listed in {result.snapshot / 'copies.parquet'}"
+        )
     if result.audit is not None:
         from trainright.audit.commands import print_audit
 

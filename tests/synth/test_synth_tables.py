@@ -54,6 +54,13 @@ SPEC_TYPES = {
         "value": pa.string(),
         "decoy": pa.bool_(),
     },
+    "copies": {
+        "post_id": pa.int64(),
+        "source_post_id": pa.int64(),
+        "kind": pa.string(),
+        "jaccard": pa.float64(),
+        "expected_reason": pa.string(),
+    },
 }
 CUTOFF_DAY = DEFAULT_CUTOFF.date()
 
@@ -217,9 +224,10 @@ def test_same_arguments_give_the_same_bytes(tmp_path: Path) -> None:
     a = synthesize(tmp_path / "a", accounts=150, posts=800, seed=11, images=12)
     b = synthesize(tmp_path / "b", accounts=150, posts=800, seed=11, images=12)
     c = synthesize(tmp_path / "c", accounts=150, posts=800, seed=12, images=12)
-    assert a.planted == b.planted
+    assert (a.planted, a.copies) == (b.planted, b.copies)
     assert files(a.out) == files(b.out)
-    assert files(a.out)["posts.parquet"] != files(c.out)["posts.parquet"]
+    for name in ("posts.parquet", "copies.parquet"):
+        assert files(a.out)[name] != files(c.out)[name]
 
 
 def test_progress_reports_every_post(tmp_path: Path) -> None:

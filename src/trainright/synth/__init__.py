@@ -2,9 +2,11 @@
 
 It writes the four snapshot tables, JPEGs with metadata to scrub, a rights-event
 file around the cutoff, people without an account who registered (`non_users.jsonl`
-to import, `non_users.parquet` the ground truth), and `planted.parquet`: every piece of personal data
-planted in post text, and every look-alike that must survive redaction. Same
-arguments, same bytes; ten million posts are streamed, never held in memory.
+to import, `non_users.parquet` the ground truth), `planted.parquet`: every piece of personal data
+planted in post text, and every look-alike that must survive redaction, and
+`copies.parquet`: every post that copies another's text, with the reason the
+default policy is expected to give it. Same arguments, same bytes; ten million
+posts are streamed, never held in memory.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 
 from trainright.errors import InputError
-from trainright.synth import _events, _images, _nonusers
+from trainright.synth import _copies, _events, _images, _nonusers
 from trainright.synth._accounts import FIRST_ACCOUNT_ID, generate
 from trainright.synth._parquet import SCHEMAS, table, writer
 from trainright.synth._posts import CHUNK, PostMaker
@@ -44,6 +46,7 @@ class SynthSummary:
     images: int  # distinct image files written
     planted: int  # planted personal-data items
     decoys: int
+    copies: int  # posts copying another post's text (`copies.parquet`)
 
 
 def _check(
@@ -122,19 +125,23 @@ def _write(
     n_objectors: int,
     n_images: int,
     progress: Callable[[int], None] | None,
-) -> tuple[int, int, int, int, int, int, int, int]:
+) -> tuple[int, int, int, int, int, int, int, int, int]:
     acc = generate(n_accounts, cutoff, np.random.default_rng([seed, 1]))
     with writer(tmp, "accounts") as w:
         w.write_table(table("accounts", acc.columns()), row_group_size=CHUNK)
+    persons = _persons(acc.ids, np.random.default_rng([seed, 6]))
     with writer(tmp, "persons") as w:
-        w.write_table(_persons(acc.ids, np.random.default_rng([seed, 6])))
+        w.write_table(persons)
     rng = np.random.default_rng([seed, 3])
     objector_rows = np.sort(rng.choice(acc.n, size=n_objectors, replace=False))
     first_unknown = FIRST_ACCOUNT_ID + n_accounts + 1000
     dangling = first_unknown + 7 * np.arange(max(3, n_accounts // 20_000), dtype=np.int64)
-    maker = PostMaker(acc, cutoff, seed, n_images, objector_rows, dangling)
-    media = tags = real = decoys = 0
-    names = ("posts", "media", "tags", "planted")
+    events = _events.build(acc, objector_rows, dangling, cutoff, rng)
+    linked = persons.column("account_id").to_numpy()
+    outcomes = _copies.certain(acc, events, linked, cutoff)
+    maker = PostMaker(acc, cutoff, seed, n_images, objector_rows, dangling, outcomes)
+    media = tags = real = decoys = copies = 0
+    names = ("posts", "media", "tags", "planted", "copies")
     writers = {name: writer(tmp, name) for name in names}
     first_planted = SCHEMAS["planted"].empty_table()
     try:
@@ -149,16 +156,15 @@ def _write(
             tags += chunk.tags.num_rows
             real += chunk.planted_real
             decoys += chunk.planted_decoys
+            copies += chunk.copies.num_rows
             if progress:
                 progress(n)
     finally:
         for w in writers.values():
             w.close()
-    events = _events.write(
-        tmp / "events.jsonl", _events.build(acc, objector_rows, dangling, cutoff, rng)
-    )
+    n_events = _events.write(tmp / "events.jsonl", events)
     truth = _images.write(tmp / "media", n_images, seed)
     with writer(tmp, "image_reservations") as w:
         w.write_table(pa.Table.from_pylist(truth, SCHEMAS["image_reservations"]))
     _nonusers.write(tmp, first_planted, n_images, seed, cutoff)
-    return n_accounts, n_posts, media, tags, events, n_images, real, decoys
+    return n_accounts, n_posts, media, tags, n_events, n_images, real, decoys, copies

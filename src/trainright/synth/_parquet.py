@@ -63,6 +63,15 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("decoy", pa.bool_()),
         ]
     ),
+    "copies": pa.schema(
+        [
+            ("post_id", pa.int64()),  # the copy
+            ("source_post_id", pa.int64()),  # the post whose text it copies
+            ("kind", pa.string()),  # exact or edited
+            ("jaccard", pa.float64()),  # of the two texts' shingle sets (SPEC §5)
+            ("expected_reason", pa.string()),  # copy_of_excluded or duplicate
+        ]
+    ),
 }
 
 

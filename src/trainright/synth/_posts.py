@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from trainright.synth._accounts import COUNTRY_CODES, Accounts
+from trainright.synth._copies import CopyPlanter
 from trainright.synth._kinds import DECOYS, LANGS, MENTIONS, PII, Kind
 from trainright.synth._names import COUNTRIES
 from trainright.synth._parquet import strings, table
@@ -40,6 +41,7 @@ class Chunk:
     planted: pa.Table
     planted_real: int
     planted_decoys: int
+    copies: pa.Table
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,7 @@ class PostMaker:
         images: int,
         objectors: np.ndarray,
         dangling: np.ndarray,
+        outcomes: tuple[np.ndarray, np.ndarray],
     ) -> None:
         self.acc, self.seed, self.images = acc, seed, images
         self.cutoff_us = int(cutoff.timestamp()) * 1_000_000
@@ -136,6 +139,7 @@ class PostMaker:
         self.langs = strings(list(LANGS))
         self.visibility = strings(["public", "unlisted", "friends", "only_me"])
         self.sep = strings(["", " "])
+        self.copies = CopyPlanter(acc, self.author_lang, outcomes, self.cutoff_us, seed)
 
     def _values(self, index: int) -> pa.Array:
         """Fresh values of every kind and language for chunk `index`, behind an empty row 0."""
@@ -190,21 +194,25 @@ class PostMaker:
             _NO_STRING,
             pc.if_else(pa.array(empty_text), "", self._text(rng, tl, plan)),
         )
-        posts = table(
-            "posts",
-            {
-                "post_id": post_id,
-                "author_id": acc.ids[author],
-                "created_at": self._created(rng, author),
-                "visibility": self.visibility.take(rng.choice(4, n, p=[0.77, 0.03, 0.15, 0.05])),
-                "lang": pc.if_else(pa.array(rng.random(n) < 0.04), _NO_STRING, self.langs.take(tl)),
-                "text": text,
-                "deleted": rng.random(n) < 0.03,
-                "reshare_of": reshare_of,
-                "quote_of": quote_of,
-                "content_usage": preferences(np.random.default_rng([self.seed, 9, index]), n, 0.04),
-            },
-        )
+        columns: dict[str, pa.Array | np.ndarray] = {
+            "post_id": post_id,
+            "author_id": acc.ids[author],
+            "created_at": self._created(rng, author),
+            "visibility": self.visibility.take(rng.choice(4, n, p=[0.77, 0.03, 0.15, 0.05])),
+            "lang": pc.if_else(pa.array(rng.random(n) < 0.04), _NO_STRING, self.langs.take(tl)),
+            "text": text,
+            "deleted": rng.random(n) < 0.03,
+            "reshare_of": reshare_of,
+            "quote_of": quote_of,
+            "content_usage": preferences(np.random.default_rng([self.seed, 9, index]), n, 0.04),
+        }
+        free = has_text & ~has_media & ~plan.has_m & ~plan.has_p & ~plan.has_d
+        free &= ~(reshare_of.is_valid().to_numpy(zero_copy_only=False))
+        free &= ~(quote_of.is_valid().to_numpy(zero_copy_only=False))
+        if index == 0:  # the roster's edge accounts keep their posts
+            free[: min(n, acc.n, 64)] = False
+        copies = self.copies.plant(index, post_id, columns, free)
+        posts = table("posts", columns)
         return Chunk(
             posts,
             self._media(rng, post_id, author, n_media, media_start),
@@ -212,6 +220,7 @@ class PostMaker:
             self._planted(post_id, plan),
             int(plan.has_p.sum() + plan.has_m.sum()),
             int(plan.has_d.sum()),
+            copies,
         )
 
     def _shares(self, rng: np.random.Generator, post_id: np.ndarray) -> tuple[pa.Array, pa.Array]:
