@@ -7,6 +7,8 @@ only shards that hold a revoked subject are filtered at all.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -92,6 +94,14 @@ class Source:
     def batches(self, pieces: Sequence[Piece]) -> Iterator[pa.Table]:
         for piece in pieces:
             yield self.read(piece)
+
+    @property
+    def fingerprint(self) -> str:
+        """What the loaded rows follow from: the dataset, the columns and who is
+        revoked (`datasets` would otherwise hash every row to make one)."""
+        digest = hashlib.sha256(json.dumps([self.manifest["dataset_id"], self.columns]).encode())
+        digest.update(self.revocations.keys.serialize())
+        return digest.hexdigest()[:16]
 
     def rows(self, pieces: Sequence[Piece]) -> Iterator[dict[str, Any]]:
         """The kept rows of `pieces` as dicts. The rows become Python objects anyway,
