@@ -47,9 +47,9 @@ def load_dataset(
         )
     else:
         # The kept rows are copied into one table rather than left behind an indices
-        # mapping (`Dataset.select`): `datasets` then reads every row through a
-        # one-row slice in Python, which made a full pass 2.8 times as slow as the
-        # copy costs (docs/training.md, Throughput).
+        # mapping (`Dataset.select`), through which `datasets` reads every row as a
+        # one-row slice in Python: a batched pass took 2.8 times as long at 1M rows
+        # (docs/training.md, Throughput).
         empty = SHARD_SCHEMA.empty_table().select(source.columns)
         table = pa.concat_tables([empty, *source.batches(source.pieces)])
         out = datasets.Dataset(datasets.table.InMemoryTable(table), fingerprint=source.fingerprint)
