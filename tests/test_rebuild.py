@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -202,3 +202,63 @@ def test_a_rebuilt_manifest_counts_the_rebuilt_shards_redactions_and_reservation
     assert child["counts"]["reserved_by"] != parent["counts"]["reserved_by"]
     assert child["media"] == fresh["media"]
     assert child["counts"]["excluded_by_reason"] == fresh["counts"]["excluded_by_reason"]
+
+
+def test_a_rebuilt_manifest_carries_each_shards_media_drops(tmp_path: Path, ledger: Ledger) -> None:
+    from helpers import write_snapshot
+    from reference import Account, Media, Platform, Post
+
+    joined = datetime(2020, 1, 1, tzinfo=UTC)
+    written = datetime(2025, 1, 1, tzinfo=UTC)
+    accounts = [
+        Account(i, "personal", date(1990, 5, 17), "US", "active", f"Person {i}", joined)
+        for i in range(1, 31)
+    ]
+    # every post has an image; a third have no text, so losing it empties them
+    posts = [
+        Post(
+            1000 + i,
+            1 + i % 30,
+            written,
+            "public",
+            "en",
+            None if i % 3 == 0 else f"post {i}",
+            False,
+        )
+        for i in range(120)
+    ]
+    media = [
+        Media(
+            5000 + i,
+            1000 + i,
+            f"images/{5000 + i}.jpg",
+            flagged_minor=i % 4 == 0,
+            reservation="reserved" if i % 5 == 0 else None,
+        )
+        for i in range(120)
+    ]
+    snap = write_snapshot(Platform(tuple(accounts), tuple(posts), tuple(media)), tmp_path / "snap")
+    build(snap, POLICY, CUTOFF, tmp_path / "ds1", ledger=ledger, secret=SECRET)
+    # account 7's images include minors' (posts 1036, 1096), 11's reserved ones
+    ledger.append([NewEvent(7, "objection", AFTER), NewEvent(11, "objection", AFTER)])
+    chosen = sorted({shard_of(7), shard_of(11)})
+    child = rebuild(
+        tmp_path / "ds1",
+        tmp_path / "ds2",
+        snapshot=snap,
+        policy=POLICY,
+        shards=chosen,
+        ledger=ledger,
+        secret=SECRET,
+    ).manifest
+    parent = read_manifest(tmp_path / "ds1")
+    fresh = build(snap, POLICY, AFTER, tmp_path / "fresh", ledger=ledger, secret=SECRET).manifest
+    for old, new, now in zip(parent["shards"], child["shards"], fresh["shards"], strict=True):
+        assert new == (now if old["shard"] in chosen else old)
+    assert child["counts"]["media_dropped"] == fresh["counts"]["media_dropped"]
+    assert child["media"] == fresh["media"]
+    assert child["counts"]["media_dropped"] != parent["counts"]["media_dropped"]
+    assert child["media"]["reserved_by"] != parent["media"]["reserved_by"]
+    assert sum(child["counts"]["media_dropped"].values()) == sum(
+        n for e in child["shards"] for n in e["media_dropped"].values()
+    )

@@ -143,3 +143,32 @@ def test_the_revocations_command_writes_what_the_loaders_read(
     assert result.exit_code == 0, result.output
     assert "1 revoked subject(s) in 1 shard(s)" in result.output
     assert load_dataset(dataset, revocations=out).skipped_rows == 4
+
+
+def test_no_revoked_row_is_visible_through_the_loaded_dataset(
+    dataset: Path, ledger: Ledger
+) -> None:
+    before = load_dataset(dataset, ledger=ledger, secret=SECRET)
+    ledger.append([NewEvent(7, "objection", AFTER)])
+    ds = load_dataset(dataset, ledger=ledger, secret=SECRET)
+    gone = Pseudonymiser(SecretStr(SECRET)).subject(7)
+    kept = kept_after_objection(dataset, 7)
+    assert len(kept) == len(all_rows(dataset)) - 4
+    assert len(ds) == len(kept)
+    views = {
+        "iteration": [r["post_id"] for r in ds],
+        "index": [ds[i]["post_id"] for i in range(len(ds))],
+        "slice": ds[:]["post_id"],
+        "column": ds["post_id"],
+        "to_pandas": ds.to_pandas()["post_id"].tolist(),
+        "to_dict": ds.to_dict()["post_id"],
+        "batches": [p for b in ds.iter(batch_size=7) for p in b["post_id"]],
+        "torch": [int(r["post_id"]) for r in ds.with_format("torch", columns=["post_id"])],
+        "columns": ds.select_columns(["post_id"])["post_id"],
+        "table": ds.data.column("post_id").to_pylist(),
+    }
+    for view, post_ids in views.items():
+        assert sorted(post_ids) == sorted(kept), view
+    subjects = [*ds["subject"], *ds.to_pandas()["subject"], *ds.data.column("subject").to_pylist()]
+    assert gone not in subjects
+    assert ds._fingerprint != before._fingerprint, "a cache made before the objection is not reused"

@@ -72,10 +72,13 @@ MEDIA_DROP_CAUSES = ("flagged_minor", "reserved", "reservation_unreadable", "non
 class MediaOutcome:
     """What became of the images of posts that reached minimisation: the kept ones and
     the dropped ones (cause, and the reserving signal if any) per post, and the
-    unreadable ones (a warning)."""
+    unreadable ones (a warning). `shard_of_post` gives the subject shard of each post
+    with a dropped image, so that `rebuild` can carry the drops of the shards it
+    keeps and take today's for those it rebuilds."""
 
     media_of_post: dict[int, list[MediaItem]] = field(default_factory=dict)
     dropped_of_post: dict[int, list[tuple[str, str | None]]] = field(default_factory=dict)
+    shard_of_post: dict[int, int] = field(default_factory=dict)
     warnings: Counter[str] = field(default_factory=Counter)
 
     def drop(self, post_id: int, cause: str, signal: str | None = None) -> None:
@@ -115,6 +118,22 @@ def reserved_counts(exclusions: list[pa.Table]) -> dict[str, dict[str, int]]:
             out.setdefault(signal, {}).setdefault(place, 0)
             out[signal][place] += 1
     return {k: dict(sorted(v.items())) for k, v in sorted(out.items())}
+
+
+def media_dropped_counts(shards: list[dict[str, Any]]) -> dict[str, int]:
+    """The manifest's `counts.media_dropped`: the shard entries' drops, every cause."""
+    total: Counter[str] = Counter()
+    for entry in shards:
+        total.update(entry["media_dropped"])
+    return {c: total[c] for c in MEDIA_DROP_CAUSES}
+
+
+def media_reserved_counts(shards: list[dict[str, Any]]) -> dict[str, int]:
+    """The manifest's `media.reserved_by`: images dropped by each reserving signal."""
+    total: Counter[str] = Counter()
+    for entry in shards:
+        total.update(entry["media_reserved_by"])
+    return dict(sorted(total.items()))
 
 
 def shard_name(shard: int) -> str:
@@ -401,24 +420,28 @@ def finish_dataset(
     for pid in shared:
         for item in media_of_post.pop(pid, []):
             writer.remove(item.path)
-    dropped: Counter[str] = Counter()
-    reserved_by: Counter[str] = Counter()
+    dropped: dict[int, Counter[str]] = defaultdict(Counter)
+    reserved_by: dict[int, Counter[str]] = defaultdict(Counter)
     for pid, causes in media.dropped_of_post.items():
         if pid not in shared:
-            dropped.update(c for c, _ in causes)
-            reserved_by.update(s for _, s in causes if s is not None)
+            shard = media.shard_of_post[pid]
+            dropped[shard].update(c for c, _ in causes)
+            reserved_by[shard].update(s for _, s in causes if s is not None)
     drop = lost | shared
     files = writer.finish(media_of_post, drop, consent_authors)
+    for entry in files["shards"]:
+        entry["media_dropped"] = dict(sorted(dropped[entry["shard"]].items()))
+        entry["media_reserved_by"] = dict(sorted(reserved_by[entry["shard"]].items()))
     return {
         "counts": {
             **tally.counts(),
-            "media_dropped": {c: dropped[c] for c in MEDIA_DROP_CAUSES},
+            "media_dropped": media_dropped_counts(files["shards"]),
             "reserved_by": writer.reserved_counts(),
         },
         "redactions": dict(sorted(redactions.items())),
         "media": {
             "included": sum(len(v) for v in media_of_post.values()),
-            "reserved_by": dict(sorted(reserved_by.items())),
+            "reserved_by": media_reserved_counts(files["shards"]),
         },
         "warnings": dict(media.warnings),
         **files,

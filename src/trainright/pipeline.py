@@ -355,4 +355,26 @@ class _Stages:
                 else:
                     item = MediaItem(f"media/{res.path.name}", res.orientation or 1)
                     out.media_of_post.setdefault(m["post_id"], []).append(item)
+        out.shard_of_post = self._shards_of(set(out.dropped_of_post))
         return out
+
+    def _shards_of(self, posts: set[int]) -> dict[int, int]:
+        """The subject shard of each of these posts with images, as `_rows` assigns it."""
+        if not posts:
+            return {}
+        ids = pa.table({"post_id": pa.array(sorted(posts), pa.int64())})
+        conn = self.runner.conn
+        conn.register("shard_posts", ids)
+        conn.register("shard_media", pa.concat_tables(self.with_media))
+        try:
+            rows = conn.execute(
+                "SELECT i.post_id, p.author_id, m.country FROM shard_posts AS i "
+                "JOIN posts AS p USING (post_id) JOIN shard_media AS m USING (post_id)"
+            ).fetchall()
+        finally:
+            conn.unregister("shard_posts")
+            conn.unregister("shard_media")
+        return {
+            post: self.pseudo.shard(author, self.rules[country].shards)
+            for post, author, country in rows
+        }

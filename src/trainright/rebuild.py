@@ -28,7 +28,14 @@ from pydantic import SecretStr
 from pyroaring import BitMap64
 
 from trainright.atomic import atomic_directory, check_new_output
-from trainright.dataset import IDENTITY_KEYS, read_manifest, reserved_counts, write_manifest
+from trainright.dataset import (
+    IDENTITY_KEYS,
+    media_dropped_counts,
+    media_reserved_counts,
+    read_manifest,
+    reserved_counts,
+    write_manifest,
+)
 from trainright.digest import file_sha256
 from trainright.errors import InputError
 from trainright.ledger import Head, Ledger
@@ -304,11 +311,15 @@ def _assemble(
         excluded_by_reason={r: reasons.get(r, 0) for r in parent["counts"]["excluded_by_reason"]},
         reserved_by=reserved_counts([exclusions]),
     )
+    images = {**parent["media"], "included": media_included}
+    if all("media_dropped" in e for e in entries):  # else built before shards counted them
+        counts["media_dropped"] = media_dropped_counts(entries)
+        images["reserved_by"] = media_reserved_counts(entries)
     manifest = dict(parent)
     manifest.update(
         shards=entries,
         counts=counts,
-        media={**parent["media"], "included": media_included},
+        media=images,
         ledger=fresh["ledger"],
         exclusions={
             "file": ex_file.name,

@@ -44,6 +44,7 @@ from trainright.dataset import (
 from trainright.errors import InputError
 from trainright.ledger import Head, Ledger
 from trainright.ledger.events import iso, utc
+from trainright.minimise import Pseudonymiser
 from trainright.nonusers.photos import registered_photos
 from trainright.policy import Policy
 from trainright.regions import ISO_COUNTRIES
@@ -360,7 +361,28 @@ class _Stages:
                     found.append((row["post_id"], row["media_id"], item))
         for post_id, _, item in sorted(found):
             out.media_of_post.setdefault(post_id, []).append(item)
+        out.shard_of_post = self._shards_of(decisions, set(out.dropped_of_post))
         return out
+
+    def _shards_of(self, decisions: DataFrame, posts: set[int]) -> dict[int, int]:
+        """The subject shard of each of these posts, as `author_shards` assigns it."""
+        if not posts:
+            return {}
+        ids = self.runner.spark.createDataFrame(
+            pa.table({"post_id": pa.array(sorted(posts), pa.int64())})
+        )
+        rows = decisions.join(F.broadcast(ids), "post_id").select("post_id", "author_id", "country")
+        tbl = rows.toArrow()
+        pseudo = Pseudonymiser(self.key)
+        return {
+            post: pseudo.shard(author, self.rules[country].shards)
+            for post, author, country in zip(
+                tbl["post_id"].to_pylist(),
+                tbl["author_id"].to_pylist(),
+                tbl["country"].to_pylist(),
+                strict=True,
+            )
+        }
 
 
 class _ExecutorWriter(DatasetWriter):

@@ -7,6 +7,8 @@ only shards that hold a revoked subject are filtered at all.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -68,6 +70,7 @@ class Source:
             )
         self.columns = list(columns) if columns else list(SHARD_SCHEMA.names)
         self._filtered = set(self.revocations.shards)
+        self._seen: dict[Piece, tuple[int, set[str]]] = {}  # revoked rows, subjects read
         self.pieces: list[Piece] = []
         for entry in self.manifest["shards"]:
             if entry["rows"]:
@@ -93,6 +96,14 @@ class Source:
         for piece in pieces:
             yield self.read(piece)
 
+    @property
+    def fingerprint(self) -> str:
+        """What the loaded rows follow from: the dataset, the columns and who is
+        revoked (`datasets` would otherwise hash every row to make one)."""
+        digest = hashlib.sha256(json.dumps([self.manifest["dataset_id"], self.columns]).encode())
+        digest.update(self.revocations.keys.serialize())
+        return digest.hexdigest()[:16]
+
     def rows(self, pieces: Sequence[Piece]) -> Iterator[dict[str, Any]]:
         """The kept rows of `pieces` as dicts. The rows become Python objects anyway,
         so the revoked ones are skipped while converting instead of being copied
@@ -117,14 +128,23 @@ class Source:
             rest = [c for c in self.columns if c != "subject"]
             other = f.read_row_group(piece.row_group, columns=rest) if rest else None
         revoked = self.revocations.mask(subjects)
+        hit = pc.any(revoked).as_py()
+        gone = subjects.filter(revoked) if hit else subjects.slice(0, 0)
+        self._seen[piece] = (len(gone), set(pc.cast(gone, pa.string()).to_pylist()))
         by_name = {c: other[c] for c in rest} if other is not None else {}
         if "subject" in self.columns:
             by_name["subject"] = subjects
         table = pa.table([by_name[c] for c in self.columns], names=self.columns)
-        return table, (pc.invert(revoked) if pc.any(revoked).as_py() else None)
+        return table, (pc.invert(revoked) if hit else None)
 
     @cached_property
     def _skipped(self) -> tuple[int, int]:
+        """Counted from the reads when this process read every affected piece (as the
+        in-memory `Dataset` does), else from the `subject` column of affected shards."""
+        affected = [p for p in self.pieces if p.shard in self._filtered]
+        if all(p in self._seen for p in affected):
+            seen = [self._seen[p] for p in affected]
+            return sum(n for n, _ in seen), len(set().union(*(who for _, who in seen)))
         rows, subjects = 0, set()
         for entry in self.manifest["shards"]:
             if int(entry["shard"]) in self._filtered:
