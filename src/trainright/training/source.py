@@ -123,19 +123,15 @@ class Source:
         # subjects are matched once per distinct value, not once per row, and only
         # the kept ones become strings. A row group without a revoked subject is
         # passed on as read.
+        wanted = self.columns if "subject" in self.columns else [*self.columns, "subject"]
         with pq.ParquetFile(self.root / piece.file, read_dictionary=["subject"]) as f:
-            subjects = f.read_row_group(piece.row_group, columns=["subject"])["subject"]
-            rest = [c for c in self.columns if c != "subject"]
-            other = f.read_row_group(piece.row_group, columns=rest) if rest else None
+            read = f.read_row_group(piece.row_group, columns=wanted)  # one read, not two
+        subjects = read["subject"]
         revoked = self.revocations.mask(subjects)
         hit = pc.any(revoked).as_py()
         gone = subjects.filter(revoked) if hit else subjects.slice(0, 0)
         self._seen[piece] = (len(gone), set(pc.cast(gone, pa.string()).to_pylist()))
-        by_name = {c: other[c] for c in rest} if other is not None else {}
-        if "subject" in self.columns:
-            by_name["subject"] = subjects
-        table = pa.table([by_name[c] for c in self.columns], names=self.columns)
-        return table, (pc.invert(revoked) if hit else None)
+        return read.select(self.columns), (pc.invert(revoked) if hit else None)
 
     @cached_property
     def _skipped(self) -> tuple[int, int]:
