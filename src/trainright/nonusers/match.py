@@ -75,6 +75,7 @@ class Matcher:
         self._prefixes = {k: np.array(sorted(v), np.uint64) for k, v in prefixes.items()}
         self._seen: set[str] = set()  # folded words already hashed
         self._named: dict[str, str] = {}  # ... those in a registered name: word -> hash
+        self._written: dict[str, bool] = {}  # addresses and numbers as written -> registered
         # the words of registered names seen so far (sorted), and their ids
         self._named_index = (pa.array([], pa.string()), np.zeros(1, np.int64))
 
@@ -168,17 +169,28 @@ class Matcher:
         return rows
 
     def _names_email(self, text: str) -> bool:
-        for start, end, _ in _EMAIL.find(text):
-            normal = normal_email(text[start:end])
-            if normal is not None and self.hasher.email(normal) in self.emails:
-                return True
-        return False
+        return any(self._registered(text[a:b], self._email_hit) for a, b, _ in _EMAIL.find(text))
 
     def _names_phone(self, text: str) -> bool:
-        for start, end, _ in _PHONE.find(text):
-            if any(self.hasher.phone(f) in self.phones for f in phone_forms(text[start:end])):
-                return True
-        return False
+        return any(self._registered(text[a:b], self._phone_hit) for a, b, _ in _PHONE.find(text))
+
+    def _registered(self, written: str, hit: Callable[[str], bool]) -> bool:
+        """Whether an address or number as written is registered, remembered per
+        written form: the same ones recur across posts, and each costs a normalisation
+        and a keyed hash (the memory is emptied past `SEEN_MAX` forms)."""
+        known = self._written.get(written)
+        if known is None:
+            if len(self._written) > SEEN_MAX:
+                self._written.clear()
+            known = self._written[written] = hit(written)
+        return known
+
+    def _email_hit(self, written: str) -> bool:
+        normal = normal_email(written)
+        return normal is not None and self.hasher.email(normal) in self.emails
+
+    def _phone_hit(self, written: str) -> bool:
+        return any(self.hasher.phone(f) in self.phones for f in phone_forms(written))
 
 
 def _pack(ids: list[int]) -> int:
