@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -184,18 +185,8 @@ def test_a_rebuilt_manifest_counts_the_rebuilt_shards_redactions_and_reservation
         ]
     )
     chosen = sorted({shard_of(7), shard_of(9)})
-    child = rebuild(
-        tmp_path / "ds1",
-        tmp_path / "ds2",
-        snapshot=snap,
-        policy=POLICY,
-        shards=chosen,
-        ledger=ledger,
-        secret=SECRET,
-    ).manifest
-    parent = read_manifest(tmp_path / "ds1")
     # every change is in the rebuilt shards, so the whole count is a fresh build's
-    fresh = build(snap, POLICY, AFTER, tmp_path / "fresh", ledger=ledger, secret=SECRET).manifest
+    child, parent, fresh = rebuilt_beside_fresh(tmp_path, snap, ledger, chosen)
     assert child["redactions"] == fresh["redactions"] != parent["redactions"]
     assert child["redactions"]["email"] == parent["redactions"]["email"] - 8
     assert child["counts"]["reserved_by"] == fresh["counts"]["reserved_by"]
@@ -242,17 +233,7 @@ def test_a_rebuilt_manifest_carries_each_shards_media_drops(tmp_path: Path, ledg
     # account 7's images include minors' (posts 1036, 1096), 11's reserved ones
     ledger.append([NewEvent(7, "objection", AFTER), NewEvent(11, "objection", AFTER)])
     chosen = sorted({shard_of(7), shard_of(11)})
-    child = rebuild(
-        tmp_path / "ds1",
-        tmp_path / "ds2",
-        snapshot=snap,
-        policy=POLICY,
-        shards=chosen,
-        ledger=ledger,
-        secret=SECRET,
-    ).manifest
-    parent = read_manifest(tmp_path / "ds1")
-    fresh = build(snap, POLICY, AFTER, tmp_path / "fresh", ledger=ledger, secret=SECRET).manifest
+    child, parent, fresh = rebuilt_beside_fresh(tmp_path, snap, ledger, chosen)
     for old, new, now in zip(parent["shards"], child["shards"], fresh["shards"], strict=True):
         assert new == (now if old["shard"] in chosen else old)
     assert child["counts"]["media_dropped"] == fresh["counts"]["media_dropped"]
@@ -262,3 +243,22 @@ def test_a_rebuilt_manifest_carries_each_shards_media_drops(tmp_path: Path, ledg
     assert sum(child["counts"]["media_dropped"].values()) == sum(
         n for e in child["shards"] for n in e["media_dropped"].values()
     )
+
+
+def rebuilt_beside_fresh(
+    tmp_path: Path, snap: Path, ledger: Ledger, shards: list[int]
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """The manifests of ds1's `shards` rebuilt as ds2 under today's ledger, of ds1, and of
+    a fresh build at AFTER."""
+    child = rebuild(
+        tmp_path / "ds1",
+        tmp_path / "ds2",
+        snapshot=snap,
+        policy=POLICY,
+        shards=shards,
+        ledger=ledger,
+        secret=SECRET,
+    ).manifest
+    parent = read_manifest(tmp_path / "ds1")
+    fresh = build(snap, POLICY, AFTER, tmp_path / "fresh", ledger=ledger, secret=SECRET).manifest
+    return child, parent, fresh
