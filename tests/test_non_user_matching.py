@@ -8,8 +8,10 @@ with Python's `unicodedata`, and the names looked for as runs of whole words.
 from __future__ import annotations
 
 import unicodedata
+from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import SecretStr
@@ -88,3 +90,34 @@ def test_a_name_does_not_run_from_one_post_into_the_next() -> None:
     matcher = Matcher(HASHER, [hash_clear(HASHER, names=["Anne Berg"])])
     batch = pa.RecordBatch.from_pydict({"post_id": [1, 2, 3], "text": ["hi Anne", "Berg", "x"]})
     assert matcher.post_ids(batch).to_pylist() == []
+
+
+def test_the_search_in_worker_processes_finds_what_one_process_finds(tmp_path: Path) -> None:
+    """A build with a process pool searches for people without an account in its workers
+    (`WorkerPool.search`); the exclusions are those of a build in one process."""
+    from helpers import SECRET
+    from trainright import Ledger, import_events, parse_policy
+    from trainright.pipeline import build
+    from trainright.synth import DEFAULT_CUTOFF, synthesize
+
+    snapshot = tmp_path / "snapshot"
+    synthesize(snapshot, accounts=200, posts=2000, seed=5, images=20)
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
+    import_events(ledger, snapshot / "events.jsonl")
+    import_events(ledger, snapshot / "non_users.jsonl")
+    policy = parse_policy('legal_basis = "legitimate_interest"\nnotice_days = 30\n')
+    runs = {
+        n: build(
+            snapshot,
+            policy,
+            DEFAULT_CUTOFF,
+            tmp_path / f"w{n}",
+            ledger=ledger,
+            secret=SECRET,
+            workers=n,
+        )
+        for n in (1, 2)
+    }
+    assert runs[1].manifest["counts"]["excluded_by_reason"]["names_non_user"] > 0
+    one, two = (pq.read_table(tmp_path / f"w{n}" / "exclusions.parquet") for n in (1, 2))
+    assert one.equals(two)

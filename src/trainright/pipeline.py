@@ -240,19 +240,22 @@ class _Stages:
             redactions=self.redactions,
         )
 
-    def _batches(self, cut: datetime) -> Iterator[tuple[pa.Table, tuple[Any, ...]]]:
+    def _batches(
+        self, cut: datetime, pool: WorkerPool
+    ) -> Iterator[tuple[pa.Table, tuple[Any, ...]]]:
         """Included posts in redaction jobs of `BATCH_ROWS`, one redact list per job."""
-        for parts in redaction.gathered(self._included(cut), redaction.BATCH_ROWS):
+        for parts in redaction.gathered(self._included(cut, pool), redaction.BATCH_ROWS):
             inc = pa.concat_tables(parts)
             groups = redaction.by_categories(inc["country"].to_pylist(), self.categories_of)
             for cats, idx in groups.items():
                 part = inc.take(pa.array(idx, pa.int64())) if len(groups) > 1 else inc
                 yield part, (cats, part["text"].combine_chunks())
 
-    def _included(self, cut: datetime) -> Iterator[pa.Table]:
-        """Decide every post; tally and record exclusions; yield the included posts."""
+    def _included(self, cut: datetime, pool: WorkerPool) -> Iterator[pa.Table]:
+        """Decide every post (the non-user search in the pool); tally and record
+        exclusions; yield the included posts."""
         total = self.runner.count_posts(cut)
-        for batch in self.runner.decide(cut):
+        for batch in self.runner.decide(cut, search=pool.search):
             self.report("rules", batch.num_rows, total)
             tbl = pa.Table.from_batches([batch])
             self.tally.add(tbl["reason"], tbl["country"], self.region_of)
@@ -284,7 +287,7 @@ class _Stages:
             yield inc
 
     def _rows(self, pool: WorkerPool, cut: datetime) -> None:
-        for part, (texts, counts) in pool.imap(redact, self._batches(cut)):
+        for part, (texts, counts) in pool.imap(redact, self._batches(cut, pool)):
             self.redactions.update(counts)
             subjects, shards = [], []
             for aid, country in zip(

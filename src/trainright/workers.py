@@ -1,4 +1,5 @@
-"""Minimisation across processes: text redaction and image scrubbing on every core.
+"""Work across processes: text redaction, image scrubbing and the non-user search on
+every core.
 
 The rules engine streams batches; workers redact them and results come back in
 order, with a bounded number in flight so memory stays flat however large the
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import signal
+import uuid
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -19,6 +21,7 @@ from typing import Any, TypeVar
 import pyarrow as pa
 
 from trainright.minimise import Redactor, ScrubResult, scrub_image
+from trainright.nonusers.match import Matcher
 from trainright.nonusers.photos import PhotoIndex
 
 T = TypeVar("T")
@@ -26,6 +29,7 @@ R = TypeVar("R")
 
 _NAMES: tuple[str, ...] = ()
 _REDACTORS: dict[tuple[str, ...], Redactor] = {}
+_MATCHERS: dict[str, Matcher] = {}
 
 
 def _init(names: tuple[str, ...]) -> None:
@@ -48,6 +52,17 @@ def redact(categories: tuple[str, ...], texts: pa.Array) -> tuple[pa.Array, Coun
     if redactor is None:
         redactor = _REDACTORS[categories] = Redactor(categories, _NAMES)
     return redactor.redact_array(texts)
+
+
+def name_search(key: str, matcher: Matcher, batch: pa.RecordBatch) -> pa.Array:
+    """The `post_id`s of a batch (`post_id`, `text`) naming a registered person, by the
+    first copy of the matcher (`key`) this process received: it knows the vocabulary of
+    every batch the process searched before, which a fresh copy would hash again."""
+    kept = _MATCHERS.get(key)
+    if kept is None:
+        _MATCHERS.clear()
+        kept = _MATCHERS[key] = matcher
+    return kept.post_ids(batch)
 
 
 def scrub(
@@ -90,6 +105,16 @@ class WorkerPool:
         while pending:
             done, fut = pending.popleft()
             yield done, fut.result()
+
+    def search(self, matcher: Matcher, batches: Iterable[pa.RecordBatch]) -> pa.Array:
+        """`matcher.post_ids` of every batch, in the pool's processes when it has them."""
+        if self._pool is None:
+            found = [matcher.post_ids(b) for b in batches]
+        else:
+            key = uuid.uuid4().hex  # this search's: a worker never uses another's copy
+            jobs = ((None, (key, matcher, b)) for b in batches)
+            found = [ids for _, ids in self.imap(name_search, jobs)]
+        return pa.concat_arrays(found) if found else pa.array([], pa.int64())
 
     def close(self) -> None:
         if self._pool is not None:

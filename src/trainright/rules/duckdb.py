@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import duckdb
@@ -22,11 +23,21 @@ from trainright.rules.definition import (
 from trainright.rules.usage import USAGE_VALUES, usage_table
 from trainright.snapshot import Snapshot, load_into_duckdb
 
+#: How a batch stream is searched for people without an account (in this process, or a
+#: pool's: `WorkerPool.search`).
+Search = Callable[[Matcher, Iterable[pa.RecordBatch]], pa.Array]
+
+
+def _search_here(matcher: Matcher, batches: Iterable[pa.RecordBatch]) -> pa.Array:
+    found = [matcher.post_ids(b) for b in batches]
+    return pa.concat_arrays(found) if found else pa.array([], pa.int64())
+
 
 class DuckDBRunner:
     """Loads the inputs into one DuckDB connection and runs the rule statements."""
 
     name = "duckdb"
+    _search: Search = staticmethod(_search_here)
 
     def __init__(self, *, threads: int | None = None, memory_limit: str | None = None) -> None:
         self.conn = duckdb.connect(config={"threads": threads or os.cpu_count() or 1})
@@ -50,8 +61,12 @@ class DuckDBRunner:
         values = [r[0] for r in self.conn.execute(USAGE_VALUES).fetchall()]
         self.conn.register("usage", usage_table(values))
 
-    def decide(self, cutoff: Any, batch_rows: int = 100_000) -> pa.RecordBatchReader:
-        """Stream one row per post (at or before the cutoff) with its reason (NULL = in)."""
+    def decide(
+        self, cutoff: Any, batch_rows: int = 100_000, search: Search = _search_here
+    ) -> pa.RecordBatchReader:
+        """Stream one row per post (at or before the cutoff) with its reason (NULL = in);
+        the posts are searched for people without an account by `search`."""
+        self._search = search
         q = rule_queries(cutoff)
         try:
             self.keep("account_state", q.account_state)
@@ -75,10 +90,9 @@ class DuckDBRunner:
     def keep_matches(self, name: str, sql: str, matcher: Matcher | None) -> None:
         """The `post_id`s of the statement's rows (`post_id`, `text`) whose text names a
         registered person without an account, as a temp table."""
-        found: list[pa.Array] = []
+        ids = pa.array([], pa.int64())
         if matcher is not None:
-            found = [matcher.post_ids(b) for b in self.conn.execute(sql).to_arrow_reader(100_000)]
-        ids = pa.concat_arrays(found) if found else pa.array([], pa.int64())
+            ids = self._search(matcher, self.conn.execute(sql).to_arrow_reader(100_000))
         self.conn.register("non_user_arrow", pa.table({"post_id": ids}))
         self.conn.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM non_user_arrow")
         self.conn.unregister("non_user_arrow")
