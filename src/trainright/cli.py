@@ -135,7 +135,10 @@ def build(
         ),
     ] = None,
     workers: Annotated[
-        int | None, typer.Option(help="Processes for minimisation (default: CPU cores, at most 2).")
+        int | None,
+        typer.Option(
+            help="Processes for minimisation and the non-user search (default: CPU cores, at most 2)."
+        ),
     ] = None,
 ) -> None:
     """Build a dataset: apply the rules at the cutoff, minimise, write it atomically.
@@ -453,7 +456,10 @@ def rebuild(
     ] = None,
     ledger: LedgerOpt = None,
     workers: Annotated[
-        int | None, typer.Option(help="Processes for minimisation (default: CPU cores, at most 2).")
+        int | None,
+        typer.Option(
+            help="Processes for minimisation and the non-user search (default: CPU cores, at most 2)."
+        ),
     ] = None,
 ) -> None:
     """Write a new version of a dataset with only the named shards rebuilt.
