@@ -120,20 +120,22 @@ def reserved_counts(exclusions: list[pa.Table]) -> dict[str, dict[str, int]]:
     return {k: dict(sorted(v.items())) for k, v in sorted(out.items())}
 
 
-def media_dropped_counts(shards: list[dict[str, Any]]) -> dict[str, int]:
-    """The manifest's `counts.media_dropped`: the shard entries' drops, every cause."""
+def _shard_sum(shards: list[dict[str, Any]], key: str) -> Counter[str]:
     total: Counter[str] = Counter()
     for entry in shards:
-        total.update(entry["media_dropped"])
+        total.update(entry[key])
+    return total
+
+
+def media_dropped_counts(shards: list[dict[str, Any]]) -> dict[str, int]:
+    """The manifest's `counts.media_dropped`: the shard entries' drops, every cause."""
+    total = _shard_sum(shards, "media_dropped")
     return {c: total[c] for c in MEDIA_DROP_CAUSES}
 
 
 def media_reserved_counts(shards: list[dict[str, Any]]) -> dict[str, int]:
     """The manifest's `media.reserved_by`: images dropped by each reserving signal."""
-    total: Counter[str] = Counter()
-    for entry in shards:
-        total.update(entry["media_reserved_by"])
-    return dict(sorted(total.items()))
+    return dict(sorted(_shard_sum(shards, "media_reserved_by").items()))
 
 
 def shard_name(shard: int) -> str:

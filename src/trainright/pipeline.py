@@ -299,7 +299,7 @@ class _Stages:
                         self.consent_authors.add(aid)
                     hit = (
                         self.pseudo.subject(aid),
-                        self.pseudo.shard(aid, self.rules[country].shards),
+                        self._shard(aid, country),
                     )
                     self.subject_of[aid] = hit
                 subjects.append(hit[0])
@@ -361,6 +361,10 @@ class _Stages:
         out.shard_of_post = self._shards_of(set(out.dropped_of_post))
         return out
 
+    def _shard(self, author: int, country: str) -> int:
+        """An author's subject shard: its region's shard count, its pseudonym's bucket."""
+        return self.pseudo.shard(author, self.rules[country].shards)
+
     def _shards_of(self, posts: set[int]) -> dict[int, int]:
         """The subject shard of each of these posts with images, as `_rows` assigns it."""
         if not posts:
@@ -377,7 +381,4 @@ class _Stages:
         finally:
             conn.unregister("shard_posts")
             conn.unregister("shard_media")
-        return {
-            post: self.pseudo.shard(author, self.rules[country].shards)
-            for post, author, country in rows
-        }
+        return {post: self._shard(author, country) for post, author, country in rows}

@@ -109,11 +109,10 @@ class WorkerPool:
     def search(self, matcher: Matcher, batches: Iterable[pa.RecordBatch]) -> pa.Array:
         """`matcher.post_ids` of every batch, in the pool's processes when it has them."""
         if self._pool is None:
-            found = [matcher.post_ids(b) for b in batches]
-        else:
-            key = uuid.uuid4().hex  # this search's: a worker never uses another's copy
-            jobs = ((None, (key, matcher, b)) for b in batches)
-            found = [ids for _, ids in self.imap(name_search, jobs)]
+            return matcher.search(batches)
+        key = uuid.uuid4().hex  # this search's: a worker never uses another's copy
+        jobs = ((None, (key, matcher, b)) for b in batches)
+        found = [ids for _, ids in self.imap(name_search, jobs)]
         return pa.concat_arrays(found) if found else pa.array([], pa.int64())
 
     def close(self) -> None:

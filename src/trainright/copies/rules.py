@@ -36,7 +36,7 @@ def copies_of_excluded(posts: pa.Table) -> pa.Array:
     checked = _groups(
         checked_rows.column("post_id").to_pylist(), checked_rows.column("text").to_pylist()
     )
-    if not checked:  # no region checks for copies: the other side need not be read
+    if not checked:  # nothing to check: the other side need not be normalised
         return pa.array([], pa.int64())
     protected_rows = posts.filter(side)
     protected = _groups(

@@ -83,6 +83,11 @@ class Matcher:
         """Whether any text can match (photos are matched apart, in the media step)."""
         return bool(self.names_of or self.emails or self.phones)
 
+    def search(self, batches: Iterable[pa.RecordBatch]) -> pa.Array:
+        """`post_ids` of every batch, in this process."""
+        found = [self.post_ids(b) for b in batches]
+        return pa.concat_arrays(found) if found else pa.array([], pa.int64())
+
     def post_ids(self, batch: pa.RecordBatch) -> pa.Array:
         """The `post_id`s of a batch (`post_id`, `text`) whose text names someone."""
         texts = batch.column("text")

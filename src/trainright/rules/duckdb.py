@@ -23,21 +23,16 @@ from trainright.rules.definition import (
 from trainright.rules.usage import USAGE_VALUES, usage_table
 from trainright.snapshot import Snapshot, load_into_duckdb
 
-#: How a batch stream is searched for people without an account (in this process, or a
-#: pool's: `WorkerPool.search`).
+#: How a batch stream is searched for people without an account (in this process,
+#: `Matcher.search`, or in a pool's: `WorkerPool.search`).
 Search = Callable[[Matcher, Iterable[pa.RecordBatch]], pa.Array]
-
-
-def _search_here(matcher: Matcher, batches: Iterable[pa.RecordBatch]) -> pa.Array:
-    found = [matcher.post_ids(b) for b in batches]
-    return pa.concat_arrays(found) if found else pa.array([], pa.int64())
 
 
 class DuckDBRunner:
     """Loads the inputs into one DuckDB connection and runs the rule statements."""
 
     name = "duckdb"
-    _search: Search = staticmethod(_search_here)
+    _search: Search = Matcher.search
 
     def __init__(self, *, threads: int | None = None, memory_limit: str | None = None) -> None:
         self.conn = duckdb.connect(config={"threads": threads or os.cpu_count() or 1})
@@ -62,7 +57,7 @@ class DuckDBRunner:
         self.conn.register("usage", usage_table(values))
 
     def decide(
-        self, cutoff: Any, batch_rows: int = 100_000, search: Search = _search_here
+        self, cutoff: Any, batch_rows: int = 100_000, search: Search = Matcher.search
     ) -> pa.RecordBatchReader:
         """Stream one row per post (at or before the cutoff) with its reason (NULL = in);
         the posts are searched for people without an account by `search`."""
